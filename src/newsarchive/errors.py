@@ -1,0 +1,158 @@
+"""The exceptions newsarchive raises: one family rooted in `NewsArchiveError`.
+
+Every exception carries structured data as well as a message: a stable machine
+`code`, and where they apply a JSON Pointer (`pointer`), a file `path`, and a
+1-based `line`/`column`. Callers branch on the class or on `code`; people read
+`str(exc)`. Subclasses also derive from the matching builtin (`ValueError`) so
+that generic handlers keep working.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+__all__ = [
+    "ArticleTextError",
+    "DigestError",
+    "InvalidRecord",
+    "InvalidTimestamp",
+    "InvalidURL",
+    "JSONError",
+    "NewsArchiveError",
+    "Problem",
+    "Severity",
+]
+
+Severity = Literal["error", "warning"]
+
+
+class NewsArchiveError(Exception):
+    """Root of every error newsarchive raises on purpose."""
+
+    code: str = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        pointer: str | None = None,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.pointer = pointer
+        self.path = path
+        self.line = line
+        self.column = column
+
+    def with_path(self, path: str) -> NewsArchiveError:
+        """Return self after recording which file the error came from."""
+        self.path = path
+        return self
+
+    def __str__(self) -> str:
+        where = self.path or ""
+        if self.line is not None:
+            where += f":{self.line}" if where else f"line {self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        if self.pointer:
+            where += f" {self.pointer}" if where else self.pointer
+        return f"{where}: {self.message}" if where else self.message
+
+
+class JSONError(NewsArchiveError, ValueError):
+    """JSON text that is not strict I-JSON (RFC 7493): syntax, duplicate keys, NaN, ...."""
+
+    code = "bad-json"
+
+
+class ArticleTextError(NewsArchiveError, ValueError):
+    """A file that cannot be read as the article-text format (body + LINK:/TAGS: trailer)."""
+
+    code = "bad-article-text"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        source_line: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, path=path, line=line, column=column)
+        self.source_line = source_line
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.source_line is None or self.column is None:
+            return text
+        # A caret under the offending column, as packaging's ParserSyntaxError does.
+        return f"{text}\n    {self.source_line}\n    {' ' * (self.column - 1)}^"
+
+
+class InvalidURL(NewsArchiveError, ValueError):
+    """A URL that is not an absolute http(s) URL newsarchive can archive."""
+
+    code = "bad-url"
+
+
+class InvalidTimestamp(NewsArchiveError, ValueError):
+    """A timestamp that cannot be read as one exact instant (codes: bad-timestamp, naive-timestamp)."""
+
+    code = "bad-timestamp"
+
+
+class DigestError(NewsArchiveError, ValueError):
+    """A digest string or algorithm that is malformed, unknown or too weak for integrity."""
+
+    code = "bad-digest"
+
+
+@attrs.frozen
+class Problem:
+    """One finding of validation: where (JSON Pointer), what (stable code), and why."""
+
+    pointer: str
+    code: str
+    message: str
+    severity: Severity = "error"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "pointer": self.pointer,
+            "code": self.code,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+
+class InvalidRecord(NewsArchiveError, ValueError):
+    """A record that failed validation; `problems` holds every problem found, not just the first."""
+
+    code = "invalid-record"
+
+    def __init__(
+        self, problems: tuple[Problem, ...] | list[Problem], *, path: str | None = None
+    ) -> None:
+        problems = tuple(problems)
+        errors = [p for p in problems if p.severity == "error"]
+        first = errors[0] if errors else (problems[0] if problems else None)
+        if first is None:
+            summary = "invalid record"
+        else:
+            more = len(errors) - 1
+            summary = f"{first.pointer or '/'} {first.code}: {first.message}"
+            if more > 0:
+                summary += f" (and {more} more problem{'s' if more > 1 else ''})"
+        super().__init__(summary, path=path)
+        self.problems = problems
