@@ -34,8 +34,12 @@ ALGORITHMS: Final[dict[str, int]] = {
     "sha3-256": 64,
     "blake2b": 128,  # BLAKE2b-512, hashlib's default digest size
 }
-_HASHLIB_NAMES: Final = {"sha256": "sha256", "sha512": "sha512", "sha3-256": "sha3_256",
-                         "blake2b": "blake2b"}
+_HASHLIB_NAMES: Final = {
+    "sha256": "sha256",
+    "sha512": "sha512",
+    "sha3-256": "sha3_256",
+    "blake2b": "blake2b",
+}
 _WEAK: Final = frozenset({"md5", "sha1", "sha-1", "md4", "sha224"})
 # OCI grammar: algorithm-component ([+._-] algorithm-component)* ":" encoded
 _GRAMMAR: Final = re.compile(r"([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)")
@@ -89,7 +93,9 @@ class Digest:
         return cls(match.group(1), match.group(2))
 
     @classmethod
-    def of_bytes(cls, data: bytes | bytearray | memoryview, algorithm: str = DEFAULT_ALGORITHM) -> Digest:
+    def of_bytes(
+        cls, data: bytes | bytearray | memoryview, algorithm: str = DEFAULT_ALGORITHM
+    ) -> Digest:
         h = hasher(algorithm)
         h.update(data)
         return cls(algorithm, h.hexdigest())

@@ -107,7 +107,7 @@ class InvalidURL(NewsArchiveError, ValueError):
 
 
 class InvalidTimestamp(NewsArchiveError, ValueError):
-    """A timestamp that cannot be read as one exact instant (codes: bad-timestamp, naive-timestamp)."""
+    """A timestamp that is not one exact instant (codes: bad-timestamp, naive-timestamp, ...)."""
 
     code = "bad-timestamp"
 

@@ -1,0 +1,40 @@
+"""Writing a file so that readers see the old file or the whole new one, never a part."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["TEMP_PREFIX", "write_atomic"]
+
+#: Temporary files start with this, so a crash's leftovers are recognisable.
+TEMP_PREFIX = ".newsarchive-tmp-"
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write `data` to `path` via a temp file in the same directory, fsync, rename, fsync dir.
+
+    The temp file lives beside the target because `os.replace` is atomic only
+    within one file system; the directory is fsync'd so the rename itself
+    survives a power loss.
+    """
+    target = Path(path)
+    directory = target.parent
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)  # noqa: PTH105 - atomic rename, the point of the module
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)  # noqa: PTH108
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

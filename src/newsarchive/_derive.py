@@ -1,0 +1,73 @@
+"""The derived fields of a record, format v1: id, record digest, tag normalization.
+
+These functions are the hashing contract. Changing what bytes they hash is a
+format version change; the README repeats these rules.
+
+- `id`: lower-case hex SHA-256 of the RFC 8785 canonical JSON of the array
+  `["newsarchive:id:v1", url, "sha256:<hex of the content's UTF-8 bytes>",
+  retrieved_at as an instant]` (the instant drops trailing fractional zeros, so
+  `…00Z` and `…00.000Z` give one id). Same url, content and retrieval time:
+  same id, whatever the serialization or the content digest algorithm chosen.
+- `record_digest`: digest (algorithm of the record digest itself) of the RFC 8785
+  canonical JSON of the record object with the members `record_digest` and
+  `content` removed. The content is bound through `content_digest` and
+  `content_length`, so a record keeps its digest when its content is stored
+  elsewhere, and any change to any field, content included, is detectable.
+- tags: each trimmed (`str.strip`), NFC-normalized, empty ones dropped,
+  case-insensitive duplicates (`str.casefold`) dropped; first spelling and order kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from typing import TYPE_CHECKING, Any, Final
+
+from newsarchive._json import canonical_dumps
+from newsarchive.digest import Digest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from newsarchive.timestamps import Timestamp
+
+__all__ = [
+    "DEFAULT_MEDIA_TYPE",
+    "SCHEMA_VERSION",
+    "compute_id",
+    "compute_record_digest",
+    "normalize_tags",
+]
+
+SCHEMA_VERSION: Final = 1
+DEFAULT_MEDIA_TYPE: Final = "text/plain; charset=utf-8"
+_ID_TAG: Final = "newsarchive:id:v1"
+_NOT_DIGESTED: Final = frozenset({"record_digest", "content"})
+
+
+def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Apply the tag rule above; pure, so the validator can compare against it."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for raw in tags:
+        tag = unicodedata.normalize("NFC", raw.strip())
+        key = tag.casefold()
+        if tag and key not in seen:
+            seen.add(key)
+            result.append(tag)
+    return tuple(result)
+
+
+def compute_id(url: str, content_sha256: Digest, retrieved_at: Timestamp) -> str:
+    """The record id from its three identifying facts (see the module docstring)."""
+    if content_sha256.algorithm != "sha256":
+        msg = "the id is defined over the sha256 digest of the content"
+        raise ValueError(msg)
+    payload = [_ID_TAG, url, str(content_sha256), retrieved_at.instant_text]
+    return hashlib.sha256(canonical_dumps(payload)).hexdigest()
+
+
+def compute_record_digest(record: Mapping[str, Any], algorithm: str) -> Digest:
+    """Digest of the record without `record_digest` and `content` (see the module docstring)."""
+    body = {k: v for k, v in record.items() if k not in _NOT_DIGESTED}
+    return Digest.of_bytes(canonical_dumps(body), algorithm)

@@ -1,0 +1,193 @@
+"""Strict JSON in (I-JSON, RFC 7493), canonical JSON out (RFC 8785).
+
+Reading refuses what the standard library lets through: duplicate keys (it
+keeps the last), NaN and Infinity (it accepts them), numbers that overflow to
+infinity, integers beyond ±(2**53 - 1) that other readers would round, lone
+surrogates (escaped `\\ud800` becomes a str that cannot be encoded), a UTF-8
+BOM or invalid UTF-8, and nesting deeper than `MAX_DEPTH` (the stdlib raises
+RecursionError). Every refusal is a `JSONError` with a stable code.
+
+Canonical bytes (a hashing contract; changing them is a format version change):
+RFC 8785. For values without floats whose object keys have no code point at or
+above U+D800, RFC 8785 output equals `json.dumps(value, sort_keys=True,
+separators=(",", ":"), ensure_ascii=False)` encoded as UTF-8 — same escapes
+(`\\b \\t \\n \\f \\r \\" \\\\`, other controls as lower-case `\\u00xx`, all else
+literal) and code-point key order equal to UTF-16 order there — so that fast
+path is used; anything else goes through the `rfc8785` package.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Final
+
+from newsarchive.errors import JSONError
+
+__all__ = ["MAX_DEPTH", "MAX_SAFE_INTEGER", "canonical_dumps", "loads"]
+
+#: Deepest nesting accepted: records need 4 levels; 128 leaves room for any
+#: sane document and stays far below the interpreter's recursion limit.
+MAX_DEPTH: Final = 128
+MAX_SAFE_INTEGER: Final = 2**53 - 1
+_SURROGATES: Final = range(0xD800, 0xE000)
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JSONError(f"duplicate key {key[:80]!r} in an object", code="duplicate-key")
+            seen.add(key)
+    return result
+
+
+def _constant(name: str) -> Any:
+    raise JSONError(f"{name} is not a JSON number", code="non-finite-number")
+
+
+def _int(text: str) -> int:
+    # Bounded by length first: int() on a 5,000-digit string raises ValueError
+    # (the interpreter's int/str conversion limit) rather than our error.
+    if len(text.lstrip("-")) > 16 or abs(value := int(text)) > MAX_SAFE_INTEGER:
+        raise JSONError(
+            f"integer {text[:40]}{'...' if len(text) > 40 else ''} is outside ±(2**53-1)",
+            code="integer-out-of-range",
+        )
+    return value
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise JSONError(f"number {text[:40]} overflows to infinity", code="non-finite-number")
+    return value
+
+
+_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_pairs, parse_constant=_constant, parse_int=_int, parse_float=_float
+)
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    return not text.isascii() and any(ord(c) in _SURROGATES for c in text)
+
+
+def _check_tree(value: Any, max_depth: int) -> None:
+    """Depth and lone surrogates, walked iteratively (no Python recursion on input depth)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _has_lone_surrogate(item):
+                raise JSONError(
+                    "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
+                )
+        elif isinstance(item, dict):
+            if depth > max_depth:
+                raise JSONError(f"nested deeper than {max_depth} levels", code="too-deep")
+            for key, child in item.items():
+                if _has_lone_surrogate(key):
+                    raise JSONError("object key holds a lone surrogate", code="lone-surrogate")
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            if depth > max_depth:
+                raise JSONError(f"nested deeper than {max_depth} levels", code="too-deep")
+            stack.extend((child, depth + 1) for child in item)
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise JSONError("JSON text starts with a byte order mark (I-JSON forbids it)", code="bom")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise JSONError(
+            f"invalid UTF-8 at byte {exc.start}", code="bad-utf8", line=line, column=column
+        ) from None
+
+
+def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse strict I-JSON; raise `JSONError` (never anything else) for any bad input."""
+    if isinstance(data, (bytes, bytearray)):
+        text = _decode(bytes(data))
+    elif isinstance(data, str):
+        text = data
+        if text.startswith("\ufeff"):
+            raise JSONError(
+                "JSON text starts with a byte order mark (I-JSON forbids it)", code="bom"
+            )
+    else:
+        raise TypeError(f"expected bytes or str, not {type(data).__name__}")
+    try:
+        value = _DECODER.decode(text)
+    except JSONError:
+        raise  # from our hooks: duplicate keys, NaN, integer range
+    except json.JSONDecodeError as exc:
+        raise JSONError(exc.msg, code="bad-json", line=exc.lineno, column=exc.colno) from None
+    except RecursionError:
+        raise JSONError(f"nested deeper than {max_depth} levels", code="too-deep") from None
+    except ValueError as exc:  # int/str conversion limits and similar
+        raise JSONError(str(exc), code="bad-json") from None
+    _check_tree(value, max_depth)
+    return value
+
+
+def _fast_path_ok(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    raise TypeError(f"object keys must be str, not {type(key).__name__}")
+                if not key.isascii() and max(key) >= "\ud800":
+                    if _has_lone_surrogate(key):
+                        raise JSONError("object key holds a lone surrogate", code="lone-surrogate")
+                    return False
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, float):
+            return False
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if abs(item) > MAX_SAFE_INTEGER:
+                raise JSONError(
+                    f"integer {item} is outside ±(2**53-1)", code="integer-out-of-range"
+                )
+        elif isinstance(item, str):
+            if _has_lone_surrogate(item):
+                raise JSONError(
+                    "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
+                )
+        else:
+            raise TypeError(f"{type(item).__name__} is not JSON data")
+    return True
+
+
+def canonical_dumps(value: Any) -> bytes:
+    """RFC 8785 canonical JSON bytes of `value` (see the module docstring)."""
+    if _fast_path_ok(value):
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode("utf-8")
+    import rfc8785  # noqa: PLC0415 - only values with floats or astral keys need it
+
+    try:
+        return bytes(rfc8785.dumps(value))
+    except rfc8785.IntegerDomainError as exc:
+        raise JSONError(str(exc), code="integer-out-of-range") from None
+    except rfc8785.FloatDomainError as exc:
+        raise JSONError(str(exc), code="non-finite-number") from None
+    except UnicodeEncodeError:
+        raise JSONError(
+            "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
+        ) from None
+    except rfc8785.CanonicalizationError as exc:
+        raise TypeError(str(exc)) from None

@@ -1,0 +1,537 @@
+"""The `newsarchive` command line: `main()` only calls `run()`, which tests call in-process.
+
+Exit codes: 0 ok; 1 a check failed (invalid record, copy differs); 2 usage
+error or unreadable/malformed input. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Final, NoReturn, TextIO
+
+from newsarchive._version import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+    from datetime import tzinfo
+
+    from newsarchive.errors import Problem
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_USAGE: Final = 2
+
+_METHODS_HELP: Final = (
+    "http, browser, wayback, archive-today, perma-cc, api, feed, "
+    "file-import, warc-import, bagit-import, manual, or x-<name>"
+)
+
+
+class UsageError(Exception):
+    """Bad command-line words; reported as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as one line and prints help to the given stream."""
+
+    def __init__(self, *args: Any, out: BinaryIO | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.out = out if out is not None else sys.stdout.buffer
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+    def _print_message(self, message: str, file: object = None) -> None:  # noqa: ARG002
+        # argparse writes --help and --version to sys.stdout; ours go where run() was told.
+        if message:
+            self.out.write(message.encode("utf-8"))
+
+
+def _build_parser(out: BinaryIO) -> argparse.ArgumentParser:
+    parser = _Parser(
+        out=out,
+        prog="newsarchive",
+        description="Archive news articles with provenance: build, validate, verify and "
+        "convert archived-article records (format v1).",
+        epilog="Exit codes: 0 ok, 1 a check failed, 2 usage error or unreadable/malformed input.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
+    sub = parser.add_subparsers(
+        dest="command",
+        metavar="COMMAND",
+        parser_class=_Parser,
+    )
+
+    rec = sub.add_parser(
+        "record",
+        help="turn an article-text file into a JSON record",
+        description="Read an article-text file (body, then LINK: and TAGS: lines) and print its "
+        "JSON record with digests, id and an import provenance event.",
+    )
+    rec.add_argument("file", metavar="FILE", help="article-text file, or - for standard input")
+    rec.add_argument(
+        "--url",
+        help="the article's URL (overrides the LINK: line; required when the file has none)",
+    )
+    rec.add_argument("--title", help="the article's title")
+    rec.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="add a tag (repeatable); added after the file's TAGS:",
+    )
+    rec.add_argument(
+        "--retrieved-at",
+        metavar="TIME",
+        help="when the copy was retrieved "
+        "(default: now, UTC); any form with a date, a time and a zone",
+    )
+    rec.add_argument("--published-at", metavar="TIME", help="when the article was published")
+    rec.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="IANA zone for times given without one "
+        "(e.g. Europe/Berlin); without it such times are an error",
+    )
+    rec.add_argument(
+        "--method",
+        default="file-import",
+        help=f"retrieval method: {_METHODS_HELP} (default: file-import)",
+    )
+    rec.add_argument(
+        "--agent",
+        help=f"program or person that retrieved the copy (default: newsarchive/{__version__})",
+    )
+    rec.add_argument(
+        "--note", action="append", default=[], metavar="TEXT", help="a retrieval note (repeatable)"
+    )
+    rec.add_argument(
+        "--algorithm",
+        default="sha256",
+        help="digest algorithm: sha256 (default), sha512, sha3-256, blake2b",
+    )
+    rec.add_argument(
+        "--canonical",
+        action="store_true",
+        help="print RFC 8785 canonical JSON instead of pretty JSON",
+    )
+    rec.add_argument(
+        "-o", "--output", metavar="OUT", help="write to OUT atomically instead of standard output"
+    )
+
+    val = sub.add_parser(
+        "validate",
+        help="check JSON, JSON array or JSON Lines records",
+        description="Check records against the schema and the semantic rules (digests, id, "
+        "canonical URL, timestamps, tags). Prints 'FILE[:LINE] POINTER CODE message' per problem.",
+    )
+    val.add_argument("files", nargs="+", metavar="FILE", help="record file, or - for stdin")
+    val.add_argument("--json", action="store_true", help="print one JSON report for scripts")
+
+    ver = sub.add_parser(
+        "verify",
+        help="check a record, and a copy against it",
+        description="Check that RECORD is self-consistent and, given COPY (raw content or an "
+        "article-text file), that COPY is byte for byte what the record captured. A copy that "
+        "matches only after normalization (line endings, BOM, Unicode, trailing whitespace) "
+        "is reported as such and fails.",
+    )
+    ver.add_argument("record", metavar="RECORD", help="JSON record file")
+    ver.add_argument("copy", nargs="?", metavar="COPY", help="the copy to compare")
+    ver.add_argument("--json", action="store_true", help="print the verdict as JSON")
+
+    hsh = sub.add_parser(
+        "hash",
+        help="print the digest of files",
+        description="Print 'ALGORITHM:HEX  FILE' per file, streaming.",
+    )
+    hsh.add_argument("files", nargs="+", metavar="FILE", help="file, or - for standard input")
+    hsh.add_argument(
+        "--algorithm", "-a", default="sha256", help="sha256 (default), sha512, sha3-256, blake2b"
+    )
+
+    txt = sub.add_parser(
+        "text",
+        help="write a record back in the article-text format",
+        description="Print the record's content with its LINK: and TAGS: lines.",
+    )
+    txt.add_argument("record", metavar="RECORD", help="JSON record file, or - for stdin")
+    txt.add_argument("-o", "--output", metavar="OUT", help="write to OUT atomically")
+    for command in (rec, val, ver, hsh, txt):
+        command.out = out
+    return parser
+
+
+class _Context:
+    """The streams a command talks to: injectable so tests run commands in-process."""
+
+    def __init__(self, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> None:
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def out(self, text: str) -> None:
+        self.stdout.write(text.encode("utf-8"))
+
+    def err(self, text: str) -> None:
+        self.stderr.write(text + "\n")
+
+    def read(self, path: str) -> bytes:
+        if path == "-":
+            return self.stdin.read()
+        with open(path, "rb") as f:  # noqa: PTH123 - plain open reads clearest here
+            return f.read()
+
+    def open(self, path: str) -> IO[bytes]:
+        if path == "-":
+            return self.stdin
+        return open(path, "rb")  # noqa: PTH123 - the caller closes it
+
+    def emit(self, data: bytes, output: str | None) -> None:
+        if output is None:
+            self.stdout.write(data)
+        else:
+            from newsarchive._atomicfile import write_atomic  # noqa: PLC0415
+
+            write_atomic(output, data)
+
+
+def _zone(name: str | None) -> tzinfo | None:
+    if name is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"--timezone: unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
+        ) from None
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def _cmd_record(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.record import DEFAULT_AGENT, ArchivedArticle  # noqa: PLC0415
+    from newsarchive.serialize import to_canonical_json, to_json  # noqa: PLC0415
+
+    data = ctx.read(args.file)
+    record = ArchivedArticle.from_article_text(
+        data,
+        url=args.url,
+        retrieved_at=args.retrieved_at,
+        title=args.title,
+        tags=args.tag,
+        published_at=args.published_at,
+        method=args.method,
+        agent=args.agent or DEFAULT_AGENT,
+        notes=args.note,
+        source_name=None if args.file == "-" else args.file,
+        algorithm=args.algorithm,
+        default_tz=_zone(args.timezone),
+    )
+    ctx.emit(to_canonical_json(record) if args.canonical else to_json(record), args.output)
+    return EXIT_OK
+
+
+def _next_nonblank(stream: IO[bytes], number: int) -> tuple[bytes, int]:
+    line = stream.readline()
+    number += 1
+    while line and not line.strip():
+        line = stream.readline()
+        number += 1
+    return line, number
+
+
+def _iter_values(stream: IO[bytes]) -> Iterator[tuple[int | None, Any, Exception | None]]:
+    """(line, value, error) for a JSON document or JSON Lines, streaming the latter.
+
+    Input is JSON Lines when its first non-blank line is a complete JSON value
+    and another value follows; otherwise it is one JSON document.
+    """
+    from newsarchive._json import loads  # noqa: PLC0415
+    from newsarchive.errors import JSONError  # noqa: PLC0415
+    from newsarchive.jsonl import iter_jsonl  # noqa: PLC0415
+
+    first, first_number = _next_nonblank(stream, 0)
+    if not first:
+        yield None, None, JSONError("empty input: no JSON value", code="bad-json")
+        return
+    try:
+        value = loads(first)
+    except JSONError:
+        # Not one value per line: the whole input is a single JSON document.
+        try:
+            yield None, loads(first + stream.read()), None
+        except JSONError as exc:
+            yield None, None, exc
+        return
+    second, second_number = _next_nonblank(stream, first_number)
+    if not second:
+        yield None, value, None
+        return
+    yield first_number, value, None
+    for line in iter_jsonl(io.BytesIO(second), keep_going=True, first_line=second_number):
+        yield line.number, line.value, line.error
+    for line in iter_jsonl(stream, keep_going=True, first_line=second_number + 1):  # type: ignore[arg-type]
+        yield line.number, line.value, line.error
+
+
+def _records_of(value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            yield f"/{i}", item
+    else:
+        yield "", value
+
+
+def _cmd_validate(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.validate import validate  # noqa: PLC0415
+
+    report: list[dict[str, Any]] = []
+    worst = EXIT_OK
+    total = 0
+    for path in args.files:
+        entry: dict[str, Any] = {"path": path, "records": 0, "problems": []}
+        report.append(entry)
+        try:
+            stream = ctx.open(path)
+        except OSError as exc:
+            _problem(ctx, args, entry, None, "", "unreadable", exc.strerror or str(exc))
+            worst = EXIT_USAGE
+            continue
+        try:
+            for line, value, error in _iter_values(stream):
+                if error is not None:
+                    code = getattr(error, "code", "bad-json")
+                    message = getattr(error, "message", str(error))
+                    _problem(ctx, args, entry, line, "", code, message)
+                    worst = EXIT_USAGE
+                    continue
+                for prefix, item in _records_of(value):
+                    entry["records"] += 1
+                    for problem in validate(item):
+                        _problem(
+                            ctx, args, entry, line, prefix, problem.code, problem.message, problem
+                        )
+                        if problem.severity == "error":
+                            worst = max(worst, EXIT_FAILED)
+        except OSError as exc:
+            _problem(ctx, args, entry, None, "", "unreadable", exc.strerror or str(exc))
+            worst = EXIT_USAGE
+        finally:
+            if stream is not ctx.stdin:
+                stream.close()
+        total += entry["records"]
+    if args.json:
+        ctx.out(
+            json.dumps(
+                {"valid": worst == EXIT_OK, "records": total, "files": report},
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
+    else:
+        bad = sum(1 for e in report for p in e["problems"] if p["severity"] == "error")
+        ctx.err(
+            f"newsarchive validate: {total} record{'s' if total != 1 else ''} checked, "
+            f"{bad} problem{'s' if bad != 1 else ''}"
+        )
+    return worst
+
+
+def _problem(
+    ctx: _Context,
+    args: argparse.Namespace,
+    entry: dict[str, Any],
+    line: int | None,
+    prefix: str,
+    code: str,
+    message: str,
+    problem: Problem | None = None,
+) -> None:
+    pointer = prefix + (problem.pointer if problem else "")
+    severity = problem.severity if problem else "error"
+    entry["problems"].append(
+        {"line": line, "pointer": pointer, "code": code, "message": message, "severity": severity}
+    )
+    if not args.json:
+        where = entry["path"] + (f":{line}" if line is not None else "")
+        tag = " (warning)" if severity == "warning" else ""
+        ctx.out(f"{where} {pointer or '/'} {code}{tag} {message}\n")
+
+
+def _load_record_dict(ctx: _Context, path: str) -> Any:
+    from newsarchive._json import loads  # noqa: PLC0415
+    from newsarchive.errors import JSONError  # noqa: PLC0415
+
+    try:
+        value = loads(ctx.read(path))
+    except JSONError as exc:
+        raise exc.with_path(path) from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{path}: expected one JSON record object (got {type(value).__name__})")
+    return value
+
+
+def _cmd_verify(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.record import ArchivedArticle  # noqa: PLC0415
+    from newsarchive.validate import validate  # noqa: PLC0415
+    from newsarchive.verify import verify_copy  # noqa: PLC0415
+
+    data = _load_record_dict(ctx, args.record)
+    problems = [p for p in validate(data) if p.severity == "error"]
+    result: dict[str, Any] = {
+        "record": args.record,
+        "record_ok": not problems,
+        "problems": [p.to_dict() for p in problems],
+    }
+    copy_data = ctx.read(args.copy) if args.copy is not None else None
+    if not problems and copy_data is not None:
+        verdict = verify_copy(ArchivedArticle.from_dict(data), copy_data)
+        diff = verdict.first_difference
+        result["copy"] = {
+            "path": args.copy,
+            "status": verdict.status,
+            "form": verdict.form,
+            "normalizations": list(verdict.normalizations),
+            "detail": verdict.detail,
+            "first_difference": None
+            if diff is None
+            else {"line": diff.line, "expected": diff.expected, "actual": diff.actual},
+        }
+    ok = not problems and ("copy" not in result or result["copy"]["status"] == "exact")
+    if args.json:
+        ctx.out(json.dumps({"ok": ok, **result}, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK if ok else EXIT_FAILED
+    for p in problems:
+        ctx.out(f"{args.record} {p.pointer or '/'} {p.code} {p.message}\n")
+    if problems:
+        ctx.out(f"{args.record}: FAILED: the record is not self-consistent\n")
+        return EXIT_FAILED
+    ctx.out(f"{args.record}: OK: record is self-consistent\n")
+    if "copy" in result:
+        copy = result["copy"]
+        if copy["status"] == "exact":
+            ctx.out(f"{args.copy}: OK: exact match ({copy['detail']})\n")
+        else:
+            word = "NORMALIZED" if copy["status"] == "normalized" else "MISMATCH"
+            line = copy["first_difference"]
+            where = (
+                ""
+                if line is None
+                else (
+                    f"; first difference at line {line['line']}: expected "
+                    f"{_clip(line['expected'])}, got {_clip(line['actual'])}"
+                )
+            )
+            ctx.out(f"{args.copy}: FAILED: {word}: {copy['detail']}{where}\n")
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _clip(text: str | None) -> str:
+    if text is None:
+        return "end of text"
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _cmd_hash(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.digest import Digest, hasher  # noqa: PLC0415
+
+    hasher(args.algorithm)  # refuse an unknown or weak algorithm before reading anything
+    status = EXIT_OK
+    for path in args.files:
+        try:
+            stream = ctx.open(path)
+            try:
+                digest = Digest.of_stream(stream, args.algorithm)  # type: ignore[arg-type]
+            finally:
+                if stream is not ctx.stdin:
+                    stream.close()
+        except OSError as exc:
+            ctx.err(f"newsarchive hash: cannot read {path}: {exc.strerror or exc}")
+            status = EXIT_USAGE
+            continue
+        ctx.out(f"{digest}  {path}\n")
+    return status
+
+
+def _cmd_text(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.record import ArchivedArticle  # noqa: PLC0415
+
+    record = ArchivedArticle.from_dict(_load_record_dict(ctx, args.record))
+    ctx.emit(record.to_article_text(), args.output)
+    return EXIT_OK
+
+
+_COMMANDS: Final = {
+    "record": _cmd_record,
+    "validate": _cmd_validate,
+    "verify": _cmd_verify,
+    "hash": _cmd_hash,
+    "text": _cmd_text,
+}
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    stdin: BinaryIO | None = None,
+    stdout: BinaryIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one command; return its exit code. Never raises for bad input."""
+    from newsarchive.errors import InvalidRecord, NewsArchiveError  # noqa: PLC0415
+
+    ctx = _Context(
+        stdin if stdin is not None else sys.stdin.buffer,
+        stdout if stdout is not None else sys.stdout.buffer,
+        stderr if stderr is not None else sys.stderr,
+    )
+    parser = _build_parser(ctx.stdout)
+    try:
+        args = parser.parse_args(list(argv))
+        if args.command is None:
+            ctx.err(parser.format_usage().strip())
+            ctx.err("newsarchive: error: a command is required (see --help)")
+            return EXIT_USAGE
+        return _COMMANDS[args.command](args, ctx)
+    except UsageError as exc:
+        ctx.err(str(exc))
+    except InvalidRecord as exc:
+        ctx.err(f"newsarchive: error: invalid record: {exc}")
+    except NewsArchiveError as exc:
+        ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
+    except IsADirectoryError as exc:
+        ctx.err(f"newsarchive: error: {exc.filename} is a directory")
+    except OSError as exc:
+        name = f"{exc.filename}: " if exc.filename else ""
+        ctx.err(f"newsarchive: error: {name}{exc.strerror or exc}")
+    except SystemExit as exc:  # --help and --version exit through argparse
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    return EXIT_USAGE
+
+
+def main() -> NoReturn:
+    """Console entry point."""
+    try:
+        code = run(sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error of ours. Point stdout at
+        # devnull so the interpreter's final flush does not raise again.
+        import os  # noqa: PLC0415
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

@@ -1,0 +1,93 @@
+"""JSON Lines: one strict JSON value per line, streamed in constant memory.
+
+Writing uses RFC 8785 canonical JSON, which never contains a raw newline
+(control characters are escaped), so each value is exactly one line ending in
+LF. Reading accepts LF or CRLF line ends and skips blank lines; each line is
+parsed with the strict I-JSON reader. A bad line is reported with its number;
+with `keep_going=True` it is yielded as an error and reading continues.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
+
+import attrs
+
+from newsarchive._json import canonical_dumps, loads
+from newsarchive.errors import JSONError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+__all__ = ["MAX_LINE_BYTES", "Line", "dumps_line", "iter_jsonl", "write_jsonl"]
+
+#: A longer line is reported as an error without being held in memory whole.
+MAX_LINE_BYTES: Final = 64 * 1024 * 1024
+_SKIP_CHUNK: Final = 1 << 20
+
+
+@attrs.frozen
+class Line:
+    """One line read from JSON Lines: its 1-based number and either a value or an error."""
+
+    number: int
+    value: Any = None
+    error: JSONError | None = None
+
+
+def dumps_line(value: Any) -> bytes:
+    """One JSON Lines line: canonical JSON plus LF."""
+    return canonical_dumps(value) + b"\n"
+
+
+def write_jsonl(stream: BinaryIO, values: Iterable[Any]) -> int:
+    """Write each value as one canonical line; return how many were written."""
+    count = 0
+    for value in values:
+        stream.write(dumps_line(value))
+        count += 1
+    return count
+
+
+def iter_jsonl(
+    stream: BinaryIO,
+    *,
+    keep_going: bool = False,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    first_line: int = 1,
+) -> Iterator[Line]:
+    """Yield each non-blank line of a binary stream, parsed.
+
+    Without `keep_going` the first bad line raises `JSONError` (with `line`
+    set); with it, bad lines are yielded with `error` set.
+    """
+    number = first_line - 1
+    while True:
+        raw = stream.readline(max_line_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+            _skip_rest_of_line(stream)
+            error = JSONError(
+                f"line is longer than {max_line_bytes} bytes", code="line-too-long", line=number
+            )
+        else:
+            if not raw.strip(b" \t\r\n"):
+                continue
+            try:
+                yield Line(number, loads(raw))
+                continue
+            except JSONError as exc:
+                error = exc
+                error.line = number
+                error.column = None if exc.line not in (None, 1) else exc.column
+        if not keep_going:
+            raise error
+        yield Line(number, error=error)
+
+
+def _skip_rest_of_line(stream: BinaryIO) -> None:
+    while chunk := stream.readline(_SKIP_CHUNK):
+        if chunk.endswith(b"\n"):
+            return

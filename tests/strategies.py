@@ -1,0 +1,72 @@
+"""Hypothesis strategies for records and their parts, shared by the property tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import strategies as st
+
+from newsarchive import ArchivedArticle, ProvenanceEvent, Retrieval, Timestamp
+
+#: Any Unicode text a record may hold: everything but NUL and lone surrogates.
+text = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"))
+#: One-line labels (tags, agents): no control characters, non-empty.
+label = st.text(st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=30).filter(
+    lambda s: s.strip() == s and s != ""
+)
+
+_host_label = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
+hosts = st.lists(_host_label, min_size=1, max_size=3).map(lambda ls: ".".join([*ls, "example"]))
+_segment = st.from_regex(r"([A-Za-z0-9._~-]|%[0-9A-Fa-f]{2}){0,8}", fullmatch=True)
+paths = st.lists(_segment, max_size=4).map(lambda ss: "/" + "/".join(ss))
+urls = st.builds(
+    lambda scheme, host, path, query: f"{scheme}://{host}{path}{query}",
+    st.sampled_from(["http", "https", "HTTPS"]),
+    hosts,
+    paths,
+    st.sampled_from(["", "?id=3", "?utm_source=feed&page=2", "?a=%7e"]),
+)
+
+datetimes = st.datetimes(
+    min_value=datetime(1990, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive by design
+    max_value=datetime(2025, 12, 31),  # noqa: DTZ001
+    timezones=st.just(UTC),
+)
+timestamps = st.builds(
+    lambda dt, digits: Timestamp(dt.replace(microsecond=0), digits),
+    datetimes,
+    st.sampled_from(["", "5", "000", "123456", "123456789"]),
+)
+
+retrievals = st.builds(
+    Retrieval,
+    method=st.sampled_from(["http", "browser", "wayback", "file-import", "manual", "x-test"]),
+    agent=label,
+    via=st.none() | urls,
+    notes=st.lists(text, max_size=3).map(tuple),
+)
+events = st.builds(
+    ProvenanceEvent,
+    type=st.sampled_from(["capture", "import", "verify", "x-check"]),
+    at=timestamps,
+    agent=label,
+    outcome=st.sampled_from(["success", "failure", "warning"]),
+    detail=st.none() | text,
+)
+
+
+@st.composite
+def records(draw: st.DrawFn) -> ArchivedArticle:
+    retrieved = draw(timestamps)
+    published = draw(st.none() | timestamps.filter(lambda t: t <= retrieved))
+    return ArchivedArticle.create(
+        url=draw(urls),
+        content=draw(text),
+        retrieved_at=retrieved,
+        title=draw(st.none() | text),
+        tags=draw(st.lists(label, max_size=4)),
+        published_at=published,
+        retrieval=draw(retrievals),
+        provenance=draw(st.lists(events, max_size=2)),
+        algorithm=draw(st.sampled_from(["sha256", "sha256", "sha512", "sha3-256", "blake2b"])),
+    )

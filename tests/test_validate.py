@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsarchive import ArchivedArticle, InvalidRecord, load_schema, validate
+from tests.conftest import NOW
+from tests.strategies import records
+
+ROOT = Path(__file__).parent.parent
+
+
+def good() -> dict[str, Any]:
+    return ArchivedArticle.create(
+        url="https://example.com/news/1",
+        content="Body text.\nSecond line.",
+        retrieved_at="2020-01-08T06:30:00Z",
+        published_at="2020-01-07T00:00:00Z",
+        title="Title",
+        tags=["one", "two"],
+    ).to_dict()
+
+
+def codes(data: Any) -> list[tuple[str, str]]:
+    return [(p.pointer, p.code) for p in validate(data, now=NOW) if p.severity == "error"]
+
+
+def test_schema_passes_the_metaschema_and_has_a_stable_id() -> None:
+    schema = load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["$id"] == "urn:newsarchive:schema:article:v1"
+    assert schema["additionalProperties"] is False
+
+
+def test_top_level_schema_is_the_packaged_one() -> None:
+    top = (ROOT / "schemas" / "article-v1.schema.json").read_bytes()
+    packaged = (ROOT / "src" / "newsarchive" / "schemas" / "article-v1.schema.json").read_bytes()
+    assert top == packaged
+    assert json.loads(top) == load_schema()
+
+
+def test_a_good_record_has_no_problems() -> None:
+    assert validate(good(), now=NOW) == []
+
+
+def _set(d: dict[str, Any], pointer: str, value: Any) -> None:
+    *parents, last = pointer.strip("/").split("/")
+    target: Any = d
+    for part in parents:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+
+
+# One case per row of the record table, with the code that names what is wrong.
+CASES: list[tuple[Any, ...]] = [
+    ("/schema_version", 2, "unsupported-schema-version"),
+    ("/schema_version", "1", "unsupported-schema-version"),
+    ("/id", "x" * 64, "bad-id"),
+    ("/id", "0" * 64, "id-mismatch"),
+    ("/url", "javascript:alert(1)", "bad-url"),
+    ("/url", "https://user:pw@example.com/", "bad-url"),
+    ("/url", 7, "wrong-type"),
+    ("/canonical_url", "https://example.com/news/1?x=1", "canonical-url-mismatch"),
+    ("/title", 3, "wrong-type"),
+    ("/title", "a\x00b", "control-character"),
+    ("/content", "Changed body.", "content-digest-mismatch", "/content_digest"),
+    ("/content", "nul \x00 inside", "control-character"),
+    ("/media_type", "not a media type", "bad-media-type"),
+    ("/content_length", 5, "content-length-mismatch"),
+    ("/content_length", -1, "bad-value"),
+    ("/content_digest", "md5:" + "0" * 32, "weak-digest-algorithm"),
+    ("/content_digest", "crc:1234", "unknown-digest-algorithm"),
+    ("/content_digest", "sha256:" + "A" * 64, "bad-digest"),
+    ("/content_digest", "sha256:" + "0" * 64, "content-digest-mismatch"),
+    ("/tags/0", " one", "tag-not-normalized"),
+    ("/tags/1", "ONE", "duplicate-tag"),
+    ("/tags/0", "line\nbreak", "control-character"),
+    ("/tags/0", "", "bad-tag"),
+    ("/retrieved_at", "2020-01-08T06:30:00", "naive-timestamp"),
+    ("/retrieved_at", "2020-01-08T08:30:00+02:00", "timestamp-not-utc"),
+    ("/retrieved_at", "2999-01-01T00:00:00Z", "future-timestamp"),
+    ("/retrieved_at", "2020-13-01T00:00:00Z", "bad-timestamp"),
+    ("/published_at", "yesterday", "bad-timestamp"),
+    ("/retrieval/method", "telepathy", "unknown-method"),
+    ("/retrieval/via", "file:///x", "bad-url"),
+    ("/retrieval/notes", "one note", "wrong-type"),
+    ("/retrieval/agent", "", "bad-value"),
+    ("/record_digest", "sha1:" + "0" * 40, "weak-digest-algorithm"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[2]}")
+def test_each_rule_has_a_code_and_a_pointer(case: tuple[Any, ...]) -> None:
+    pointer, value, code, *reported_at = case
+    d = good()
+    _set(d, pointer, value)
+    found = codes(d)
+    assert ((reported_at or [pointer])[0], code) in found, found
+
+
+def test_provenance_rules() -> None:
+    d = good()
+    d["provenance"] = [
+        {"type": "dance", "at": "2020-01-08T06:30:00Z", "agent": "a", "outcome": "success"},
+        {
+            "type": "import",
+            "at": "2020-01-08",
+            "agent": "a",
+            "outcome": "maybe",
+            "source_digest": "md5:" + "0" * 32,
+            "extra": 1,
+        },
+    ]
+    found = set(codes(d))
+    assert {
+        ("/provenance/0/type", "unknown-event-type"),
+        ("/provenance/1/at", "bad-timestamp"),
+        ("/provenance/1/outcome", "bad-outcome"),
+        ("/provenance/1/source_digest", "weak-digest-algorithm"),
+        ("/provenance/1/extra", "unknown-field"),
+        ("/record_digest", "record-digest-mismatch"),
+    } <= found
+
+
+def test_missing_and_unknown_fields() -> None:
+    d = good()
+    del d["retrieved_at"]
+    del d["retrieval"]["notes"]
+    d["color"] = "blue"
+    found = codes(d)
+    assert ("/retrieved_at", "missing-field") in found
+    assert ("/retrieval/notes", "missing-field") in found
+    assert ("/color", "unknown-field") in found
+
+
+def test_every_problem_is_reported_at_once_and_semantics_run_despite_schema_errors() -> None:
+    d = good()
+    d["url"] = "ftp://example.com/x"
+    d["content"] = "tampered"
+    d["tags"] = ["x", "X"]
+    d["media_type"] = 12
+    d["retrieved_at"] = "2020-01-08T06:30:00"
+    found = codes(d)
+    assert ("/url", "bad-url") in found
+    assert ("/media_type", "wrong-type") in found
+    assert ("/content_digest", "content-digest-mismatch") in found
+    assert ("/content_length", "content-length-mismatch") in found
+    assert ("/tags/1", "duplicate-tag") in found
+    assert ("/retrieved_at", "naive-timestamp") in found
+    assert ("/record_digest", "record-digest-mismatch") in found
+    # The precise semantic finding replaces the generic schema pattern finding.
+    assert ("/url", "bad-value") not in found
+    assert found == sorted(set(found), key=found.index)  # no duplicates
+
+
+def test_problems_come_sorted_by_pointer() -> None:
+    d = good()
+    d["tags"] = ["a"] * 12
+    pointers = [p.pointer for p in validate(d, now=NOW) if p.pointer.startswith("/tags/")]
+    assert pointers == [f"/tags/{i}" for i in range(1, 12)]
+
+
+@pytest.mark.parametrize("value", [None, [], "text", 3, [1, 2]])
+def test_non_objects(value: Any) -> None:
+    assert codes(value) == [("", "wrong-type")]
+
+
+def test_strict_raises_with_all_problems() -> None:
+    d = good()
+    d["url"] = "javascript:x"
+    d["content_length"] = 1
+    with pytest.raises(InvalidRecord) as info:
+        validate(d, strict=True, now=NOW)
+    assert len(info.value.problems) >= 2
+    assert "and" in str(info.value)
+    assert validate(good(), strict=True, now=NOW) == []
+
+
+def test_validator_is_built_once() -> None:
+    from newsarchive.validate import _schema_validator
+
+    assert _schema_validator() is _schema_validator()
+
+
+def _leaves(value: Any, pointer: str = "") -> list[str]:
+    if isinstance(value, dict):
+        out = [pointer] if pointer else []
+        for k, v in value.items():
+            out += _leaves(v, f"{pointer}/{k}")
+        return out
+    if isinstance(value, list):
+        out = [pointer]
+        for i, v in enumerate(value):
+            out += _leaves(v, f"{pointer}/{i}")
+        return out
+    return [pointer]
+
+
+def _mutated(value: Any) -> Any:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "x"
+    if value is None:
+        return "x"
+    if isinstance(value, list):
+        return [*value, value[0] if value else "zz"]
+    return {**value, "zz": 1}
+
+
+@given(records(), st.data())
+def test_any_single_change_to_any_field_is_caught(
+    record: ArchivedArticle, data: st.DataObject
+) -> None:
+    d = record.to_dict()
+    assert validate(d, now=NOW) == [p for p in validate(d, now=NOW) if p.severity == "warning"]
+    pointer = data.draw(st.sampled_from(_leaves(d)))
+    changed = copy.deepcopy(d)
+    parts = pointer.strip("/").split("/")
+    parent: Any = changed
+    for part in parts[:-1]:
+        parent = parent[int(part)] if isinstance(parent, list) else parent[part]
+    key: Any = int(parts[-1]) if isinstance(parent, list) else parts[-1]
+    parent[key] = _mutated(parent[key])
+    assert codes(changed), f"change at {pointer} went unnoticed"
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+        max_leaves=20,
+    )
+)
+def test_validate_never_raises_on_json_values(value: Any) -> None:
+    validate(value, now=NOW)
+
+
+@given(records())
+def test_generated_records_are_valid(record: ArchivedArticle) -> None:
+    assert [p for p in validate(record, now=NOW) if p.severity == "error"] == []
