@@ -138,6 +138,8 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH) -> Any:
 
 
 def _fast_path_ok(value: Any) -> bool:
+    """Check `value` is writable JSON; True when the stdlib writer gives RFC 8785 bytes."""
+    fast = True
     stack = [value]
     while stack:
         item = stack.pop()
@@ -148,12 +150,20 @@ def _fast_path_ok(value: Any) -> bool:
                 if not key.isascii() and max(key) >= "\ud800":
                     if _has_lone_surrogate(key):
                         raise JSONError("object key holds a lone surrogate", code="lone-surrogate")
-                    return False
+                    fast = False
                 stack.append(child)
         elif isinstance(item, list):
             stack.extend(item)
         elif isinstance(item, float):
-            return False
+            # RFC 8785 writes an integral float below 1e21 as digits (2.0**53 as
+            # "9007199254740992"), which `loads` then refuses as an unsafe
+            # integer: refuse it here so everything we write reads back.
+            if item.is_integer() and MAX_SAFE_INTEGER < abs(item) < 1e21:
+                raise JSONError(
+                    f"float {item!r} would be written as an integer outside ±(2**53-1)",
+                    code="integer-out-of-range",
+                )
+            fast = False
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
@@ -168,7 +178,7 @@ def _fast_path_ok(value: Any) -> bool:
                 )
         else:
             raise TypeError(f"{type(item).__name__} is not JSON data")
-    return True
+    return fast
 
 
 def canonical_dumps(value: Any) -> bytes:

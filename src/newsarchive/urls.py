@@ -7,7 +7,8 @@ be archived; a bare user name is allowed), whitespace, control or invisible
 formatting characters, backslashes (browsers read `\\` as `/`, so
 `https://evil.example\\@good.example/` means two things), more than one `@`,
 `%` in the host, a host that is not valid (ASCII: letters, digits, `-`, `_`,
-dot-separated, one trailing dot allowed; otherwise IDNA 2008 via UTS 46), a
+dot-separated, one trailing dot allowed, `xn--` labels must decode;
+otherwise IDNA 2008 via UTS 46), a
 bad IPv6 literal, a port that is not a number up to 65535. Non-ASCII
 characters in path and query (IRIs) are accepted.
 
@@ -179,7 +180,13 @@ def _check_host(url: str, host: str) -> str:
     if host.isascii():
         if not _ASCII_HOST.fullmatch(host):
             raise _fail(url, f"{host[:60]!r} is not a valid host name")
-        return host.lower()
+        host = host.lower()
+        if "xn--" in host:  # an A-label must decode, or it names no host at all
+            try:
+                idna.decode(host.removesuffix("."), uts46=True)
+            except (idna.IDNAError, UnicodeError, ValueError):
+                raise _fail(url, f"{host[:60]!r} holds an invalid IDNA A-label") from None
+        return host
     dot = "." if host.endswith(".") else ""
     try:
         encoded = idna.encode(host.removesuffix("."), uts46=True).decode("ascii")

@@ -1,0 +1,173 @@
+"""The article-text format: reading rules 1-5 and the canonical writer (`_articletext`)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsarchive._articletext import ArticleText, format_article_text, parse_article_text
+from newsarchive.errors import ArticleTextError
+
+from .conftest import DATA
+from .strategies import label, text
+
+FILES = DATA / "articletext"
+
+
+def _parse(name: str) -> ArticleText:
+    return parse_article_text((FILES / name).read_bytes(), path=name)
+
+
+def test_canonical_file_round_trips_byte_for_byte() -> None:
+    raw = (FILES / "canonical.txt").read_bytes()
+    parsed = parse_article_text(raw)
+    assert parsed == ArticleText(
+        "The harbour council met on Tuesday.\nIt voted to repaint the old pier.",
+        "https://news.example/harbour-pier",
+        ("local", "harbour", "council"),
+    )
+    assert format_article_text(parsed.body, "https://news.example/harbour-pier", parsed.tags) == raw
+
+
+def test_crlf_file_keeps_its_body_line_endings() -> None:
+    parsed = _parse("crlf.txt")
+    assert parsed.crlf
+    assert parsed.body == "The harbour council met on Tuesday.\r\nIt voted to repaint the old pier."
+    assert parsed.link == "https://news.example/harbour-pier"
+    assert parsed.tags == ("local", "harbour")
+
+
+def test_bom_is_removed_and_reported() -> None:
+    parsed = _parse("bom.txt")
+    assert parsed.has_bom
+    assert parsed.body == "A short note with a byte order mark."
+    assert parsed.tags == ()
+
+
+def test_body_line_starting_with_link_and_unusual_line_breaks_stay_in_the_body() -> None:
+    parsed = _parse("body-link.txt")
+    assert parsed.body.startswith("LINK: this line is part of the story")
+    assert "\x0c" in parsed.body
+    assert "\u2028" in parsed.body
+    assert parsed.link == "https://news.example/odd-lines"
+    assert parsed.tags == ("odd", "lines")
+
+
+def test_no_trailer_means_all_body() -> None:
+    raw = (FILES / "no-trailer.txt").read_bytes()
+    assert parse_article_text(raw) == ArticleText(raw.decode())
+
+
+def test_link_alone_is_stripped() -> None:
+    parsed = _parse("link-only.txt")
+    assert (parsed.body, parsed.link, parsed.tags) == (
+        "Only a link below.",
+        "https://news.example/link-only",
+        (),
+    )
+
+
+def test_zero_width_non_joiner_is_kept() -> None:
+    parsed = _parse("zwnj.txt")
+    assert "\u200c" in parsed.body
+    assert parsed.tags == ("\u0641\u0627\u0631\u0633\u06cc",)
+
+
+def test_bad_utf8_names_line_column_and_shows_a_caret() -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        _parse("bad-utf8.txt")
+    error = caught.value
+    assert (error.code, error.line, error.column, error.path) == ("bad-utf8", 2, 13, "bad-utf8.txt")
+    rendered = str(error).splitlines()
+    assert rendered[0].startswith("bad-utf8.txt:2:13")
+    assert rendered[-1] == " " * (4 + 12) + "^"
+    assert rendered[1][4 + 12] == "\ufffd"  # the caret points at the bad byte
+
+
+def test_nul_byte_is_refused() -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        _parse("nul.txt")
+    assert (caught.value.code, caught.value.line, caught.value.column) == ("nul-byte", 1, 7)
+
+
+def test_bom_offsets_count_the_bom() -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        parse_article_text(b"\xef\xbb\xbfab\xff")
+    assert "byte 5" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "body", "link", "tags"),
+    [
+        (b"", "", None, ()),
+        (b"LINK: https://a.example/", "", "https://a.example/", ()),
+        (b"TAGS: a", "", None, ("a",)),
+        (b"body\nTAGS: a,b", "body", None, ("a", "b")),
+        (b"body\nLINK:\nTAGS:", "body", None, ()),
+        (b"body\n\nLINK: u\nTAGS:", "body\n", "u", ()),
+        (b"body\nLINK: u\nTAGS:\n\n", "body\nLINK: u\nTAGS:\n\n", None, ()),
+        (b"body\nlink: u", "body\nlink: u", None, ()),
+        (b"body\r\nLINK: u\nTAGS:", "body\r", "u", ()),
+    ],
+)
+def test_edge_cases(data: bytes, body: str, link: str | None, tags: tuple[str, ...]) -> None:
+    parsed = parse_article_text(data)
+    assert (parsed.body, parsed.link, parsed.tags) == (body, link, tags)
+
+
+@pytest.mark.parametrize(
+    ("url", "tags", "code"),
+    [
+        ("https://a.example/\n", (), "unrepresentable"),
+        (" https://a.example/", (), "unrepresentable"),
+        ("", (), "unrepresentable"),
+        ("https://a.example/", ("a,b",), "unrepresentable"),
+        ("https://a.example/", (" a",), "unrepresentable"),
+        ("https://a.example/", ("",), "unrepresentable"),
+    ],
+)
+def test_writer_refuses_what_would_not_read_back(
+    url: str, tags: tuple[str, ...], code: str
+) -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        format_article_text("body", url, tags)
+    assert caught.value.code == code
+
+
+def test_writer_refuses_nul_and_lone_surrogates() -> None:
+    with pytest.raises(ArticleTextError, match="NUL"):
+        format_article_text("a\x00b", "https://a.example/", ())
+    with pytest.raises(ArticleTextError, match="surrogate"):
+        format_article_text("a\ud800b", "https://a.example/", ())
+
+
+_tag = label.filter(lambda t: "," not in t and "\n" not in t and "\r" not in t)
+_url = st.from_regex(r"https://[a-z]{1,8}\.example/[a-zA-Z0-9/?=&%]{0,20}", fullmatch=True)
+
+
+@given(text, _url, st.lists(_tag, max_size=4))
+def test_written_text_reads_back(body: str, url: str, tags: list[str]) -> None:
+    data = format_article_text(body, url, tags)
+    parsed = parse_article_text(data)
+    assert (parsed.body, parsed.link, parsed.tags) == (body, url, tuple(tags))
+    assert not parsed.crlf
+    assert not parsed.has_bom
+
+
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_raise_only_article_text_error(data: bytes) -> None:
+    try:
+        body = parse_article_text(data).body
+    except ArticleTextError as error:
+        body = error.code
+        assert data.find(b"\x00") >= 0 or body == "bad-utf8"
+    else:
+        assert body in data.decode("utf-8-sig")
+
+
+@given(text, text)
+def test_body_text_is_never_altered(before: str, after: str) -> None:
+    body = before + "\nLINK: not-the-trailer\n" + after
+    data = format_article_text(body, "https://a.example/", ["x"])
+    assert parse_article_text(data).body == body

@@ -1,0 +1,128 @@
+"""Which source URLs a record accepts, and the format v1 canonical form (`newsarchive.urls`)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsarchive.errors import InvalidURL
+from newsarchive.urls import MAX_URL_LENGTH, canonicalize_url, check_url
+
+from .strategies import urls
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        # the example the format documents
+        ("HTTP://EXAMPLE.com:80/%7euser/./a/../b", "http://example.com/~user/b"),
+        # rule 1: case, IDNA, IPv6 compression, trailing dot kept
+        ("https://Bücher.Example/", "https://xn--bcher-kva.example/"),
+        ("https://[2001:DB8:0:0::1]:8443/x", "https://[2001:db8::1]:8443/x"),
+        ("https://example.com./a", "https://example.com./a"),
+        ("http://192.0.2.7/", "http://192.0.2.7/"),
+        # rule 2: a bare user name is kept and normalized
+        ("https://re%70orter@example.com/", "https://reporter@example.com/"),
+        # rule 3: ports
+        ("https://example.com:443/", "https://example.com/"),
+        ("https://example.com:0443/", "https://example.com/"),
+        ("http://example.com:/", "http://example.com/"),
+        ("http://example.com:8080/", "http://example.com:8080/"),
+        ("https://example.com:80/", "https://example.com:80/"),
+        # rule 4: percent-encoding
+        ("https://example.com/a%2fb", "https://example.com/a%2Fb"),
+        ("https://example.com/%41%62%2D%7E", "https://example.com/Ab-~"),
+        ("https://example.com/caf\u00e9", "https://example.com/caf%C3%A9"),
+        ("https://example.com/50%", "https://example.com/50%25"),
+        ("https://example.com/a{b}", "https://example.com/a%7Bb%7D"),
+        # rule 5: empty path and dot segments, also encoded ones
+        ("https://example.com", "https://example.com/"),
+        ("https://example.com?q=1", "https://example.com/?q=1"),
+        ("https://example.com/a/b/../../../c", "https://example.com/c"),
+        ("https://example.com/a/%2E%2E/b", "https://example.com/b"),
+        ("https://example.com/a/.", "https://example.com/a/"),
+        # rule 6: tracking parameters, order and spelling of the rest kept
+        ("https://example.com/?utm_source=x&b=2&a=1", "https://example.com/?b=2&a=1"),
+        ("https://example.com/?UTM_Medium=x&FBCLID=y&gclid=z", "https://example.com/"),
+        ("https://example.com/?%75tm_source=x&id=9", "https://example.com/?id=9"),
+        ("https://example.com/?a=1&&b=2&", "https://example.com/?a=1&b=2"),
+        ("https://example.com/?utmost=1", "https://example.com/?utmost=1"),
+        ("https://example.com/?a=1;utm_source=x", "https://example.com/?a=1;utm_source=x"),
+        # rule 7: the fragment is dropped
+        ("https://example.com/story#comments", "https://example.com/story"),
+        ("https://example.com/?#top", "https://example.com/"),
+    ],
+)
+def test_canonical_form(url: str, canonical: str) -> None:
+    assert check_url(url) == url
+    assert canonicalize_url(url) == canonical
+    assert canonicalize_url(canonical) == canonical
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("javascript:alert(1)", "scheme"),
+        ("file:///etc/passwd", "scheme"),
+        ("data:text/plain,hi", "scheme"),
+        ("ftp://example.com/", "scheme"),
+        ("/relative/path", "relative"),
+        ("example.com/story", "relative"),
+        ("https:example.com", "'//host'"),
+        ("https://user:secret@example.com/", "password"),
+        ("https://a@b@example.com/", "more than one '@'"),
+        ("https://example.com/a b", "whitespace"),
+        ("https://example.com/\u200bx", "invisible"),
+        ("https://example.com/\u202ex", "invisible"),
+        ("https://evil.example\\@good.example/", "backslash"),
+        ("https:///path", "host is empty"),
+        ("https://exa%41mple.com/", "'%' in the host"),
+        ("https://exa_mple..com/", "not a valid host"),
+        ("https://[::1/", "unclosed"),
+        ("https://[::g]/", "not an IPv6"),
+        ("https://[::1]x/", "junk"),
+        ("https://example.com:99999/", "port"),
+        ("https://example.com:8a/", "port"),
+        ("https://example.com:1:2/", "more than one ':'"),
+        ("https://\u2603\u2603.\u0000/", "invisible/control"),
+        ("https://xn--a.example/", "invalid IDNA A-label"),
+        ("https://" + "a" * MAX_URL_LENGTH, "longer than"),
+    ],
+)
+def test_refusals_say_why(url: str, why: str) -> None:
+    with pytest.raises(InvalidURL) as caught:
+        check_url(url)
+    assert why in str(caught.value)
+    with pytest.raises(InvalidURL):
+        canonicalize_url(url)
+
+
+def test_password_is_not_echoed() -> None:
+    with pytest.raises(InvalidURL) as caught:
+        check_url("https://editor:hunter2@example.com/")
+    assert "hunter2" not in str(caught.value)
+    assert "editor:***" in str(caught.value)
+
+
+def test_non_string_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        check_url(b"https://example.com/")  # type: ignore[arg-type]
+
+
+@given(urls)
+def test_canonical_form_is_accepted_and_idempotent(url: str) -> None:
+    canonical = canonicalize_url(url)
+    assert check_url(canonical) == canonical
+    assert canonicalize_url(canonical) == canonical
+    assert "#" not in canonical
+    assert "utm_" not in canonical
+
+
+@given(st.text(max_size=60), st.sampled_from(["", "http://", "https://", "HTTPS://a."]))
+def test_arbitrary_text_raises_only_invalid_url(tail: str, prefix: str) -> None:
+    try:
+        canonical = canonicalize_url(prefix + tail)
+    except InvalidURL:
+        return
+    assert canonicalize_url(canonical) == canonical
