@@ -171,3 +171,12 @@ def test_body_text_is_never_altered(before: str, after: str) -> None:
     body = before + "\nLINK: not-the-trailer\n" + after
     data = format_article_text(body, "https://a.example/", ["x"])
     assert parse_article_text(data).body == body
+
+
+def test_body_starting_with_feff_keeps_it() -> None:
+    # Found by Hypothesis: the reader strips one BOM, so the writer adds one.
+    data = format_article_text("\ufeffbody", "https://a.example/", [])
+    assert data.startswith(b"\xef\xbb\xbf\xef\xbb\xbf")
+    parsed = parse_article_text(data)
+    assert parsed.body == "\ufeffbody"
+    assert parsed.has_bom

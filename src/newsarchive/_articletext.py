@@ -24,6 +24,8 @@ Writing (`format_article_text`) produces exactly
 `BODY + "\\n" + "LINK: " + url + "\\n" + "TAGS:"`, then `" " + ", ".join(tags)`
 when there are tags, with no newline at the end; it reproduces a canonical
 input byte for byte, and refuses values that would not read back the same.
+A body that itself starts with U+FEFF gets a BOM in front, because rule 1
+removes one: without it, the reader would eat the body's first character.
 """
 
 from __future__ import annotations
@@ -148,6 +150,8 @@ def format_article_text(body: str, url: str, tags: Sequence[str]) -> bytes:
                 f"tag {tag[:80]!r} is empty, has surrounding spaces, or holds a comma or line break"
             )
     text = f"{body}\nLINK: {url}\nTAGS:" + (f" {', '.join(tags)}" if tags else "")
+    if text.startswith("\ufeff"):
+        text = "\ufeff" + text  # rule 1 strips one BOM; keep the body's own
     if "\x00" in text:
         raise _unrepresentable("NUL character", code="nul-byte")
     try:
