@@ -6,8 +6,12 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
-__all__ = ["TEMP_PREFIX", "write_atomic"]
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = ["TEMP_PREFIX", "atomic_writer", "fsync_dir", "write_atomic"]
 
 #: Temporary files start with this, so a crash's leftovers are recognisable.
 TEMP_PREFIX = ".newsarchive-tmp-"
@@ -20,12 +24,19 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     within one file system; the directory is fsync'd so the rename itself
     survives a power loss.
     """
+    with atomic_writer(path) as out:
+        out.write(data)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Stream into `path` with the same guarantee as `write_atomic`: all or nothing."""
     target = Path(path)
     directory = target.parent
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(data)
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)  # noqa: PTH105 - atomic rename, the point of the module
@@ -33,6 +44,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)  # noqa: PTH108
         raise
+    fsync_dir(directory)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make new or renamed entries in `directory` durable (a rename alone is not)."""
     dir_fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -138,55 +138,68 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH) -> Any:
 
 
 def _fast_path_ok(value: Any) -> bool:
-    """Check `value` is writable JSON; True when the stdlib writer gives RFC 8785 bytes."""
+    """Check `value` is writable JSON; True when the stdlib writer gives RFC 8785 bytes.
+
+    Lone surrogates in strings are not looked for here: encoding the output as
+    UTF-8 refuses them, in C, which is what keeps this walk cheap.
+    """
     fast = True
     stack = [value]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key, child in item.items():
-                if not isinstance(key, str):
+        item = pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict:
+            for key in item:
+                if type(key) is not str:
                     raise TypeError(f"object keys must be str, not {type(key).__name__}")
                 if not key.isascii() and max(key) >= "\ud800":
                     if _has_lone_surrogate(key):
                         raise JSONError("object key holds a lone surrogate", code="lone-surrogate")
-                    fast = False
-                stack.append(child)
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, float):
+                    fast = False  # RFC 8785 sorts keys by UTF-16 code units
+            extend(item.values())
+        elif kind is list:
+            extend(item)
+        elif kind is int:
+            if abs(item) > MAX_SAFE_INTEGER:
+                raise JSONError(
+                    f"integer {item} is outside \u00b1(2**53-1)", code="integer-out-of-range"
+                )
+        elif kind is float:
             # RFC 8785 writes an integral float below 1e21 as digits (2.0**53 as
             # "9007199254740992"), which `loads` then refuses as an unsafe
             # integer: refuse it here so everything we write reads back.
             if item.is_integer() and MAX_SAFE_INTEGER < abs(item) < 1e21:
                 raise JSONError(
-                    f"float {item!r} would be written as an integer outside ±(2**53-1)",
+                    f"float {item!r} would be written as an integer outside \u00b1(2**53-1)",
                     code="integer-out-of-range",
                 )
             fast = False
-        elif isinstance(item, bool) or item is None:
-            continue
-        elif isinstance(item, int):
-            if abs(item) > MAX_SAFE_INTEGER:
-                raise JSONError(
-                    f"integer {item} is outside ±(2**53-1)", code="integer-out-of-range"
-                )
-        elif isinstance(item, str):
-            if _has_lone_surrogate(item):
-                raise JSONError(
-                    "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
-                )
         else:
-            raise TypeError(f"{type(item).__name__} is not JSON data")
+            # A subclass of a JSON type (an IntEnum, say) is checked as its base.
+            for base in (int, float, str, dict, list):
+                if isinstance(item, base):
+                    push(base(item))  # type: ignore[arg-type]
+                    break
+            else:
+                raise TypeError(f"{kind.__name__} is not JSON data")
     return fast
 
 
 def canonical_dumps(value: Any) -> bytes:
     """RFC 8785 canonical JSON bytes of `value` (see the module docstring)."""
     if _fast_path_ok(value):
-        return json.dumps(
+        text = json.dumps(
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        ).encode("utf-8")
+        )
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise JSONError(
+                "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
+            ) from None
     import rfc8785  # noqa: PLC0415 - only values with floats or astral keys need it
 
     try:

@@ -7,7 +7,6 @@ error or unreadable/malformed input. Errors are one line on stderr.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Final, NoReturn, TextIO
@@ -15,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, BinaryIO, Final, NoReturn, TextIO
 from newsarchive._version import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
     from datetime import tzinfo
 
     from newsarchive.errors import Problem
@@ -163,8 +162,10 @@ def _build_parser(out: BinaryIO) -> argparse.ArgumentParser:
     )
     txt.add_argument("record", metavar="RECORD", help="JSON record file, or - for stdin")
     txt.add_argument("-o", "--output", metavar="OUT", help="write to OUT atomically")
-    for command in (rec, val, ver, hsh, txt):
-        command.out = out
+    from newsarchive._cli_store import add_store_commands  # noqa: PLC0415
+
+    for command in (rec, val, ver, hsh, txt, *add_store_commands(sub, _METHODS_HELP)):
+        command.out = out  # type: ignore[attr-defined]
     return parser
 
 
@@ -241,58 +242,8 @@ def _cmd_record(args: argparse.Namespace, ctx: _Context) -> int:
     return EXIT_OK
 
 
-def _next_nonblank(stream: IO[bytes], number: int) -> tuple[bytes, int]:
-    line = stream.readline()
-    number += 1
-    while line and not line.strip():
-        line = stream.readline()
-        number += 1
-    return line, number
-
-
-def _iter_values(stream: IO[bytes]) -> Iterator[tuple[int | None, Any, Exception | None]]:
-    """(line, value, error) for a JSON document or JSON Lines, streaming the latter.
-
-    Input is JSON Lines when its first non-blank line is a complete JSON value
-    and another value follows; otherwise it is one JSON document.
-    """
-    from newsarchive._json import loads  # noqa: PLC0415
-    from newsarchive.errors import JSONError  # noqa: PLC0415
-    from newsarchive.jsonl import iter_jsonl  # noqa: PLC0415
-
-    first, first_number = _next_nonblank(stream, 0)
-    if not first:
-        yield None, None, JSONError("empty input: no JSON value", code="bad-json")
-        return
-    try:
-        value = loads(first)
-    except JSONError:
-        # Not one value per line: the whole input is a single JSON document.
-        try:
-            yield None, loads(first + stream.read()), None
-        except JSONError as exc:
-            yield None, None, exc
-        return
-    second, second_number = _next_nonblank(stream, first_number)
-    if not second:
-        yield None, value, None
-        return
-    yield first_number, value, None
-    for line in iter_jsonl(io.BytesIO(second), keep_going=True, first_line=second_number):
-        yield line.number, line.value, line.error
-    for line in iter_jsonl(stream, keep_going=True, first_line=second_number + 1):  # type: ignore[arg-type]
-        yield line.number, line.value, line.error
-
-
-def _records_of(value: Any) -> Iterator[tuple[str, Any]]:
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            yield f"/{i}", item
-    else:
-        yield "", value
-
-
 def _cmd_validate(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.jsonl import iter_values, records_of  # noqa: PLC0415
     from newsarchive.validate import validate  # noqa: PLC0415
 
     report: list[dict[str, Any]] = []
@@ -308,14 +259,14 @@ def _cmd_validate(args: argparse.Namespace, ctx: _Context) -> int:
             worst = EXIT_USAGE
             continue
         try:
-            for line, value, error in _iter_values(stream):
+            for line, value, error in iter_values(stream):
                 if error is not None:
                     code = getattr(error, "code", "bad-json")
                     message = getattr(error, "message", str(error))
                     _problem(ctx, args, entry, line, "", code, message)
                     worst = EXIT_USAGE
                     continue
-                for prefix, item in _records_of(value):
+                for prefix, item in records_of(value):
                     entry["records"] += 1
                     for problem in validate(item):
                         _problem(
@@ -489,7 +440,7 @@ def run(
     stderr: TextIO | None = None,
 ) -> int:
     """Run one command; return its exit code. Never raises for bad input."""
-    from newsarchive.errors import InvalidRecord, NewsArchiveError  # noqa: PLC0415
+    from newsarchive.errors import InvalidRecord, NewsArchiveError, RecordNotFound  # noqa: PLC0415
 
     ctx = _Context(
         stdin if stdin is not None else sys.stdin.buffer,
@@ -503,13 +454,22 @@ def run(
             ctx.err(parser.format_usage().strip())
             ctx.err("newsarchive: error: a command is required (see --help)")
             return EXIT_USAGE
-        return _COMMANDS[args.command](args, ctx)
+        if args.command in _COMMANDS:
+            return _COMMANDS[args.command](args, ctx)
+        from newsarchive._cli_store import COMMANDS  # noqa: PLC0415
+
+        return COMMANDS[args.command](args, ctx)
     except UsageError as exc:
         ctx.err(str(exc))
+    except RecordNotFound as exc:
+        ctx.err(f"newsarchive: error: {exc.message}")
+        return EXIT_FAILED
     except InvalidRecord as exc:
         ctx.err(f"newsarchive: error: invalid record: {exc}")
     except NewsArchiveError as exc:
         ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
+    except BrokenPipeError:
+        raise  # the reader went away: main() handles it quietly
     except IsADirectoryError as exc:
         ctx.err(f"newsarchive: error: {exc.filename} is a directory")
     except OSError as exc:

@@ -22,7 +22,10 @@ __all__ = [
     "JSONError",
     "NewsArchiveError",
     "Problem",
+    "RecordNotFound",
     "Severity",
+    "StoreCorrupted",
+    "StoreError",
 ]
 
 Severity = Literal["error", "warning"]
@@ -110,6 +113,24 @@ class InvalidTimestamp(NewsArchiveError, ValueError):
     """A timestamp that is not one exact instant (codes: bad-timestamp, naive-timestamp, ...)."""
 
     code = "bad-timestamp"
+
+
+class StoreError(NewsArchiveError):
+    """A store that cannot be used as asked: not a store, a symlink inside it, bad options."""
+
+    code = "store-error"
+
+
+class StoreCorrupted(StoreError):
+    """Stored bytes that fail their check; `store verify` and `store repair` deal with it."""
+
+    code = "store-corrupted"
+
+
+class RecordNotFound(StoreError, LookupError):
+    """No record with that id in the store."""
+
+    code = "not-found"
 
 
 class DigestError(NewsArchiveError, ValueError):

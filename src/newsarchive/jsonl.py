@@ -9,7 +9,8 @@ with `keep_going=True` it is yielded as an error and reading continues.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, BinaryIO, Final
+import io
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, Final
 
 import attrs
 
@@ -19,7 +20,15 @@ from newsarchive.errors import JSONError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-__all__ = ["MAX_LINE_BYTES", "Line", "dumps_line", "iter_jsonl", "write_jsonl"]
+__all__ = [
+    "MAX_LINE_BYTES",
+    "Line",
+    "dumps_line",
+    "iter_jsonl",
+    "iter_values",
+    "records_of",
+    "write_jsonl",
+]
 
 #: A longer line is reported as an error without being held in memory whole.
 MAX_LINE_BYTES: Final = 64 * 1024 * 1024
@@ -91,3 +100,51 @@ def _skip_rest_of_line(stream: BinaryIO) -> None:
     while chunk := stream.readline(_SKIP_CHUNK):
         if chunk.endswith(b"\n"):
             return
+
+
+def _next_nonblank(stream: IO[bytes], number: int) -> tuple[bytes, int]:
+    line = stream.readline()
+    number += 1
+    while line and not line.strip():
+        line = stream.readline()
+        number += 1
+    return line, number
+
+
+def iter_values(stream: IO[bytes]) -> Iterator[tuple[int | None, Any, JSONError | None]]:
+    """(line, value, error) for a JSON document or JSON Lines, streaming the latter.
+
+    Input is JSON Lines when its first non-blank line is a complete JSON value
+    and another value follows; otherwise it is one JSON document.
+    """
+    first, first_number = _next_nonblank(stream, 0)
+    if not first:
+        yield None, None, JSONError("empty input: no JSON value", code="bad-json")
+        return
+    try:
+        value = loads(first)
+    except JSONError:
+        # Not one value per line: the whole input is a single JSON document.
+        try:
+            yield None, loads(first + stream.read()), None
+        except JSONError as exc:
+            yield None, None, exc
+        return
+    second, second_number = _next_nonblank(stream, first_number)
+    if not second:
+        yield None, value, None
+        return
+    yield first_number, value, None
+    for line in iter_jsonl(io.BytesIO(second), keep_going=True, first_line=second_number):
+        yield line.number, line.value, line.error
+    for line in iter_jsonl(stream, keep_going=True, first_line=second_number + 1):  # type: ignore[arg-type]
+        yield line.number, line.value, line.error
+
+
+def records_of(value: Any) -> Iterator[tuple[str, Any]]:
+    """A top-level JSON array holds one record per item (pointer prefix `/N`)."""
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            yield f"/{i}", item
+    else:
+        yield "", value

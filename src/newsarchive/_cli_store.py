@@ -1,0 +1,408 @@
+"""The store commands of the command line: init, import, show, cat, find, export, store ...
+
+Kept apart from `cli` so each file reads in one sitting; `cli.run` dispatches here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from newsarchive._version import __version__
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Iterator
+
+    from newsarchive.cli import _Context
+    from newsarchive.store import Store
+
+__all__ = ["COMMANDS", "DEFAULT_STORE", "add_store_commands"]
+
+#: Where the store is when neither --store nor NEWSARCHIVE_STORE says.
+DEFAULT_STORE: Final = "newsarchive-store"
+_DATE_ONLY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _store_dir(args: argparse.Namespace) -> str:
+    return str(args.store or os.environ.get("NEWSARCHIVE_STORE") or DEFAULT_STORE)
+
+
+def _open(args: argparse.Namespace) -> Store:
+    from newsarchive.store import Store  # noqa: PLC0415
+
+    return Store(_store_dir(args))
+
+
+def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentParser]:
+    """Add the store commands to the `newsarchive` sub-parsers; return them."""
+    store_help = f"the store directory (default: $NEWSARCHIVE_STORE, else ./{DEFAULT_STORE})"
+    made = []
+
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(name, **kwargs)
+        p.add_argument("--store", metavar="DIR", help=store_help)
+        made.append(p)
+        return p
+
+    command(
+        "init",
+        help="create a store (idempotent)",
+        description="Create an empty store directory; on an existing store, do nothing.",
+    )
+
+    imp = command(
+        "import",
+        help="import article-text files, directories and JSON/JSON Lines records",
+        description="Import into the store: article-text files, directories (recursively; "
+        "*.json, *.jsonl and *.ndjson are read as records), and - for standard input. "
+        "JSON records are stored exactly as they are once they validate; the options below "
+        "apply to article-text input only. Re-importing is idempotent: a stored id is a "
+        "duplicate, and so is an article-text file whose canonical URL and content are "
+        "stored, unless --retrieved-at names a new capture time. Exit 1 if anything was "
+        "rejected.",
+    )
+    imp.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or -")
+    imp.add_argument(
+        "--retrieved-at",
+        metavar="TIME",
+        help="when the copies were retrieved (default: now; also makes each a new capture)",
+    )
+    imp.add_argument(
+        "--timezone", metavar="ZONE", help="IANA zone for --retrieved-at given without one"
+    )
+    imp.add_argument(
+        "--method", default="file-import", help=f"{methods_help} (default: file-import)"
+    )
+    imp.add_argument(
+        "--agent", help=f"who retrieved the copies (default: newsarchive/{__version__})"
+    )
+    imp.add_argument("--note", action="append", default=[], metavar="TEXT", help="retrieval note")
+    imp.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag")
+    imp.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    show = command("show", help="print a stored record as JSON", description="Print the record.")
+    show.add_argument("id", metavar="ID")
+    show.add_argument("--events", action="store_true", help="print the events appended about it")
+
+    cat = command("cat", help="print a record's exact content bytes", description="Print content.")
+    cat.add_argument("id", metavar="ID")
+
+    find = command(
+        "find",
+        help="list records by url, tag or date",
+        description="List matching records as 'ID  RETRIEVED_AT  URL', oldest first. Times "
+        "are RFC 3339 instants or bare dates (UTC; --until includes the whole day).",
+    )
+    exp = command(
+        "export",
+        help="write records as JSON Lines or article-text files",
+        description="Export matching records (all by default) as JSON Lines (to standard output "
+        "or -o FILE, written atomically) or as article-text files, one per record named "
+        "ID.txt, into the -o directory.",
+    )
+    exp.add_argument("--format", choices=["jsonl", "text"], default="jsonl")
+    exp.add_argument("-o", "--output", metavar="PATH", help="file (jsonl) or directory (text)")
+    for p in (find, exp):
+        p.add_argument("--url", help="match this URL by its canonical form")
+        p.add_argument("--tag", help="match this tag (case ignored)")
+        p.add_argument("--since", metavar="TIME", help="retrieved at or after")
+        p.add_argument("--until", metavar="TIME", help="retrieved at or before")
+        p.add_argument("--published-since", metavar="TIME", help="published at or after")
+        p.add_argument("--published-until", metavar="TIME", help="published at or before")
+    find.add_argument("--json", action="store_true", help="print each full record as a JSON line")
+
+    st = sub.add_parser(
+        "store",
+        help="audit, repair, reindex or describe a store",
+        description="Maintenance of a store: verify, repair, reindex, stats.",
+    )
+    made.append(st)
+    ops = st.add_subparsers(dest="store_command", metavar="ACTION", parser_class=type(st))
+    st_cmds = []
+
+    def op(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = ops.add_parser(name, **kwargs)
+        p.add_argument("--store", metavar="DIR", help=store_help)
+        st_cmds.append(p)
+        return p
+
+    ver = op(
+        "verify",
+        help="re-hash and re-check everything (fixity audit)",
+        description="Re-read and re-hash every batch, validate every record, and compare the "
+        "index with the data. Failures exit 1; traces of an interrupted write are notes. "
+        "Appends a fixity-check event to the store.",
+    )
+    ver.add_argument("--jobs", type=int, metavar="N", help="processes (default: all cores)")
+    ver.add_argument(
+        "--sample", type=float, default=1.0, metavar="F", help="check only this fraction (0-1]"
+    )
+    ver.add_argument("--json", action="store_true", help="print the report as JSON")
+    rep = op(
+        "repair",
+        help="restore damaged data from a replica",
+        description="Rebuild damaged or missing batches byte for byte from another copy of the "
+        "store; nothing that checks out is touched. Exit 1 if something could not be restored.",
+    )
+    rep.add_argument("--from", dest="replica", required=True, metavar="DIR", help="the replica")
+    rep.add_argument("--json", action="store_true", help="print the report as JSON")
+    op("reindex", help="rebuild the index from the data", description="Rebuild the index.")
+    stats = op("stats", help="counts, size and the last audits", description="Describe the store.")
+    stats.add_argument("--json", action="store_true", help="print as JSON")
+    return made + st_cmds
+
+
+# -- helpers --------------------------------------------------------------------------
+
+
+def _bound(text: str | None, end: bool) -> str | None:
+    """A query bound as an RFC 3339 instant; a bare date means its first/last instant (UTC)."""
+    if text is None:
+        return None
+    if _DATE_ONLY.fullmatch(text):
+        return f"{text}T23:59:59.999999999Z" if end else f"{text}T00:00:00Z"
+    from newsarchive.timestamps import parse_timestamp  # noqa: PLC0415
+
+    return str(parse_timestamp(text))
+
+
+def _query(store: Store, args: argparse.Namespace) -> Iterator[str]:
+    return store.find(
+        url=args.url,
+        tag=args.tag,
+        since=_bound(args.since, end=False),
+        until=_bound(args.until, end=True),
+        published_since=_bound(args.published_since, end=False),
+        published_until=_bound(args.published_until, end=True),
+    )
+
+
+def _progress(ctx: _Context, unit: str, total: int | None = None) -> Any:
+    """A tqdm bar on a terminal's stderr; None (silent) otherwise."""
+    isatty = getattr(ctx.stderr, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+    from tqdm import tqdm  # noqa: PLC0415
+
+    scale = unit == "B"
+    return tqdm(total=total, unit=unit, unit_scale=scale, file=ctx.stderr, leave=False)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+def _cmd_init(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.store import Store  # noqa: PLC0415
+
+    path = _store_dir(args)
+    Store.init(path).close()
+    ctx.err(f"newsarchive init: store ready at {path}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.cli import _zone  # noqa: PLC0415
+    from newsarchive.record import DEFAULT_AGENT  # noqa: PLC0415
+    from newsarchive.store import ImportOptions, import_paths  # noqa: PLC0415
+
+    options = ImportOptions(
+        retrieved_at=args.retrieved_at,
+        method=args.method,
+        agent=args.agent or DEFAULT_AGENT,
+        notes=tuple(args.note),
+        tags=tuple(args.tag),
+        default_tz=_zone(args.timezone),
+    )
+    bar = _progress(ctx, "file")
+    with _open(args) as store:
+        summary = import_paths(
+            store,
+            args.paths,
+            options,
+            stdin=ctx.stdin,
+            progress=None if bar is None else (lambda _name: bar.update(1)),
+        )
+    if bar is not None:
+        bar.close()
+    if args.json:
+        ctx.out(_dump(summary.to_dict()))
+    else:
+        for problem in summary.rejected:
+            ctx.err(f"{problem['source']}: rejected: {problem['reason']}")
+        ctx.err(
+            f"newsarchive import: {summary.imported} imported, {summary.duplicates} "
+            f"duplicate{'s' if summary.duplicates != 1 else ''}, "
+            f"{len(summary.rejected)} rejected"
+        )
+    return 1 if summary.rejected else 0
+
+
+def _cmd_show(args: argparse.Namespace, ctx: _Context) -> int:
+    with _open(args) as store:
+        value = store.events(args.id) if args.events else store.get(args.id)
+        if args.events and args.id not in store:
+            store.get(args.id)  # raises RecordNotFound
+    ctx.out(_dump(value))
+    return 0
+
+
+def _cmd_cat(args: argparse.Namespace, ctx: _Context) -> int:
+    with _open(args) as store:
+        ctx.stdout.write(store.content(args.id))
+    return 0
+
+
+def _cmd_find(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.jsonl import dumps_line  # noqa: PLC0415
+
+    with _open(args) as store:
+        for record_id in _query(store, args):
+            record = store.get(record_id)
+            if args.json:
+                ctx.stdout.write(dumps_line(record))
+            else:
+                ctx.out(f"{record_id}  {record.get('retrieved_at')}  {record.get('url')}\n")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive._atomicfile import atomic_writer, write_atomic  # noqa: PLC0415
+    from newsarchive.jsonl import dumps_line  # noqa: PLC0415
+    from newsarchive.record import ArchivedArticle  # noqa: PLC0415
+
+    count = 0
+    with _open(args) as store:
+        ids = _query(store, args)
+        if args.format == "text":
+            if args.output is None:
+                from newsarchive.cli import UsageError  # noqa: PLC0415
+
+                raise UsageError("newsarchive export: --format text needs -o DIRECTORY")
+            out_dir = Path(args.output)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for record_id in ids:
+                # The file name is the record id (64 hex digits), never text from the record.
+                data = ArchivedArticle.from_dict(store.get(record_id)).to_article_text()
+                write_atomic(out_dir / f"{record_id}.txt", data)
+                count += 1
+        elif args.output is None:
+            for record_id in ids:
+                ctx.stdout.write(dumps_line(store.get(record_id)))
+                count += 1
+        else:
+            with atomic_writer(args.output) as out:
+                for record_id in ids:
+                    out.write(dumps_line(store.get(record_id)))
+                    count += 1
+    ctx.err(f"newsarchive export: {count} record{'s' if count != 1 else ''}")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.cli import UsageError  # noqa: PLC0415
+
+    if not 0.0 < args.sample <= 1.0:
+        raise UsageError("newsarchive store verify: --sample must be in (0, 1]")
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("newsarchive store verify: --jobs must be at least 1")
+    with _open(args) as store:
+        total = sum(p.stat().st_size for p in (store.root / "segments").glob("*.jsonl"))
+        bar = _progress(ctx, "B", total)
+        report = store.verify(
+            jobs=args.jobs,
+            sample=args.sample,
+            progress=None if bar is None else bar.update,
+        )
+        if bar is not None:
+            bar.close()
+    if args.json:
+        ctx.out(_dump(report.to_dict()))
+    else:
+        for f in report.findings:
+            label = "FAIL" if f.severity == "failure" else "note"
+            rid = f" record {f.record_id}" if f.record_id else ""
+            ctx.out(f"{label} {f.code} {f.where}{rid}: {f.message}\n")
+        d = report.to_dict()
+        verdict = "OK" if report.ok else "FAILED"
+        scope = "full audit" if report.full else f"sample {report.sample:g}"
+        ctx.out(
+            f"{verdict}: {d['records']} records, {d['blobs']} blobs, {d['events']} events in "
+            f"{d['batches']} batches checked ({scope}); {d['failures']} failures, "
+            f"{d['notes']} notes\n"
+        )
+    return 0 if report.ok else 1
+
+
+def _cmd_repair(args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive.store import Store  # noqa: PLC0415
+
+    with _open(args) as store, Store(args.replica) as replica:
+        report = store.repair(replica)
+    if args.json:
+        ctx.out(_dump(report.to_dict()))
+    else:
+        for line in report.restored:
+            ctx.out(f"restored {line}\n")
+        for line in report.unrepaired:
+            ctx.out(f"NOT RESTORED {line}\n")
+        ctx.out(
+            f"{'OK' if not report.unrepaired else 'FAILED'}: {len(report.restored)} restored, "
+            f"{len(report.unrepaired)} not restored\n"
+        )
+    return 0 if not report.unrepaired else 1
+
+
+def _cmd_reindex(args: argparse.Namespace, ctx: _Context) -> int:
+    with _open(args) as store:
+        store.reindex()
+        ctx.err(f"newsarchive store reindex: {len(store)} records indexed")
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace, ctx: _Context) -> int:
+    with _open(args) as store:
+        stats = store.stats()
+    if args.json:
+        ctx.out(_dump(stats))
+        return 0
+    for key in ("store", "records", "blobs", "events", "batches", "segments", "bytes"):
+        ctx.out(f"{key}: {stats[key]}\n")
+    for key in ("last_check", "last_full_check"):
+        event = stats[key]
+        text = "never" if event is None else f"{event['at']} ({event['outcome']})"
+        ctx.out(f"{key}: {text}\n")
+    return 0
+
+
+def _cmd_store(args: argparse.Namespace, ctx: _Context) -> int:
+    if args.store_command is None:
+        from newsarchive.cli import UsageError  # noqa: PLC0415
+
+        raise UsageError("newsarchive store: an action is required: verify, repair, reindex, stats")
+    return _STORE_COMMANDS[args.store_command](args, ctx)
+
+
+_STORE_COMMANDS: Final[dict[str, Callable[[argparse.Namespace, _Context], int]]] = {
+    "verify": _cmd_verify,
+    "repair": _cmd_repair,
+    "reindex": _cmd_reindex,
+    "stats": _cmd_stats,
+}
+
+COMMANDS: Final[dict[str, Callable[[argparse.Namespace, _Context], int]]] = {
+    "init": _cmd_init,
+    "import": _cmd_import,
+    "show": _cmd_show,
+    "cat": _cmd_cat,
+    "find": _cmd_find,
+    "export": _cmd_export,
+    "store": _cmd_store,
+}

@@ -1,0 +1,232 @@
+"""The SQLite index: derived data for lookups, rebuilt from the segments alone.
+
+It records how far each segment has been indexed (`segments.indexed`, always
+a batch boundary), every batch and entry (with the SHA-256 of each entry line,
+which `store repair` uses to fetch byte-identical lines from a replica), and
+lookup tables for records, tags, blobs and events. The index is updated only
+after a batch is durable in its segment, so after a crash it can lag the
+segments (caught up on the next open) but never run ahead of them; an index
+that claims more than the segments hold is a finding for `store verify`.
+
+WAL mode lets readers read while a writer writes; `synchronous=NORMAL` is
+enough because a lost index transaction is simply caught up again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+from typing import TYPE_CHECKING, Any, Final
+
+from newsarchive.errors import NewsArchiveError
+from newsarchive.store._layout import INDEX, SEGMENTS, index_files, open_nofollow, segment_names
+from newsarchive.store._segment import Batch, Damage, scan
+from newsarchive.timestamps import Timestamp
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from newsarchive.store._segment import Entry
+
+__all__ = ["IndexState", "catch_up", "connect", "drop", "index_batch", "time_key"]
+
+_VERSION: Final = "1"
+_SCHEMA: Final = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE segments (name TEXT PRIMARY KEY, indexed INTEGER NOT NULL);
+CREATE TABLE batches (
+  seq INTEGER PRIMARY KEY, segment TEXT NOT NULL, start INTEGER NOT NULL,
+  "end" INTEGER NOT NULL, entries INTEGER NOT NULL, sha256 TEXT NOT NULL);
+CREATE TABLE entries (
+  segment TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL,
+  kind TEXT NOT NULL, line_sha256 TEXT NOT NULL, PRIMARY KEY (segment, offset));
+CREATE INDEX entries_line ON entries (line_sha256);
+CREATE TABLE records (
+  id TEXT PRIMARY KEY, url TEXT, canonical_url TEXT, retrieved_key TEXT,
+  published_key TEXT, content_digest TEXT, content_blob TEXT,
+  segment TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL);
+CREATE INDEX records_capture ON records (canonical_url, content_digest);
+CREATE INDEX records_url ON records (url);
+CREATE INDEX records_retrieved ON records (retrieved_key);
+CREATE INDEX records_published ON records (published_key);
+CREATE INDEX records_digest ON records (content_digest);
+CREATE TABLE tags (record_id TEXT NOT NULL, tag TEXT NOT NULL);
+CREATE INDEX tags_tag ON tags (tag);
+CREATE TABLE blobs (
+  digest TEXT PRIMARY KEY, segment TEXT NOT NULL, offset INTEGER NOT NULL,
+  length INTEGER NOT NULL);
+CREATE TABLE events (
+  record_id TEXT, type TEXT, at TEXT, outcome TEXT, full INTEGER,
+  segment TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL);
+CREATE INDEX events_record ON events (record_id);
+"""
+
+
+class IndexState:
+    """What `catch_up` learned: the index may be behind (fixed), ahead or blocked (findings)."""
+
+    def __init__(self) -> None:
+        self.ahead: list[str] = []  # segments the index claims more of than they hold
+        self.blocked: list[tuple[str, int, str]] = []  # (segment, offset, why) not indexed past
+
+
+def time_key(text: Any) -> str | None:
+    """A sortable text for an RFC 3339 instant (nanosecond digits), or None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        stamp = Timestamp.parse(text)
+    except NewsArchiveError:
+        return None
+    return f"{stamp.seconds:%Y-%m-%dT%H:%M:%S}.{stamp.fraction.ljust(9, '0')}Z"
+
+
+def connect(root: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open (creating if needed) the index; raises sqlite3.DatabaseError if it is damaged."""
+    path = root / INDEX
+    if readonly:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    else:
+        # Create the file through O_NOFOLLOW first, so SQLite never follows a planted link.
+        os.close(open_nofollow(path, os.O_RDWR | os.O_CREAT))
+        conn = sqlite3.connect(path, isolation_level=None, timeout=60)
+    try:
+        conn.execute("PRAGMA busy_timeout = 60000")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            has_meta = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+            ).fetchone()
+            if not has_meta:
+                with _transaction(conn):
+                    if not conn.execute(
+                        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+                    ).fetchone():
+                        # Statement by statement: executescript would COMMIT our transaction.
+                        for statement in _SCHEMA.split(";"):
+                            if statement.strip():
+                                conn.execute(statement)
+                        conn.execute("INSERT INTO meta VALUES ('version', ?)", (_VERSION,))
+        _check_version(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_version(conn: sqlite3.Connection) -> None:
+    version = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+    if version is None or version[0] != _VERSION:
+        raise sqlite3.DatabaseError(f"index version {version} is not {_VERSION}")
+
+
+def drop(root: Path) -> None:
+    """Delete the index files (the caller holds the writer lock)."""
+    for name in index_files():
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(root / name)
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Any:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def indexed_offset(conn: sqlite3.Connection, segment: str) -> int:
+    row = conn.execute("SELECT indexed FROM segments WHERE name=?", (segment,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _entry_rows(segment: str, entry: Entry) -> tuple[Any, ...]:
+    return (
+        segment,
+        entry.offset,
+        len(entry.line),
+        entry.kind,
+        hashlib.sha256(entry.line).hexdigest(),
+    )
+
+
+def index_batch(conn: sqlite3.Connection, segment: str, batch: Batch) -> None:
+    """Add one committed batch (inside the caller's transaction)."""
+    conn.execute(
+        'INSERT INTO batches (seq, segment, start, "end", entries, sha256) VALUES (?,?,?,?,?,?)',
+        (batch.seq, segment, batch.start, batch.end, batch.count, batch.sha256),
+    )
+    conn.executemany(
+        "INSERT INTO entries VALUES (?,?,?,?,?)", [_entry_rows(segment, e) for e in batch.entries]
+    )
+    records: list[tuple[Any, ...]] = []
+    tags: list[tuple[Any, str]] = []
+    blobs: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    for e in batch.entries:
+        where = (segment, e.offset, len(e.line))
+        if e.kind == "record":
+            r = e.value["record"]
+            records.append(
+                (
+                    r.get("id"),
+                    r.get("url"),
+                    r.get("canonical_url"),
+                    time_key(r.get("retrieved_at")),
+                    time_key(r.get("published_at")),
+                    r.get("content_digest"),
+                    e.value.get("content_blob"),
+                    *where,
+                )
+            )
+            raw_tags = r.get("tags")
+            if isinstance(raw_tags, list):
+                tags.extend((r.get("id"), t.casefold()) for t in raw_tags if isinstance(t, str))
+        elif e.kind == "blob":
+            blobs.append((e.value["blob"].get("digest"), *where))
+        else:
+            ev = e.value["event"]
+            full = ev.get("full") if ev.get("type") == "fixity-check" else None
+            events.append(
+                (ev.get("record_id"), ev.get("type"), ev.get("at"), ev.get("outcome"), full, *where)
+            )
+    # OR IGNORE: a second copy of an id or blob (never written by us) stays
+    # unindexed, and `store verify` reports it as a duplicate.
+    conn.executemany("INSERT OR IGNORE INTO records VALUES (?,?,?,?,?,?,?,?,?,?)", records)
+    conn.executemany("INSERT INTO tags VALUES (?,?)", tags)
+    conn.executemany("INSERT OR IGNORE INTO blobs VALUES (?,?,?,?)", blobs)
+    conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", events)
+    conn.execute(
+        "INSERT INTO segments VALUES (?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET indexed=excluded.indexed",
+        (segment, batch.end),
+    )
+
+
+def catch_up(conn: sqlite3.Connection, root: Path) -> IndexState:
+    """Index every committed batch the index does not have yet; report what stops it."""
+    state = IndexState()
+    for name in segment_names(root):
+        fd = open_nofollow(root / SEGMENTS / name, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if indexed_offset(conn, name) == size:
+                continue
+            with _transaction(conn):
+                start = indexed_offset(conn, name)  # again, now that we hold the write lock
+                if start > size:
+                    state.ahead.append(name)
+                    continue
+                for item in scan(f, start, size):
+                    if isinstance(item, Batch):
+                        index_batch(conn, name, item)
+                    elif isinstance(item, Damage) or not item.torn:
+                        state.blocked.append((name, item.start, item.reason))
+                        break
+    return state

@@ -1,0 +1,490 @@
+"""`Store`: open a store directory, add records durably, read them back, find them."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal, Self
+
+from newsarchive._atomicfile import fsync_dir, write_atomic
+from newsarchive._version import __version__
+from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
+from newsarchive.jsonl import dumps_line
+from newsarchive.store import _index
+from newsarchive.store._layout import (
+    MARKER,
+    MARKER_BYTES,
+    SEGMENTS,
+    TEMP_PREFIX,
+    check_dir,
+    open_nofollow,
+    segment_name,
+    segment_names,
+)
+from newsarchive.store._lock import WriterLock
+from newsarchive.store._repair import RepairReport, repair_from
+from newsarchive.store._segment import BLOB_THRESHOLD, Batch, Entry, Tail, scan, seal
+from newsarchive.store._verify import Finding, VerifyReport, fixity_event, verify_store
+from newsarchive.urls import canonicalize_url
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from types import TracebackType
+
+__all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
+
+#: A new segment is started once the last one reaches this size.
+SEGMENT_BYTES: Final = 64 * 1024 * 1024
+AGENT: Final = f"newsarchive/{__version__}"
+
+Outcome = Literal["stored", "duplicate"]
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class Store:
+    """An embedded, append-only archive of records in one directory.
+
+    `Store.init(path)` creates one (idempotent); `Store(path)` opens an
+    existing one. Reading never takes the writer lock; `add` takes it per batch.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.root = Path(path)
+        check_dir(self.root)
+        try:
+            fd = open_nofollow(self.root / MARKER, os.O_RDONLY)
+        except FileNotFoundError:
+            raise StoreError(
+                f"{self.root} is not a newsarchive store (no {MARKER}); "
+                "create one with `newsarchive init`",
+                code="not-a-store",
+                path=str(self.root),
+            ) from None
+        with os.fdopen(fd, "rb") as f:
+            marker = f.read(1024)
+        if marker != MARKER_BYTES:
+            raise StoreError(
+                f"{self.root / MARKER} is not a layout-1 store marker",
+                code="bad-marker",
+                path=str(self.root),
+            )
+        check_dir(self.root / SEGMENTS)
+        self._conn: sqlite3.Connection | None = None
+        self._locked = False
+        self.index_state = _index.IndexState()
+
+    @classmethod
+    def init(cls, path: str | os.PathLike[str]) -> Store:
+        """Create a store at `path` (or open the one already there)."""
+        root = Path(path)
+        root.mkdir(parents=True, exist_ok=True)
+        check_dir(root)
+        with WriterLock(root):
+            marker = root / MARKER
+            if not marker.is_file() or marker.is_symlink():
+                others = set(os.listdir(root)) - {"lock"}
+                if others:
+                    raise StoreError(
+                        f"{root} is not empty and not a store; choose an empty directory",
+                        code="not-empty",
+                        path=str(root),
+                    )
+                (root / SEGMENTS).mkdir(exist_ok=True)
+                write_atomic(marker, MARKER_BYTES)
+                fsync_dir(root)
+        return cls(root)
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def index(self) -> sqlite3.Connection:
+        """The index, caught up with the segments; rebuilt if missing or unreadable."""
+        if self._conn is None:
+            try:
+                self._conn = _index.connect(self.root)
+                self.index_state = _index.catch_up(self._conn, self.root)
+            except sqlite3.DatabaseError:
+                self.close()
+                if self._locked:
+                    self._rebuild_index()
+                else:
+                    with self._lock():
+                        self._rebuild_index()
+        return self._conn  # type: ignore[return-value]
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        with WriterLock(self.root):
+            self._locked = True
+            try:
+                yield
+            finally:
+                self._locked = False
+
+    def _rebuild_index(self) -> None:
+        """Drop and rebuild the index (the caller holds the writer lock)."""
+        self.close()
+        _index.drop(self.root)
+        self._conn = _index.connect(self.root)
+        self.index_state = _index.catch_up(self._conn, self.root)
+
+    def reindex(self) -> None:
+        """Rebuild the index from the segments alone."""
+        with self._lock():
+            self._rebuild_index()
+
+    # -- writing --------------------------------------------------------------------
+
+    def add(self, records: Iterable[tuple[dict[str, Any], bool]]) -> list[Outcome]:
+        """Store records durably as one batch; return "stored" or "duplicate" for each.
+
+        Each item is (record, same_capture): a record whose `id` is stored is
+        a duplicate; with `same_capture`, so is one whose canonical url and
+        content digest are already stored. Records must already be valid. The
+        call returns only after the batch and its directory entry are fsync'd.
+        """
+        items = list(records)
+        with self._lock():
+            conn = self._caught_up()
+            outcomes: list[Outcome] = []
+            entries: list[tuple[str, dict[str, Any]]] = []
+            ids: set[str] = set()
+            captures: set[tuple[str, str]] = set()
+            blobs: set[str] = set()
+            for record, same_capture in items:
+                capture = (str(record.get("canonical_url")), str(record.get("content_digest")))
+                if record["id"] in ids or self._has("records", "id", record["id"]):
+                    outcomes.append("duplicate")
+                    continue
+                if same_capture and (capture in captures or self._has_capture(*capture)):
+                    outcomes.append("duplicate")
+                    continue
+                ids.add(record["id"])
+                captures.add(capture)
+                outcomes.append("stored")
+                content = record.get("content")
+                length = record.get("content_length")
+                if isinstance(content, str) and isinstance(length, int) and length > BLOB_THRESHOLD:
+                    digest = str(record["content_digest"])
+                    if digest not in blobs and not self._has("blobs", "digest", digest):
+                        blobs.add(digest)
+                        blob = {"content": content, "digest": digest, "length": length}
+                        entries.append(("blob", {"blob": blob}))
+                    bare = {k: v for k, v in record.items() if k != "content"}
+                    entries.append(("record", {"content_blob": digest, "record": bare}))
+                else:
+                    entries.append(("record", {"record": record}))
+            if entries:
+                self._write_batch(conn, entries)
+        return outcomes
+
+    def append_event(self, event: dict[str, Any]) -> None:
+        """Append one event (its `record_id` names the record, or None for the store)."""
+        with self._lock():
+            conn = self._caught_up()
+            record_id = event.get("record_id")
+            if record_id is not None and not self._has("records", "id", record_id):
+                raise RecordNotFound(f"no record with id {record_id!r}")
+            self._write_batch(conn, [("event", {"event": event})])
+
+    def _caught_up(self) -> sqlite3.Connection:
+        # Another writer may have committed (or crashed after committing) since we opened.
+        conn = self.index
+        self.index_state = _index.catch_up(conn, self.root)
+        return conn
+
+    def _write_batch(
+        self, conn: sqlite3.Connection, entries: list[tuple[str, dict[str, Any]]]
+    ) -> None:
+        name, fd = self._writable_segment(conn)
+        try:
+            start = os.fstat(fd).st_size
+            seq = (conn.execute("SELECT max(seq) FROM batches").fetchone()[0] or 0) + 1
+            lines = [dumps_line(value) for _, value in entries]
+            data = seal(lines, seq)
+            offsets = []
+            pos = start
+            for line in lines:
+                offsets.append(pos)
+                pos += len(line)
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        batch = Batch(
+            start,
+            start + len(data),
+            seq,
+            hashlib.sha256(data[: pos - start]).hexdigest(),
+            len(lines),
+            tuple(
+                Entry(kind, value, offset, line)
+                for (kind, value), offset, line in zip(entries, offsets, lines, strict=True)
+            ),
+        )
+        with _index._transaction(conn):  # noqa: SLF001 - same package
+            # A reader may have indexed the batch already, between our fsync and now.
+            if _index.indexed_offset(conn, name) < batch.end:
+                _index.index_batch(conn, name, batch)
+
+    def _writable_segment(self, conn: sqlite3.Connection) -> tuple[str, int]:
+        """The segment to append to, after cleaning up a crash's traces (lock held)."""
+        state = self.index_state
+        if state.ahead or state.blocked:
+            where = state.ahead[0] if state.ahead else f"{state.blocked[0][0]}"
+            raise StoreCorrupted(
+                f"segment {where} does not match the index; writing is refused until "
+                "`newsarchive store verify` / `store repair` deal with it",
+                path=str(self.root),
+            )
+        self._remove_temp_files()
+        directory = self.root / SEGMENTS
+        names = segment_names(self.root)
+        if names:
+            name = names[-1]
+            indexed = _index.indexed_offset(conn, name)
+            fd = open_nofollow(directory / name, os.O_RDWR | os.O_APPEND)
+            try:
+                if os.fstat(fd).st_size > indexed:
+                    self._truncate_torn_tail(fd, name, indexed)
+            except BaseException:
+                os.close(fd)
+                raise
+            if indexed < SEGMENT_BYTES:
+                return name, fd
+            os.close(fd)
+            number = int(name.split(".")[0]) + 1
+        else:
+            number = 1
+        name = segment_name(number)
+        fd = open_nofollow(directory / name, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL)
+        fsync_dir(directory)
+        return name, fd
+
+    def _truncate_torn_tail(self, fd: int, name: str, indexed: int) -> None:
+        with os.fdopen(os.dup(fd), "rb") as f:
+            items = list(scan(f, indexed, check=False))
+        if len(items) != 1 or not isinstance(items[0], Tail) or not items[0].torn:
+            raise StoreCorrupted(
+                f"segment {name} holds unexpected data after byte {indexed}; "
+                "run `newsarchive store verify`",
+                path=str(self.root / SEGMENTS / name),
+            )
+        os.ftruncate(fd, indexed)
+        os.fsync(fd)
+
+    def _remove_temp_files(self) -> None:
+        for directory in (self.root, self.root / SEGMENTS):
+            for name in os.listdir(directory):
+                path = directory / name
+                if name.startswith(TEMP_PREFIX) and stat.S_ISREG(os.lstat(path).st_mode):
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+
+    # -- auditing -------------------------------------------------------------------
+
+    def verify(
+        self,
+        *,
+        jobs: int | None = None,
+        sample: float = 1.0,
+        progress: Callable[[int], None] | None = None,
+        record_event: bool = True,
+        now: datetime | None = None,
+    ) -> VerifyReport:
+        """Audit everything (see `_verify`), then append a `fixity-check` event.
+
+        If the store refuses writes because of what was found, the event is
+        not appended and a note says so.
+        """
+        report = verify_store(self.root, jobs=jobs, sample=sample, progress=progress)
+        if record_event:
+            event = fixity_event(report, AGENT, now or datetime.now(UTC))
+            try:
+                self.append_event(event)
+            except StoreCorrupted as exc:
+                report.findings.append(
+                    Finding("note", "event-not-recorded", str(self.root), exc.message)
+                )
+        return report
+
+    def repair(self, replica: Store) -> RepairReport:
+        """Restore damaged or missing batches from `replica` (see `_repair`)."""
+        with self._lock():
+            self._caught_up()
+            report = repair_from(self, replica)
+            self.index_state = _index.catch_up(self.index, self.root)
+        return report
+
+    # -- reading --------------------------------------------------------------------
+
+    def _has(self, table: str, column: str, value: str) -> bool:
+        sql = f"SELECT 1 FROM {table} WHERE {column}=? LIMIT 1"
+        return self.index.execute(sql, (value,)).fetchone() is not None
+
+    def _has_capture(self, canonical_url: str, content_digest: str) -> bool:
+        row = self.index.execute(
+            "SELECT 1 FROM records WHERE canonical_url=? AND content_digest=? LIMIT 1",
+            (canonical_url, content_digest),
+        ).fetchone()
+        return row is not None
+
+    def read_line(self, segment: str, offset: int, length: int) -> bytes:
+        """One entry line, checked against the SHA-256 the index holds for it."""
+        fd = open_nofollow(self.root / SEGMENTS / segment, os.O_RDONLY)
+        try:
+            line = os.pread(fd, length, offset)
+        finally:
+            os.close(fd)
+        row = self.index.execute(
+            "SELECT line_sha256 FROM entries WHERE segment=? AND offset=?", (segment, offset)
+        ).fetchone()
+        if row is None or hashlib.sha256(line).hexdigest() != row[0]:
+            raise StoreCorrupted(
+                f"{segment} at byte {offset}: stored bytes do not match their digest; "
+                "run `newsarchive store verify`",
+                path=str(self.root / SEGMENTS / segment),
+            )
+        return line
+
+    def __contains__(self, record_id: object) -> bool:
+        return isinstance(record_id, str) and self._has("records", "id", record_id)
+
+    def __len__(self) -> int:
+        return int(self.index.execute("SELECT count(*) FROM records").fetchone()[0])
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        """The record exactly as stored (large content put back in place)."""
+        row = self.index.execute(
+            "SELECT segment, offset, length, content_blob FROM records WHERE id=?", (record_id,)
+        ).fetchone()
+        if row is None:
+            raise RecordNotFound(f"no record with id {record_id!r} in {self.root}")
+        record: dict[str, Any] = json.loads(self.read_line(*row[:3]))["record"]
+        if row[3] is not None:
+            record["content"] = self._blob_content(row[3])
+        return record
+
+    def _blob_content(self, digest: str) -> str:
+        row = self.index.execute(
+            "SELECT segment, offset, length FROM blobs WHERE digest=?", (digest,)
+        ).fetchone()
+        if row is None:
+            raise StoreCorrupted(f"content {digest} is missing from the store")
+        content: str = json.loads(self.read_line(*row))["blob"]["content"]
+        return content
+
+    def content(self, record_id: str) -> bytes:
+        """The exact content bytes of a record (UTF-8), or raise if it holds none."""
+        content = self.get(record_id).get("content")
+        if not isinstance(content, str):
+            raise RecordNotFound(f"record {record_id} holds no content", code="no-content")
+        return content.encode("utf-8")
+
+    def events(self, record_id: str | None) -> list[dict[str, Any]]:
+        """Events appended later about a record (or, with None, about the whole store)."""
+        where = "record_id IS NULL" if record_id is None else "record_id=?"
+        rows = self.index.execute(
+            f"SELECT segment, offset, length FROM events WHERE {where} ORDER BY rowid",
+            () if record_id is None else (record_id,),
+        ).fetchall()
+        return [json.loads(self.read_line(*row))["event"] for row in rows]
+
+    def find(
+        self,
+        *,
+        url: str | None = None,
+        tag: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        published_since: str | None = None,
+        published_until: str | None = None,
+        content_digest: str | None = None,
+    ) -> Iterator[str]:
+        """Ids of matching records, oldest retrieval first; times are RFC 3339 instants.
+
+        `url` matches by canonical url; `tag` ignores case; bounds are inclusive.
+        """
+        clauses: list[str] = []
+        params: list[Any] = []
+        if url is not None:
+            clauses.append("canonical_url=?")
+            params.append(canonicalize_url(url))
+        if tag is not None:
+            clauses.append("id IN (SELECT record_id FROM tags WHERE tag=?)")
+            params.append(tag.strip().casefold())
+        for column, op, value in (
+            ("retrieved_key", ">=", since),
+            ("retrieved_key", "<=", until),
+            ("published_key", ">=", published_since),
+            ("published_key", "<=", published_until),
+        ):
+            if value is not None:
+                key = _index.time_key(value)
+                if key is None:
+                    raise StoreError(f"{value!r} is not an RFC 3339 instant", code="bad-time")
+                clauses.append(f"{column} {op} ?")
+                params.append(key)
+        if content_digest is not None:
+            clauses.append("content_digest=?")
+            params.append(content_digest)
+        sql = "SELECT id FROM records"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        for (record_id,) in self.index.execute(sql + " ORDER BY retrieved_key, id", params):
+            yield record_id
+
+    def stats(self) -> dict[str, Any]:
+        """Counts, sizes and the last fixity checks."""
+        conn = self.index
+
+        def count(table: str) -> int:
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+        names = segment_names(self.root)
+        size = sum((self.root / SEGMENTS / n).stat().st_size for n in names)
+        checks = {}
+        for label, where in (("last_check", ""), ("last_full_check", "AND full=1")):
+            row = conn.execute(
+                "SELECT segment, offset, length FROM events WHERE type='fixity-check' "
+                f"{where} ORDER BY rowid DESC LIMIT 1"
+            ).fetchone()
+            checks[label] = None if row is None else json.loads(self.read_line(*row))["event"]
+        return {
+            "store": str(self.root),
+            "records": count("records"),
+            "blobs": count("blobs"),
+            "events": count("events"),
+            "batches": count("batches"),
+            "segments": len(names),
+            "bytes": size,
+            **checks,
+        }
