@@ -10,7 +10,7 @@ import sqlite3
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, Self
+from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, Self
 
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive._version import __version__
@@ -94,8 +94,10 @@ class Store:
         with WriterLock(root):
             marker = root / MARKER
             if not marker.is_file() or marker.is_symlink():
-                others = set(os.listdir(root)) - {"lock"}
-                if others:
+                # Only an interrupted init of ours (lock, empty segments/) may be there.
+                others = set(os.listdir(root)) - {"lock", SEGMENTS}
+                segments = root / SEGMENTS
+                if others or (segments.exists() and os.listdir(segments)):
                     raise StoreError(
                         f"{root} is not empty and not a store; choose an empty directory",
                         code="not-empty",
@@ -104,7 +106,9 @@ class Store:
                 (root / SEGMENTS).mkdir(exist_ok=True)
                 write_atomic(marker, MARKER_BYTES)
                 fsync_dir(root)
-        return cls(root)
+        store = cls(root)
+        store.index  # noqa: B018 - creates the (empty) index now, not on first use
+        return store
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -235,8 +239,11 @@ class Store:
             for line in lines:
                 offsets.append(pos)
                 pos += len(line)
-            _write_all(fd, data)
-            os.fsync(fd)
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+            except OSError as exc:
+                self._undo_write(fd, start, exc)
         finally:
             os.close(fd)
         batch = Batch(
@@ -254,6 +261,22 @@ class Store:
             # A reader may have indexed the batch already, between our fsync and now.
             if _index.indexed_offset(conn, name) < batch.end:
                 _index.index_batch(conn, name, batch)
+
+    def _undo_write(self, fd: int, start: int, exc: OSError) -> NoReturn:
+        # After a failed write or fsync nothing was acknowledged, and the page
+        # cache may no longer hold what we wrote (a failed fsync can drop
+        # dirty pages): cut the batch off so no reader ever trusts it.
+        try:
+            os.ftruncate(fd, start)
+            os.fsync(fd)
+        except OSError:
+            pass  # the next writer truncates the torn tail instead
+        raise StoreError(
+            f"could not write to the store: {exc.strerror or exc}; nothing of this batch was "
+            "stored",
+            code="write-failed",
+            path=str(self.root),
+        ) from exc
 
     def _writable_segment(self, conn: sqlite3.Connection) -> tuple[str, int]:
         """The segment to append to, after cleaning up a crash's traces (lock held)."""

@@ -130,9 +130,12 @@ class _ChunkCheck:
         self.seed = seed
         self.report = VerifyReport(sample=sample)
         self.conn: sqlite3.Connection | None = None
+        self.indexed = 0  # the index covers this segment up to here; past it, it lags
         if (root / INDEX).exists():
             try:
                 self.conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
+                row = self.row("SELECT indexed FROM segments WHERE name=?", chunk.segment)
+                self.indexed = 0 if row is None else int(row[0])
             except sqlite3.Error:
                 self.conn = None
 
@@ -146,6 +149,10 @@ class _ChunkCheck:
         if self.conn is None:
             return None
         return self.conn.execute(sql, params).fetchone()
+
+    def indexed_at(self, offset: int) -> bool:
+        """Whether the index should know about this offset (it may lag past `indexed`)."""
+        return self.conn is not None and offset < self.indexed
 
     def run(self) -> VerifyReport:
         c = self.chunk
@@ -202,14 +209,11 @@ class _ChunkCheck:
     def batch(self, batch: Batch) -> None:
         self.report.batches += 1
         seg = self.chunk.segment
-        if self.conn is not None:
+        if self.indexed_at(batch.start):
             row = self.row(
                 'SELECT segment, start, "end", sha256 FROM batches WHERE seq=?', batch.seq
             )
-            indexed = self.row("SELECT indexed FROM segments WHERE name=?", seg)
-            if row is None and (indexed is None or batch.start >= indexed[0]):
-                pass  # the index lags: noted once per segment by the caller
-            elif row is None:
+            if row is None:
                 self.fail("index-missing", batch.start, f"batch {batch.seq} is not in the index")
             elif tuple(row) != (seg, batch.start, batch.end, batch.sha256):
                 self.fail(
@@ -226,13 +230,13 @@ class _ChunkCheck:
                 self.blob(entry)
             else:
                 self.event(entry)
-            if self.conn is not None:
+            if self.indexed_at(entry.offset):
                 row = self.row(
                     "SELECT length, line_sha256 FROM entries WHERE segment=? AND offset=?",
                     seg,
                     entry.offset,
                 )
-                if row is not None and tuple(row) != (
+                if row is None or tuple(row) != (
                     len(entry.line),
                     hashlib.sha256(entry.line).hexdigest(),
                 ):
@@ -249,7 +253,7 @@ class _ChunkCheck:
             if record.get("content_digest") != blob:
                 self.fail("bad-entry", entry.offset, "blob is not the record's content", record_id)
             if (
-                self.conn is not None
+                self.indexed_at(entry.offset)
                 and self.row("SELECT 1 FROM blobs WHERE digest=?", blob) is None
             ):
                 self.fail(
@@ -266,10 +270,10 @@ class _ChunkCheck:
                     f"{problem.pointer or '/'} {problem.code}: {problem.message}",
                     record_id,
                 )
-        if self.conn is not None and record_id is not None:
+        if self.indexed_at(entry.offset) and record_id is not None:
             row = self.row("SELECT segment, offset FROM records WHERE id=?", record_id)
             if row is None:
-                self.lagging_or(entry, "index-missing", "record is not in the index", record_id)
+                self.fail("index-missing", entry.offset, "record is not in the index", record_id)
             elif tuple(row) != (self.chunk.segment, entry.offset):
                 self.fail(
                     "duplicate-id",
@@ -277,12 +281,6 @@ class _ChunkCheck:
                     f"record also stored at {row[0]}@{row[1]}",
                     record_id,
                 )
-
-    def lagging_or(self, entry: Entry, code: str, message: str, record_id: str | None) -> None:
-        indexed = self.row("SELECT indexed FROM segments WHERE name=?", self.chunk.segment)
-        if indexed is None or entry.offset >= indexed[0]:
-            return  # the index lags here; noted by the caller
-        self.fail(code, entry.offset, message, record_id)
 
     def blob(self, entry: Entry) -> None:
         self.report.blobs += 1
@@ -296,7 +294,7 @@ class _ChunkCheck:
             return
         if len(data) != length or not expected.matches(data):
             self.fail("corrupt-content", entry.offset, f"content {digest} does not match it")
-        if self.conn is not None:
+        if self.indexed_at(entry.offset):
             referenced = self.row("SELECT 1 FROM records WHERE content_blob=? LIMIT 1", digest)
             if referenced is None:
                 self.fail("orphan-content", entry.offset, f"no record points at content {digest}")
@@ -307,7 +305,7 @@ class _ChunkCheck:
         record_id = event.get("record_id")
         if (
             record_id is not None
-            and self.conn is not None
+            and self.indexed_at(entry.offset)
             and self.row("SELECT 1 FROM records WHERE id=?", record_id) is None
         ):
             self.fail(

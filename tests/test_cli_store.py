@@ -1,0 +1,142 @@
+"""The store commands, run in-process: output, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newsarchive.store import Store
+from tests.conftest import DATA
+from tests.test_cli import assert_one_line_error, cli
+
+IMPORT = DATA / "import"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    path = str(tmp_path / "st")
+    assert cli("init", "--store", path)[0] == 0
+    code, _, err = cli(
+        "import", "--store", path, str(IMPORT / "ferry.txt"), str(IMPORT / "records.jsonl")
+    )
+    assert code == 0, err
+    assert "3 imported, 0 duplicates, 0 rejected" in err
+    return path
+
+
+def _ids(store: str, *query: str) -> list[str]:
+    code, out, _ = cli("find", "--store", store, *query)
+    assert code == 0
+    return [line.split()[0] for line in out.decode().splitlines()]
+
+
+def test_init_twice_is_fine(store: str) -> None:
+    assert cli("init", "--store", store)[0] == 0
+
+
+def test_store_from_the_environment(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSARCHIVE_STORE", store)
+    assert len(_ids(store)) == 3
+    code, out, _ = cli("store", "stats")
+    assert code == 0
+    assert b"records: 3" in out
+
+
+def test_import_reports_rejects_and_exits_1(store: str) -> None:
+    code, out, err = cli("import", "--store", store, str(IMPORT), "--json")
+    assert code == 1
+    summary = json.loads(out)
+    assert (summary["imported"], summary["duplicates"], summary["rejected"]) == (1, 3, 2)
+    assert err == ""
+
+
+def test_show_cat_find(store: str) -> None:
+    (weather,) = _ids(store, "--tag", "WEATHER")
+    _, out, _ = cli("show", "--store", store, weather)
+    record = json.loads(out)
+    assert record["url"] == "https://weather.example/storm-warning"
+    code, out, _ = cli("cat", "--store", store, weather)
+    assert code == 0
+    assert out == record["content"].encode()
+    assert _ids(store, "--url", "https://WEATHER.example/storm-warning#x") == [weather]
+    assert _ids(store, "--since", "2024-11-02", "--until", "2024-11-02") == [weather]
+    assert _ids(store, "--published-since", "2024-12-18T00:00:00+01:00") != []
+    _code, out, _ = cli("find", "--store", store, "--json", "--tag", "weather")
+    assert json.loads(out) == record
+
+
+def test_unknown_id_is_exit_1(store: str) -> None:
+    code, _, err = cli("show", "--store", store, "deadbeef")
+    assert_one_line_error(code, err, "no record with id 'deadbeef'", expected=1)
+    code, _, err = cli("cat", "--store", store, "deadbeef")
+    assert_one_line_error(code, err, "no record", expected=1)
+
+
+def test_not_a_store_is_exit_2(tmp_path: Path) -> None:
+    code, _, err = cli("find", "--store", str(tmp_path))
+    assert_one_line_error(code, err, "not a newsarchive store")
+
+
+def test_export_jsonl_and_text(store: str, tmp_path: Path) -> None:
+    code, out, _ = cli("export", "--store", store)
+    assert code == 0
+    assert len(out.splitlines()) == 3
+    target = tmp_path / "all.jsonl"
+    assert cli("export", "--store", store, "-o", str(target))[0] == 0
+    assert target.read_bytes() == out
+    assert cli("export", "--store", store, "--format", "text", "-o", str(tmp_path / "t"))[0] == 0
+    ferry = [p for p in (tmp_path / "t").iterdir() if b"Skarholm" in p.read_bytes()]
+    assert ferry[0].read_bytes() == (IMPORT / "ferry.txt").read_bytes()
+    code, _, err = cli("export", "--store", store, "--format", "text")
+    assert_one_line_error(code, err, "needs -o")
+
+
+def test_verify_ok_then_failure_then_repair(store: str, tmp_path: Path) -> None:
+    import shutil
+
+    replica = str(tmp_path / "replica")
+    shutil.copytree(store, replica)
+    code, out, _ = cli("store", "verify", "--store", store)
+    assert code == 0
+    assert out.decode().splitlines()[-1].startswith("OK: 3 records")
+    segment = Path(store) / "segments" / "00000001.jsonl"
+    data = bytearray(segment.read_bytes())
+    data[40] ^= 1
+    segment.write_bytes(bytes(data))
+    code, out, _ = cli("store", "verify", "--store", store, "--json", "--jobs", "2")
+    assert code == 1
+    report = json.loads(out)
+    assert report["ok"] is False
+    assert any(f["code"] == "damaged" for f in report["findings"])
+    expected = bytearray(segment.read_bytes())  # now with the audit events appended
+    expected[40] ^= 1
+    code, out, _ = cli("store", "repair", "--store", store, "--from", replica)
+    assert code == 0, out
+    assert segment.read_bytes() == expected
+    assert cli("store", "verify", "--store", store)[0] == 0
+    code, out, _ = cli("store", "stats", "--store", store, "--json")
+    assert json.loads(out)["last_full_check"]["outcome"] == "success"
+
+
+def test_verify_options_are_checked(store: str) -> None:
+    code, _, err = cli("store", "verify", "--store", store, "--sample", "0")
+    assert_one_line_error(code, err, "--sample")
+    code, out, _ = cli("store", "verify", "--store", store, "--sample", "0.5", "--jobs", "1")
+    assert code == 0
+    assert b"sample 0.5" in out or b"full audit" in out
+
+
+def test_reindex(store: str) -> None:
+    (Path(store) / "index.sqlite").unlink()
+    code, _, err = cli("store", "reindex", "--store", store)
+    assert code == 0
+    assert "3 records indexed" in err
+    with Store(store) as s:
+        assert len(s) == 3
+
+
+def test_store_needs_an_action(store: str) -> None:
+    code, _, err = cli("store")
+    assert_one_line_error(code, err, "an action is required")

@@ -1,0 +1,246 @@
+"""The store: what goes in comes back exactly, lookups, crash traces, containment."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
+from newsarchive.store import Store
+from newsarchive.store._layout import MARKER, TEMP_PREFIX
+from newsarchive.store._segment import BLOB_THRESHOLD
+from tests.store_driver import make_record
+
+
+def _add(store: Store, records: list[dict[str, Any]]) -> list[str]:
+    return list(store.add((r, False) for r in records))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.init(tmp_path / "s")
+
+
+def _segment(store: Store) -> Path:
+    return store.root / "segments" / "00000001.jsonl"
+
+
+def _codes(store: Store) -> dict[str, str]:
+    return {f.code: f.severity for f in store.verify(jobs=1, record_event=False).findings}
+
+
+def test_init_is_idempotent_and_refuses_a_foreign_directory(tmp_path: Path) -> None:
+    Store.init(tmp_path / "s").close()
+    Store.init(tmp_path / "s").close()
+    assert (tmp_path / "s" / MARKER).read_bytes() == b'{"format":"newsarchive-store","layout":1}\n'
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(StoreError, match="not empty"):
+        Store.init(tmp_path / "other")
+    with pytest.raises(StoreError, match="not a newsarchive store"):
+        Store(tmp_path / "other")
+
+
+def test_records_come_back_exactly(store: Store) -> None:
+    records = [make_record(i) for i in range(10)]
+    assert _add(store, records) == ["stored"] * 10
+    for record in records:
+        assert store.get(record["id"]) == record
+        assert store.content(record["id"]) == record["content"].encode()
+    assert len(store) == 10
+
+
+def test_the_segment_is_plain_json_lines_with_commit_digests(store: Store) -> None:
+    import hashlib
+
+    _add(store, [make_record(0), make_record(1)])
+    lines = _segment(store).read_bytes().splitlines(keepends=True)
+    assert [next(iter(json.loads(line))) for line in lines] == ["record", "record", "commit"]
+    commit = json.loads(lines[-1])["commit"]
+    assert commit == {
+        "entries": 2,
+        "seq": 1,
+        "sha256": hashlib.sha256(b"".join(lines[:2])).hexdigest(),
+    }
+    assert json.loads(lines[0])["record"] == make_record(0)
+
+
+def test_duplicates_by_id_and_by_capture(store: Store) -> None:
+    record = make_record(1)
+    assert _add(store, [record, record]) == ["stored", "duplicate"]
+    assert _add(store, [record]) == ["duplicate"]
+    # Same canonical url and content, another retrieval time: a new capture...
+    later = dict(record, id="f" * 64, retrieved_at="2025-01-01T00:00:00Z")
+    assert list(store.add([(later, True)])) == ["duplicate"]  # ...unless asked to collapse
+    assert list(store.add([(later, False)])) == ["stored"]
+
+
+def test_large_content_is_stored_once_per_digest(store: Store) -> None:
+    big = make_record(3)
+    assert big["content_length"] > BLOB_THRESHOLD
+    twin = dict(big, id="e" * 64, retrieved_at="2025-01-01T00:00:00Z")
+    _add(store, [big, twin])
+    assert store.stats()["blobs"] == 1
+    assert store.get(big["id"]) == big
+    assert store.get(twin["id"])["content"] == big["content"]
+    kinds = [next(iter(json.loads(x))) for x in _segment(store).read_bytes().splitlines()]
+    assert kinds == ["blob", "content_blob", "content_blob", "commit"]  # sorted keys
+
+
+def test_find_by_url_tag_and_dates(store: Store) -> None:
+    records = [make_record(i) for i in range(12)]
+    _add(store, records)
+    by_url = list(store.find(url="HTTPS://NEWS.example:443/1/story-1#top"))
+    assert by_url == [records[1]["id"]]
+    tagged = list(store.find(tag="  Batch-2 "))
+    assert tagged == [r["id"] for r in records if "batch-2" in r["tags"]]
+    window = list(store.find(since="2024-03-01T08:00:02Z", until="2024-03-01T08:00:04Z"))
+    assert window == [records[i]["id"] for i in (2, 3, 4)]
+    assert list(store.find(content_digest=records[5]["content_digest"])) == [records[5]["id"]]
+    with pytest.raises(StoreError, match="RFC 3339"):
+        list(store.find(since="yesterday"))
+
+
+def test_unknown_id(store: Store) -> None:
+    with pytest.raises(RecordNotFound):
+        store.get("0" * 64)
+    assert "0" * 64 not in store
+
+
+def test_events_are_appended_not_merged(store: Store) -> None:
+    record = make_record(0)
+    _add(store, [record])
+    event = {"type": "correction", "record_id": record["id"], "at": "2025-01-01T00:00:00Z"}
+    store.append_event(event)
+    assert store.events(record["id"]) == [event]
+    assert store.get(record["id"]) == record  # the record itself never changes
+    with pytest.raises(RecordNotFound):
+        store.append_event({"type": "x", "record_id": "1" * 64})
+
+
+def test_the_index_is_rebuilt_when_missing_or_damaged(tmp_path: Path) -> None:
+    records = [make_record(i) for i in range(5)]
+    with Store.init(tmp_path / "s") as store:
+        _add(store, records)
+    for path in (tmp_path / "s").iterdir():
+        if path.name.startswith("index.sqlite"):
+            path.unlink()
+    with Store(tmp_path / "s") as store:
+        assert [store.get(r["id"]) for r in records] == records
+    (tmp_path / "s" / "index.sqlite").write_bytes(b"this is not a database" * 100)
+    with Store(tmp_path / "s") as store:
+        assert len(store) == 5
+
+
+def test_a_lagging_index_catches_up(tmp_path: Path) -> None:
+    with Store.init(tmp_path / "s") as store:
+        _add(store, [make_record(0)])
+        _add(store, [make_record(1)])
+        # Forget the last batch, as if the process died between fsync and index update.
+        conn = sqlite3.connect(store.root / "index.sqlite")
+        conn.execute("DELETE FROM records WHERE id=?", (make_record(1)["id"],))
+        conn.execute("DELETE FROM entries WHERE offset>0")
+        conn.execute("DELETE FROM batches WHERE seq=2")
+        row = conn.execute('SELECT "end" FROM batches WHERE seq=1').fetchone()
+        conn.execute("UPDATE segments SET indexed=?", (row[0],))
+        conn.commit()
+        conn.close()
+    with Store(tmp_path / "s") as store:
+        assert store.get(make_record(1)["id"]) == make_record(1)
+        assert _codes(store) == {}
+
+
+def test_torn_tail_is_a_note_and_the_next_writer_removes_it(store: Store) -> None:
+    _add(store, [make_record(0)])
+    good = _segment(store).read_bytes()
+    with _segment(store).open("ab") as f:
+        f.write(b'{"record":{"id":"half-writ')
+    assert _codes(store) == {"torn-tail": "note", "index-lags": "note"}
+    _add(store, [make_record(1)])
+    assert _segment(store).read_bytes().startswith(good)
+    assert b"half-writ" not in _segment(store).read_bytes()
+    assert _codes(store) == {}
+
+
+def test_temp_files_are_notes_and_cleaned_up(store: Store) -> None:
+    (store.root / f"{TEMP_PREFIX}abc").write_bytes(b"partial")
+    assert _codes(store) == {"temp-file": "note"}
+    _add(store, [make_record(0)])
+    assert not any(p.name.startswith(TEMP_PREFIX) for p in store.root.iterdir())
+
+
+def test_unknown_files_and_symlinks_are_failures(store: Store, tmp_path: Path) -> None:
+    (store.root / "stray.txt").write_text("x")
+    (tmp_path / "outside").write_text("secret")
+    (store.root / "segments" / "00000009.jsonl").symlink_to(tmp_path / "outside")
+    codes = _codes(store)
+    assert codes["unknown-file"] == "failure"
+    assert codes["symlink"] == "failure"
+    with pytest.raises(StoreError, match="symlink"):
+        _add(store, [make_record(0)])  # never follows it to write outside the store
+
+
+def test_a_symlinked_segments_directory_is_refused(tmp_path: Path) -> None:
+    Store.init(tmp_path / "s").close()
+    (tmp_path / "s" / "segments").rmdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "s" / "segments").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(StoreError, match="symlink"):
+        Store(tmp_path / "s")
+
+
+def test_corruption_is_found_and_never_read_as_data(store: Store) -> None:
+    _add(store, [make_record(0), make_record(1)])
+    data = bytearray(_segment(store).read_bytes())
+    data[100] ^= 0x20
+    _segment(store).write_bytes(bytes(data))
+    assert _codes(store)["damaged"] == "failure"
+    with pytest.raises(StoreCorrupted):
+        store.get(make_record(0)["id"])
+    # Appending after an indexed, damaged batch is safe; the damage stays reported.
+    _add(store, [make_record(2)])
+    assert store.get(make_record(2)["id"]) == make_record(2)
+    assert _codes(store)["damaged"] == "failure"
+
+
+def test_unindexed_damage_blocks_writing(store: Store) -> None:
+    _add(store, [make_record(0)])
+    with _segment(store).open("ab") as f:
+        f.write(b'{"commit":{"entries":5,"seq":9,"sha256":"00"}}\n')  # not a crash trace
+    with Store(store.root) as again, pytest.raises(StoreCorrupted, match="refused"):
+        _add(again, [make_record(1)])
+
+
+def test_truncation_is_found_through_the_index(store: Store) -> None:
+    _add(store, [make_record(0)])
+    _add(store, [make_record(1)])
+    data = _segment(store).read_bytes()
+    _segment(store).write_bytes(data[:-1])  # the last commit loses its line feed
+    assert _codes(store)["index-ahead"] == "failure"
+
+
+def test_dangling_events_and_orphan_content_are_failures(store: Store) -> None:
+    big = make_record(3)
+    _add(store, [big])
+    conn = sqlite3.connect(store.root / "index.sqlite")
+    conn.execute("UPDATE records SET content_blob=NULL")  # the index no longer points at it
+    conn.commit()
+    conn.close()
+    assert _codes(store)["orphan-content"] == "failure"
+
+
+def test_stats_report_the_last_full_check(store: Store) -> None:
+    _add(store, [make_record(0)])
+    assert store.stats()["last_full_check"] is None
+    report = store.verify(jobs=1, sample=0.5)
+    assert not report.full or report.unchecked_batches == 0
+    store.verify(jobs=1)
+    stats = store.stats()
+    assert stats["records"] == 1
+    assert stats["last_full_check"]["outcome"] == "success"
+    assert stats["last_full_check"]["detail"]["records"] == 1
+    assert stats["last_check"]["full"] is True

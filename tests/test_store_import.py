@@ -1,0 +1,102 @@
+"""Bulk import: every input kind, idempotence, rejected input reported and skipped."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsarchive.store import ImportOptions, Store, import_paths
+from tests.conftest import DATA, NOW
+
+IMPORT = DATA / "import"
+OPTIONS = ImportOptions(clock=lambda: NOW, agent="test-suite")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.init(tmp_path / "s")
+
+
+def test_a_directory_is_walked_and_bad_files_are_skipped(store: Store) -> None:
+    summary = import_paths(store, [str(IMPORT)], OPTIONS)
+    assert summary.imported == 4  # ferry, footbridge, and the two JSON Lines records
+    assert summary.duplicates == 0
+    reasons = {Path(p["source"]).name: p["reason"] for p in summary.rejected}
+    assert set(reasons) == {"altered.json", "nolink.txt"}
+    assert "content_digest" in reasons["altered.json"] or "content" in reasons["altered.json"]
+    assert "LINK" in reasons["nolink.txt"]
+    assert summary.files == 5
+
+
+def test_json_records_are_stored_exactly_as_they_are(store: Store) -> None:
+    import_paths(store, [str(IMPORT / "records.jsonl")], OPTIONS)
+    for line in (IMPORT / "records.jsonl").read_bytes().splitlines():
+        record = json.loads(line)
+        assert store.get(record["id"]) == record
+
+
+def test_article_text_gets_the_options_provenance(store: Store) -> None:
+    options = ImportOptions(
+        clock=lambda: NOW,
+        method="manual",
+        agent="desk editor",
+        notes=("copied from the print edition",),
+        tags=("Ferries",),
+    )
+    import_paths(store, [str(IMPORT / "ferry.txt")], options)
+    (record_id,) = store.find()
+    record = store.get(record_id)
+    assert record["retrieval"] == {
+        "method": "manual",
+        "agent": "desk editor",
+        "notes": ["copied from the print edition"],
+    }
+    assert record["tags"] == ["transport", "islands", "Ferries"]
+    assert record["retrieved_at"] == "2026-01-01T12:00:00Z"
+
+
+def test_reimport_is_idempotent(store: Store) -> None:
+    import_paths(store, [str(IMPORT)], OPTIONS)
+    later = ImportOptions(clock=lambda: datetime(2026, 2, 1, tzinfo=UTC))
+    again = import_paths(store, [str(IMPORT)], later)
+    assert (again.imported, again.duplicates) == (0, 4)
+    # An explicit new retrieval time is a new capture of the same article.
+    recapture = ImportOptions(retrieved_at="2026-03-01T00:00:00Z")
+    third = import_paths(store, [str(IMPORT / "ferry.txt")], recapture)
+    assert (third.imported, third.duplicates) == (1, 0)
+    assert len(store) == 5
+
+
+def test_stdin_is_sniffed(store: Store) -> None:
+    text = (IMPORT / "ferry.txt").read_bytes()
+    summary = import_paths(store, ["-"], OPTIONS, stdin=io.BytesIO(text))
+    assert summary.imported == 1
+    records = (IMPORT / "records.jsonl").read_bytes()
+    summary = import_paths(store, ["-"], OPTIONS, stdin=io.BytesIO(records))
+    assert summary.imported == 2
+
+
+def test_unreadable_paths_are_rejected_not_fatal(store: Store, tmp_path: Path) -> None:
+    summary = import_paths(
+        store, [str(tmp_path / "missing.txt"), str(IMPORT / "ferry.txt")], OPTIONS
+    )
+    assert summary.imported == 1
+    assert summary.rejected[0]["reason"].startswith("cannot read")
+
+
+def test_many_files_go_in_batches(store: Store, tmp_path: Path) -> None:
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(2100):
+        (src / f"{i:05d}.txt").write_text(
+            f"Item {i}: the tide table for pier {i} was corrected.\n"
+            f"LINK: https://tides.example/pier/{i}\nTAGS: tides",
+            encoding="utf-8",
+        )
+    summary = import_paths(store, [str(src)], OPTIONS)
+    assert summary.imported == 2100
+    assert store.stats()["batches"] == 3  # 1000 + 1000 + 100
