@@ -244,3 +244,26 @@ def test_stats_report_the_last_full_check(store: Store) -> None:
     assert stats["last_full_check"]["outcome"] == "success"
     assert stats["last_full_check"]["detail"]["records"] == 1
     assert stats["last_check"]["full"] is True
+
+
+def test_segments_check_out_without_newsarchive(store: Store) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[1] / "examples" / "check_segments.py"
+    _add(store, [make_record(i) for i in range(3)])
+
+    def check() -> subprocess.CompletedProcess[str]:
+        # -I: isolated mode, so the script cannot lean on newsarchive being importable
+        return subprocess.run(
+            [sys.executable, "-I", str(script), str(store.root)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert check().stdout == "3 records; 0 bad batches\n"
+    data = bytearray(_segment(store).read_bytes())
+    data[60] ^= 1
+    _segment(store).write_bytes(bytes(data))
+    assert check().returncode == 1

@@ -59,6 +59,7 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
         help="import article-text files, directories and JSON/JSON Lines records",
         description="Import into the store: article-text files, directories (recursively; "
         "*.json, *.jsonl and *.ndjson are read as records), and - for standard input. "
+        "A store directory that does not exist yet is created. "
         "JSON records are stored exactly as they are once they validate; the options below "
         "apply to article-text input only. Re-importing is idempotent: a stored id is a "
         "duplicate, and so is an article-text file whose canonical URL and content are "
@@ -221,6 +222,10 @@ def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
         tags=tuple(args.tag),
         default_tz=_zone(args.timezone),
     )
+    from newsarchive.store import Store  # noqa: PLC0415
+
+    if not Path(_store_dir(args)).exists():
+        Store.init(_store_dir(args)).close()  # importing into a new directory creates the store
     bar = _progress(ctx, "file")
     with _open(args) as store:
         summary = import_paths(
