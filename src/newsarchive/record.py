@@ -21,7 +21,7 @@ from newsarchive.digest import DEFAULT_ALGORITHM, Digest
 from newsarchive.errors import ArticleTextError, InvalidRecord, Problem
 from newsarchive.timestamps import Timestamp, parse_timestamp
 from newsarchive.urls import canonicalize_url, check_url
-from newsarchive.validate import validate
+from newsarchive.validate import check_built, validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -191,7 +191,7 @@ class ArchivedArticle:
         data = self.to_dict()
         digest = _derive.compute_record_digest(data, algorithm)
         data["record_digest"] = str(digest)
-        validate(data, strict=True)
+        check_built(data)
         return attrs.evolve(self, record_digest=digest)
 
     @classmethod

@@ -164,9 +164,10 @@ def _shorten_message(message: str) -> str:
 class _Checker:
     """The semantic layer: each check runs when the data it needs is usable."""
 
-    def __init__(self, data: Mapping[str, Any], now: datetime) -> None:
+    def __init__(self, data: Mapping[str, Any], now: datetime, derived: bool = True) -> None:
         self.data = data
         self.now = now
+        self.derived = derived  # False: the caller just computed the derived fields itself
         self.problems: list[Problem] = []
 
     def add(self, pointer: str, code: str, message: str, severity: str = "error") -> None:
@@ -211,7 +212,7 @@ class _Checker:
     def run(self) -> None:
         d = self.data
         url = self.url("/url", d.get("url"))
-        if url is not None and isinstance(d.get("canonical_url"), str):
+        if self.derived and url is not None and isinstance(d.get("canonical_url"), str):
             expected = canonicalize_url(url)
             if d["canonical_url"] != expected:
                 self.add(
@@ -240,9 +241,10 @@ class _Checker:
             )
         self.provenance(d.get("provenance"))
         self.tags(d.get("tags"))
-        sha256 = self.content()
-        self.identity(url, retrieved, sha256)
-        self.record_digest()
+        if self.derived:
+            sha256 = self.content()
+            self.identity(url, retrieved, sha256)
+            self.record_digest()
 
     def provenance(self, events: Any) -> None:
         if not isinstance(events, list):
@@ -344,13 +346,27 @@ def validate(data: Any, *, strict: bool = False, now: datetime | None = None) ->
     all problems when any is an error. `now` fixes the clock for the
     future-timestamp check.
     """
+    return _validate(data, strict=strict, now=now, derived=True)
+
+
+def check_built(data: dict[str, Any]) -> None:
+    """Raise `InvalidRecord` if a record just built from facts breaks a rule.
+
+    For `ArchivedArticle.create`: it computed canonical_url, the digests and the
+    id itself a moment ago, so re-deriving them would only cost time; every
+    field the caller supplied is still checked.
+    """
+    _validate(data, strict=True, now=None, derived=False)
+
+
+def _validate(data: Any, *, strict: bool, now: datetime | None, derived: bool) -> list[Problem]:
     to_dict = getattr(data, "to_dict", None)
     if callable(to_dict) and not isinstance(data, dict):
         data = to_dict()
     found = _schema_problems(data)
     semantic: list[Problem] = []
     if isinstance(data, dict):
-        checker = _Checker(data, now if now is not None else datetime.now(UTC))
+        checker = _Checker(data, now if now is not None else datetime.now(UTC), derived)
         checker.run()
         semantic = checker.problems
     precise = {p.pointer for p in semantic}

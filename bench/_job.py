@@ -1,0 +1,41 @@
+"""One timed store job in a fresh process, so its peak memory is its own.
+
+    python -m bench._job import STORE CORPUS
+    python -m bench._job verify STORE JOBS
+
+Prints JSON: seconds, peak RSS of this process and of its children (MiB).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+from newsarchive.store import ImportOptions, Store, import_paths
+
+
+def main(argv: list[str]) -> int:
+    what, store_dir = argv[0], argv[1]
+    started = time.perf_counter()
+    if what == "import":
+        with Store.init(store_dir) as store:
+            summary = import_paths(
+                store, [argv[2]], ImportOptions(retrieved_at="2024-01-01T00:00:00Z")
+            )
+        count = summary.imported
+    else:
+        with Store(store_dir) as store:
+            report = store.verify(jobs=int(argv[2]), record_event=False)
+        assert report.ok, report.findings
+        count = report.records
+    seconds = time.perf_counter() - started
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "count": count, "rss": own, "children_rss": children}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
