@@ -22,6 +22,8 @@ import json
 import math
 from typing import Any, Final
 
+import orjson
+
 from newsarchive.errors import JSONError
 
 __all__ = ["MAX_DEPTH", "MAX_SAFE_INTEGER", "canonical_dumps", "loads"]
@@ -137,6 +139,10 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH) -> Any:
     return value
 
 
+_ONLY_STR: Final = frozenset({str})
+_LEAVES: Final = frozenset({str, bool, type(None)})
+
+
 def _fast_path_ok(value: Any) -> bool:
     """Check `value` is writable JSON; True when the stdlib writer gives RFC 8785 bytes.
 
@@ -152,16 +158,25 @@ def _fast_path_ok(value: Any) -> bool:
         if kind is str or kind is bool or item is None:
             continue
         if kind is dict:
-            for key in item:
-                if type(key) is not str:
-                    raise TypeError(f"object keys must be str, not {type(key).__name__}")
-                if not key.isascii() and max(key) >= "\ud800":
-                    if _has_lone_surrogate(key):
-                        raise JSONError("object key holds a lone surrogate", code="lone-surrogate")
-                    fast = False  # RFC 8785 sorts keys by UTF-16 code units
-            extend(item.values())
+            # Type checks over whole containers run in C (set/map): most of a
+            # record is strings, which then never enter this Python loop.
+            if not _ONLY_STR.issuperset(map(type, item)):
+                bad = next(k for k in item if type(k) is not str)
+                raise TypeError(f"object keys must be str, not {type(bad).__name__}")
+            if not "".join(item).isascii():
+                for key in item:
+                    if not key.isascii() and max(key) >= "\ud800":
+                        if _has_lone_surrogate(key):
+                            raise JSONError(
+                                "object key holds a lone surrogate", code="lone-surrogate"
+                            )
+                        fast = False  # RFC 8785 sorts keys by UTF-16 code units
+            values = item.values()
+            if not _LEAVES.issuperset(map(type, values)):
+                extend(values)
         elif kind is list:
-            extend(item)
+            if not _LEAVES.issuperset(map(type, item)):
+                extend(item)
         elif kind is int:
             if abs(item) > MAX_SAFE_INTEGER:
                 raise JSONError(
@@ -191,15 +206,18 @@ def _fast_path_ok(value: Any) -> bool:
 def canonical_dumps(value: Any) -> bytes:
     """RFC 8785 canonical JSON bytes of `value` (see the module docstring)."""
     if _fast_path_ok(value):
-        text = json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
+        # orjson writes the same bytes as RFC 8785 for strings, integers, true,
+        # false, null and keys sorted below U+D800 (what the fast path admits),
+        # several times faster than json.dumps; a differential test holds it
+        # equal to the rfc8785 package.
         try:
-            return text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise JSONError(
-                "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
-            ) from None
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError as exc:
+            if "surrogates" in str(exc):
+                raise JSONError(
+                    "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
+                ) from None
+            raise TypeError(str(exc)) from None
     import rfc8785  # noqa: PLC0415 - only values with floats or astral keys need it
 
     try:

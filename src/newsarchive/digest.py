@@ -90,7 +90,14 @@ class Digest:
         match = _GRAMMAR.fullmatch(text)
         if match is None:
             raise DigestError(f"a digest has the form 'algorithm:hex' (got {text!r})")
-        return cls(match.group(1), match.group(2))
+        algorithm, value = match.groups()
+        if ALGORITHMS.get(algorithm) == len(value) and _HEX.fullmatch(value):
+            # The common case, already checked: skip __attrs_post_init__ (hot path).
+            digest = object.__new__(cls)
+            object.__setattr__(digest, "algorithm", algorithm)
+            object.__setattr__(digest, "hex", value)
+            return digest
+        return cls(algorithm, value)  # raises with the precise reason
 
     @classmethod
     def of_bytes(

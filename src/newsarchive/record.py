@@ -20,7 +20,7 @@ from newsarchive._version import __version__
 from newsarchive.digest import DEFAULT_ALGORITHM, Digest
 from newsarchive.errors import ArticleTextError, InvalidRecord, Problem
 from newsarchive.timestamps import Timestamp, parse_timestamp
-from newsarchive.urls import canonicalize_url, check_url
+from newsarchive.urls import canonicalize_url
 from newsarchive.validate import check_built, validate
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class ArchivedArticle:
 
         Raises `InvalidRecord` (with every problem) when the facts break a rule.
         """
-        check_url(url)
+        canonical_url = canonicalize_url(url)  # checks the url, too
         if not isinstance(content, str):
             raise TypeError(f"content must be str (got {type(content).__name__})")
         try:
@@ -171,7 +171,7 @@ class ArchivedArticle:
         draft = cls(
             id=_derive.compute_id(url, sha256, retrieved),
             url=url,
-            canonical_url=canonicalize_url(url),
+            canonical_url=canonical_url,
             title=title,
             retrieved_at=retrieved,
             retrieval=retrieval if retrieval is not None else Retrieval(),

@@ -180,6 +180,18 @@ class _Checker:
 
     # -- single fields ---------------------------------------------------------------
 
+    def source_url(self, value: Any) -> tuple[str | None, str | None]:
+        """`url` and its canonical form; canonicalizing checks it too, so it is done once."""
+        if not isinstance(value, str):
+            return None, None
+        try:
+            if not self.derived:
+                return check_url(value), None
+            return value, canonicalize_url(value)
+        except InvalidURL as exc:
+            self.add_error("/url", exc)
+            return None, None
+
     def url(self, pointer: str, value: Any) -> str | None:
         if not isinstance(value, str):
             return None
@@ -211,16 +223,14 @@ class _Checker:
 
     def run(self) -> None:
         d = self.data
-        url = self.url("/url", d.get("url"))
-        if self.derived and url is not None and isinstance(d.get("canonical_url"), str):
-            expected = canonicalize_url(url)
-            if d["canonical_url"] != expected:
-                self.add(
-                    "/canonical_url",
-                    "canonical-url-mismatch",
-                    f"canonical_url should be {expected!r} for this url "
-                    f"(got {d['canonical_url']!r})",
-                )
+        url, expected = self.source_url(d.get("url"))
+        canonical = d.get("canonical_url")
+        if expected is not None and isinstance(canonical, str) and canonical != expected:
+            self.add(
+                "/canonical_url",
+                "canonical-url-mismatch",
+                f"canonical_url should be {expected!r} for this url (got {canonical!r})",
+            )
         retrieval = d.get("retrieval")
         if isinstance(retrieval, dict) and "via" in retrieval:
             self.url("/retrieval/via", retrieval["via"])
