@@ -1,6 +1,6 @@
 """One timed store job in a fresh process, so its peak memory is its own.
 
-    python -m bench._job import STORE CORPUS
+    python -m bench._job import STORE CORPUS JOBS
     python -m bench._job verify STORE JOBS
 
 Prints JSON: seconds, peak RSS of this process and of its children (MiB).
@@ -21,9 +21,8 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     if what == "import":
         with Store.init(store_dir) as store:
-            summary = import_paths(
-                store, [argv[2]], ImportOptions(retrieved_at="2024-01-01T00:00:00Z")
-            )
+            options = ImportOptions(retrieved_at="2024-01-01T00:00:00Z")
+            summary = import_paths(store, [argv[2]], options, jobs=int(argv[3]))
         count = summary.imported
     else:
         with Store(store_dir) as store:

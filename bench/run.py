@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -18,20 +19,30 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import json
+import jsonschema
+import rfc8785
+
+from newsarchive._json import canonical_dumps
+from newsarchive.digest import Digest
+from newsarchive.record import ArchivedArticle
+from newsarchive.validate import load_schema, validate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).resolve().parent
 WORK = ROOT / "_work"
 PY = sys.executable
-_WORDS = (
+RETRIEVED = "2024-01-01T00:00:00Z"
+_TEXT = (
     "council harbour minister river data agreement storm warning school term ferry "
     "timetable budget election court ruling hospital strike police report museum library "
     "the a of to and in on for with said that was by at from after before during"
-).split()
+)
+_WORDS = _TEXT.split()
 
 
 # -- corpus ---------------------------------------------------------------------------
@@ -101,8 +112,6 @@ Row = tuple[str, float, str, float, str, str]
 
 
 def bench_digest(mib: int) -> Row:
-    from newsarchive.digest import Digest
-
     path = WORK / f"random-{mib}MiB.bin"
     if not path.exists() or path.stat().st_size != mib << 20:
         WORK.mkdir(exist_ok=True)
@@ -134,23 +143,13 @@ def bench_digest(mib: int) -> Row:
 
 
 def bench_records(data: list[bytes]) -> tuple[list[Row], list[dict[str, Any]]]:
-    import jsonschema
-    import rfc8785
-
-    from newsarchive._json import canonical_dumps
-    from newsarchive.record import ArchivedArticle
-    from newsarchive.validate import load_schema, validate
-
     records: list[dict[str, Any]] = []
 
     def build() -> int:
-        records.clear()
-        for item in data:
-            records.append(
-                ArchivedArticle.from_article_text(
-                    item, retrieved_at="2024-01-01T00:00:00Z"
-                ).to_dict()
-            )
+        records[:] = [
+            ArchivedArticle.from_article_text(item, retrieved_at=RETRIEVED).to_dict()
+            for item in data
+        ]
         return len(data)
 
     def hashing() -> int:
@@ -228,7 +227,7 @@ def per_file_fsync(data: list[bytes]) -> float:
         os.write(fd, item)
         os.fsync(fd)
         os.close(fd)
-        os.replace(tmp, target / f"{i}.txt")
+        tmp.replace(target / f"{i}.txt")
         os.fsync(dir_fd)
     os.close(dir_fd)
     seconds = time.perf_counter() - started
@@ -240,7 +239,7 @@ def bench_store(n: int, jobs: int, with_refs: bool) -> tuple[list[Row], dict[str
     src = corpus(n)
     store = WORK / f"store-{n}"
     shutil.rmtree(store, ignore_errors=True)
-    imp = run_json("import", str(store), str(src))
+    imp = run_json("import", str(store), str(src), str(jobs))
     ver = run_json("verify", str(store), str(jobs))
     import_rate, verify_rate = imp["count"] / imp["seconds"], ver["count"] / ver["seconds"]
     rows: list[Row] = []
@@ -249,7 +248,7 @@ def bench_store(n: int, jobs: int, with_refs: bool) -> tuple[list[Row], dict[str
         naive = per_file_fsync(articles(min(n, 3000)))
         rows.append(
             (
-                f"5 durable store import, {n:,}",
+                f"5 durable store import, {n:,}, {jobs} jobs",
                 import_rate,
                 "one atomic fsync'd file per article",
                 naive,
@@ -268,7 +267,8 @@ def bench_store(n: int, jobs: int, with_refs: bool) -> tuple[list[Row], dict[str
             )
         bagit_rate = n / wall([PY, "-m", "bagit", "--validate", "--processes", str(jobs), str(bag)])
         sums = n / wall(
-            f"find {src} -type f -name '*.txt' -print0 | xargs -0 -P{jobs} -n 500 sha256sum > /dev/null",
+            f"find {src} -type f -name '*.txt' -print0 "
+            f"| xargs -0 -P{jobs} -n 500 sha256sum > /dev/null",
             shell=True,
         )
         rows.append(

@@ -1,10 +1,13 @@
-"""A store writer run as a separate process by the crash and concurrency tests.
+"""Store writers run as separate processes by the crash and concurrency tests.
 
-    python tests/store_driver.py STORE FIRST COUNT BATCH
+    python tests/store_driver.py add STORE FIRST COUNT BATCH
+    python tests/store_driver.py import STORE SOURCE_DIR JOBS BATCH
 
-adds records FIRST..FIRST+COUNT-1 (from `make_record`) in batches of BATCH,
-printing "ready" before the first write and each batch's ids once `add` has
-returned (so the parent knows exactly what was acknowledged as durable).
+`add` stores records FIRST..FIRST+COUNT-1 (from `make_record`) with
+`Store.add`; `import` runs the real bulk import (`import_paths`, with JOBS
+worker processes) over a directory written by `write_corpus`. Both print
+"ready" before the first write, then each batch's ids once it is durable, so
+the parent knows exactly what was acknowledged.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from newsarchive import ArchivedArticle, Retrieval
-from newsarchive.store import Store
+from newsarchive.store import ImportOptions, Store, _import, import_paths
 
 _TEXT = (
     "the harbour council met on Tuesday to weigh the ferry timetable and the "
@@ -25,11 +29,15 @@ _WORDS = _TEXT.split()
 _START = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 
 
+def _body(i: int, size: int) -> str:
+    words = [_WORDS[(i * 7 + k) % len(_WORDS)] for k in range(size // 6)]
+    return f"Report {i}. " + " ".join(words)
+
+
 @cache
 def make_record(i: int, size: int = 4000) -> dict[str, Any]:
     """Record number `i`: deterministic, ~`size` bytes of content, every 40th a large blob."""
-    words = [_WORDS[(i * 7 + k) % len(_WORDS)] for k in range(size // 6)]
-    content = f"Report {i}. " + " ".join(words)
+    content = _body(i, size)
     if i % 40 == 3:
         content = content * 70  # above the blob threshold
     return ArchivedArticle.create(
@@ -41,15 +49,58 @@ def make_record(i: int, size: int = 4000) -> dict[str, Any]:
     ).to_dict()
 
 
+def fixed_clock() -> datetime:
+    return _START
+
+
+#: What `import` mode uses: fixed times, so the parent can rebuild every record.
+IMPORT_OPTIONS = ImportOptions(retrieved_at="2024-03-02T00:00:00Z", clock=fixed_clock)
+
+
+def write_corpus(directory: Path, count: int) -> list[Path]:
+    directory.mkdir(parents=True)
+    paths = []
+    for i in range(count):
+        path = directory / f"{i:05d}.txt"
+        path.write_text(
+            f"{_body(i, 4000)}\nLINK: https://news.example/{i % 50}/story-{i}\nTAGS: harbour",
+            encoding="utf-8",
+        )
+        paths.append(path)
+    return paths
+
+
+def expected_import(paths: list[Path]) -> dict[str, dict[str, Any]]:
+    """The records `import` mode stores for these files, by id."""
+    records = [_import._prepare(str(p), p.read_bytes(), IMPORT_OPTIONS)[0] for p in paths]
+    return {r["id"]: r for r in records if r is not None}
+
+
 def main(argv: list[str]) -> int:
-    store_dir, first, count, batch = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
-    records = [make_record(i) for i in range(first, first + count)]
+    mode, store_dir = argv[0], argv[1]
+    if mode == "add":
+        first, count, batch = int(argv[2]), int(argv[3]), int(argv[4])
+        records = [make_record(i) for i in range(first, first + count)]
+        with Store(store_dir) as store:
+            print("ready", flush=True)  # noqa: T201 - the protocol with the test
+            for k in range(0, count, batch):
+                chunk = records[k : k + batch]
+                store.add((r, False) for r in chunk)
+                print(" ".join(r["id"] for r in chunk), flush=True)  # noqa: T201
+        return 0
+    source, jobs, batch = argv[2], int(argv[3]), int(argv[4])
+    # Small batches and chunks: many writes interleaved with the workers' building.
+    _import._BATCH_RECORDS = batch  # type: ignore[misc]
+    _import._CHUNK_FILES = batch  # type: ignore[misc]
     with Store(store_dir) as store:
-        print("ready", flush=True)  # noqa: T201 - the protocol with the test
-        for k in range(0, count, batch):
-            chunk = records[k : k + batch]
-            store.add((r, False) for r in chunk)
-            print(" ".join(r["id"] for r in chunk), flush=True)  # noqa: T201
+        print("ready", flush=True)  # noqa: T201
+        import_paths(
+            store,
+            [source],
+            IMPORT_OPTIONS,
+            jobs=jobs,
+            on_batch=lambda ids: print(" ".join(ids), flush=True),  # noqa: T201
+        )
     return 0
 
 

@@ -1,10 +1,10 @@
 """Crash safety and concurrency, with real processes: SIGKILL mid-import, parallel importers.
 
-A writer process acknowledges each batch on stdout only after `Store.add`
-returns. Whatever moment it is killed at, the store must verify clean (crash
-traces are notes), hold every acknowledged record whole, and accept the rest
-of the import afterwards. The default suite runs 30 kills; `pytest -m soak`
-runs 1,000.
+The importer (the real bulk import, with two worker processes) acknowledges
+each batch on stdout only once it is durable. Whatever moment it is killed
+at, the store must verify clean (crash traces are notes), hold every
+acknowledged record whole, and accept the rest of the import afterwards.
+The default suite runs 30 kills; `pytest -m soak` runs 1,000.
 """
 
 from __future__ import annotations
@@ -17,20 +17,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from newsarchive.store import Store
-from tests.store_driver import make_record
+from tests.store_driver import expected_import, make_record, write_corpus
 
 DRIVER = Path(__file__).with_name("store_driver.py")
 RECORDS_PER_TRIAL = 240
 BATCH = 20
 
 
-def _start(store: Path, first: int, count: int, batch: int = BATCH) -> subprocess.Popen[bytes]:
+def _start(*args: object) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, str(DRIVER), str(store), str(first), str(count), str(batch)],
+        [sys.executable, str(DRIVER), *map(str, args)],
         stdout=subprocess.PIPE,
         start_new_session=True,  # its own process group, killed as a whole
     )
@@ -49,65 +50,70 @@ def _group_members(pgid: int) -> list[int]:
     return members
 
 
-def _kill_during_import(store: Path, first: int, delay: float) -> set[str]:
-    """Run the importer, SIGKILL its process group after `delay`; return acknowledged ids."""
-    proc = _start(store, first, RECORDS_PER_TRIAL)
+def _run(store: Path, source: Path, delay: float | None) -> tuple[set[str], float]:
+    """Import `source` with 2 workers; SIGKILL the group after `delay` (None: let it finish).
+
+    Returns the acknowledged ids and the seconds from "ready" to the end.
+    """
+    proc = _start("import", store, source, 2, BATCH)
     assert proc.stdout is not None
     assert proc.stdout.readline() == b"ready\n"
-    time.sleep(delay)
-    os.killpg(proc.pid, signal.SIGKILL)
+    started = time.monotonic()
+    if delay is not None:
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)
     rest = proc.stdout.read()
     proc.stdout.close()
     proc.wait()
+    elapsed = time.monotonic() - started
+    # No worker process survives its importer.
+    for _ in range(50):
+        if not _group_members(proc.pid):
+            break
+        time.sleep(0.1)
     assert _group_members(proc.pid) == []
     acked: set[str] = set()
     for line in rest.split(b"\n")[:-1]:  # a last line without LF was not acknowledged
         acked.update(line.decode().split())
-    return acked
+    return acked, elapsed
 
 
-def _check_after_crash(store_dir: Path, first: int, acked: set[str]) -> None:
+def _check_after_crash(
+    store_dir: Path, source: Path, expected: dict[str, dict[str, Any]], acked: set[str]
+) -> None:
     with Store(store_dir) as store:
         report = store.verify(jobs=1, record_event=False)
         assert report.ok, [f for f in report.findings if f.severity == "failure"]
         assert {f.code for f in report.findings} <= {"torn-tail", "index-lags", "temp-file"}
-        expected = {r["id"]: r for r in map(make_record, range(first, first + RECORDS_PER_TRIAL))}
         for record_id in acked:
             assert store.get(record_id) == expected[record_id]
-        # Finishing the import afterwards yields exactly the expected records.
-        store.add((r, False) for r in expected.values())
+    # Finishing the import afterwards yields exactly the expected records.
+    _run(store_dir, source, None)
+    with Store(store_dir) as store:
+        assert set(store.find()) == set(expected) | set(PRELOADED)
         for record_id, record in expected.items():
             assert store.get(record_id) == record
         assert store.verify(jobs=1, record_event=False).ok
 
 
-def _import_duration(tmp_path: Path) -> float:
-    """How long an unkilled import takes here, from "ready" to exit (to aim the kills)."""
-    store_dir = tmp_path / "measure"
-    Store.init(store_dir).close()
-    proc = _start(store_dir, 0, RECORDS_PER_TRIAL)
-    assert proc.stdout is not None
-    assert proc.stdout.readline() == b"ready\n"
-    started = time.monotonic()
-    proc.stdout.read()
-    proc.stdout.close()
-    proc.wait()
-    shutil.rmtree(store_dir)
-    return time.monotonic() - started
+PRELOADED = {make_record(i)["id"]: make_record(i) for i in range(-20, 0)}
 
 
 def _trials(tmp_path: Path, count: int, seed: int) -> None:
     rng = random.Random(seed)
-    duration = _import_duration(tmp_path)
+    source = tmp_path / "corpus"
+    expected = expected_import(write_corpus(source, RECORDS_PER_TRIAL))
+    Store.init(tmp_path / "measure").close()
+    _, duration = _run(tmp_path / "measure", source, None)  # aim the kills inside the import
     landed = 0
     for trial in range(count):
         # A store that already holds data, then a crash on top of it.
         store_dir = tmp_path / f"s{trial}"
         with Store.init(store_dir) as store:
-            store.add((make_record(i), False) for i in range(-20, 0))
-        acked = _kill_during_import(store_dir, 0, rng.uniform(0.0, duration))
+            store.add((r, False) for r in PRELOADED.values())
+        acked, _ = _run(store_dir, source, rng.uniform(0.0, duration))
         landed += 0 < len(acked) < RECORDS_PER_TRIAL
-        _check_after_crash(store_dir, 0, acked)
+        _check_after_crash(store_dir, source, expected, acked)
         shutil.rmtree(store_dir)
     # The kills must really land mid-import, not before or after it.
     assert landed >= count // 3, f"only {landed} of {count} kills landed mid-import"
@@ -128,7 +134,7 @@ def test_concurrent_importers(tmp_path: Path, writers: int) -> None:
     Store.init(store_dir).close()
     # Overlapping ranges, so importers race on the same ids too.
     ranges = [(j * 40, 100) for j in range(writers)]
-    procs = [_start(store_dir, first, count, batch=10) for first, count in ranges]
+    procs = [_start("add", store_dir, first, count, 10) for first, count in ranges]
     for proc in procs:
         out, _ = proc.communicate(timeout=300)
         assert proc.returncode == 0

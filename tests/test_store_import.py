@@ -16,6 +16,10 @@ IMPORT = DATA / "import"
 OPTIONS = ImportOptions(clock=lambda: NOW, agent="test-suite")
 
 
+def fixed_clock() -> datetime:
+    return NOW
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store.init(tmp_path / "s")
@@ -100,3 +104,24 @@ def test_many_files_go_in_batches(store: Store, tmp_path: Path) -> None:
     summary = import_paths(store, [str(src)], OPTIONS)
     assert summary.imported == 2100
     assert store.stats()["batches"] == 3  # 1000 + 1000 + 100
+
+
+def test_worker_processes_give_the_same_store(tmp_path: Path) -> None:
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(450):
+        (src / f"{i:04d}.txt").write_text(
+            f"Item {i}: the bus route {i} changes in May.\nLINK: https://buses.example/{i}",
+            encoding="utf-8",
+        )
+    (src / "0100.txt").write_bytes(b"no trailer and \x00 a NUL byte")
+    options = ImportOptions(clock=fixed_clock)  # a module-level function pickles
+    stores = []
+    for jobs in (1, 2):
+        with Store.init(tmp_path / f"s{jobs}") as store:
+            summary = import_paths(store, [str(src)], options, jobs=jobs)
+            assert (summary.imported, len(summary.rejected)) == (449, 1)
+            stores.append([store.get(i) for i in store.find()])
+    assert stores[0] == stores[1]
+    segments = [(tmp_path / f"s{j}" / "segments" / "00000001.jsonl").read_bytes() for j in (1, 2)]
+    assert segments[0] == segments[1]  # same order, same bytes

@@ -83,6 +83,12 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
     )
     imp.add_argument("--note", action="append", default=[], metavar="TEXT", help="retrieval note")
     imp.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag")
+    imp.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes building records from article text (default: all cores)",
+    )
     imp.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     show = command("show", help="print a stored record as JSON", description="Print the record.")
@@ -200,6 +206,14 @@ def _dump(value: Any) -> str:
 # -- commands -------------------------------------------------------------------------
 
 
+def _jobs(args: argparse.Namespace) -> int:
+    if args.jobs is not None and args.jobs < 1:
+        from newsarchive.cli import UsageError  # noqa: PLC0415
+
+        raise UsageError(f"newsarchive {args.command}: --jobs must be at least 1")
+    return int(args.jobs or os.cpu_count() or 1)
+
+
 def _cmd_init(args: argparse.Namespace, ctx: _Context) -> int:
     from newsarchive.store import Store  # noqa: PLC0415
 
@@ -234,6 +248,7 @@ def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
             options,
             stdin=ctx.stdin,
             progress=None if bar is None else (lambda _name: bar.update(1)),
+            jobs=_jobs(args),
         )
     if bar is not None:
         bar.close()
@@ -316,13 +331,12 @@ def _cmd_verify(args: argparse.Namespace, ctx: _Context) -> int:
 
     if not 0.0 < args.sample <= 1.0:
         raise UsageError("newsarchive store verify: --sample must be in (0, 1]")
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("newsarchive store verify: --jobs must be at least 1")
+    jobs = _jobs(args)
     with _open(args) as store:
         total = sum(p.stat().st_size for p in (store.root / "segments").glob("*.jsonl"))
         bar = _progress(ctx, "B", total)
         report = store.verify(
-            jobs=args.jobs,
+            jobs=jobs,
             sample=args.sample,
             progress=None if bar is None else bar.update,
         )

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -33,6 +36,11 @@ __all__ = ["ImportOptions", "ImportSummary", "import_paths"]
 JSON_SUFFIXES: Final = (".json", ".jsonl", ".ndjson")
 _BATCH_RECORDS: Final = 1000
 _BATCH_BYTES: Final = 16 * 1024 * 1024
+_CHUNK_FILES: Final = 200
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @attrs.frozen
@@ -45,7 +53,7 @@ class ImportOptions:
     notes: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     default_tz: tzinfo | None = None
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Callable[[], datetime] = attrs.field(factory=lambda: _utc_now)
 
 
 @attrs.define
@@ -78,10 +86,50 @@ def _walk(path: str) -> Iterator[str]:
         yield path
 
 
+def _prepare(name: str, data: bytes, o: ImportOptions) -> tuple[dict[str, Any] | None, str]:
+    """Build the record for one article-text file: (record, "") or (None, why not)."""
+    try:
+        record = ArchivedArticle.from_article_text(
+            data,
+            retrieved_at=o.retrieved_at,
+            tags=o.tags,
+            method=o.method,
+            agent=o.agent,
+            notes=o.notes,
+            source_name=None if name == "-" else name,
+            default_tz=o.default_tz,
+            clock=o.clock,
+        )
+    except NewsArchiveError as exc:
+        return None, str(exc).splitlines()[0]
+    return record.to_dict(), ""
+
+
+def _prepare_files(
+    names: list[str], options: ImportOptions
+) -> list[tuple[str, dict[str, Any] | None, str]]:
+    """A worker's share: read and build a chunk of files (whole files cross processes once)."""
+    out: list[tuple[str, dict[str, Any] | None, str]] = []
+    for name in names:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            out.append((name, None, f"cannot read: {exc.strerror or exc}"))
+            continue
+        out.append((name, *_prepare(name, data, options)))
+    return out
+
+
 class _Importer:
-    def __init__(self, store: Store, options: ImportOptions) -> None:
+    def __init__(
+        self,
+        store: Store,
+        options: ImportOptions,
+        on_batch: Callable[[list[str]], None] | None,
+    ) -> None:
         self.store = store
         self.options = options
+        self.on_batch = on_batch
         self.summary = ImportSummary()
         self.pending: list[tuple[dict[str, Any], bool]] = []
         self.pending_bytes = 0
@@ -102,6 +150,10 @@ class _Importer:
         outcomes = self.store.add(self.pending)
         self.summary.imported += outcomes.count("stored")
         self.summary.duplicates += outcomes.count("duplicate")
+        if self.on_batch is not None:
+            self.on_batch(
+                [r["id"] for (r, _), o in zip(self.pending, outcomes, strict=True) if o == "stored"]
+            )
         self.pending = []
         self.pending_bytes = 0
 
@@ -123,30 +175,25 @@ class _Importer:
                 else:
                     self.add(item, same_capture=False)
 
-    def article_text(self, name: str, data: bytes) -> None:
-        o = self.options
-        try:
-            record = ArchivedArticle.from_article_text(
-                data,
-                retrieved_at=o.retrieved_at,
-                tags=o.tags,
-                method=o.method,
-                agent=o.agent,
-                notes=o.notes,
-                source_name=None if name == "-" else name,
-                default_tz=o.default_tz,
-                clock=o.clock,
-            )
-        except NewsArchiveError as exc:
-            self.reject(name, str(exc).splitlines()[0])
-            return
-        self.add(record.to_dict(), same_capture=o.retrieved_at is None)
+    def built(self, name: str, record: dict[str, Any] | None, reason: str) -> None:
+        if record is None:
+            self.reject(name, reason)
+        else:
+            self.add(record, same_capture=self.options.retrieved_at is None)
 
 
 def _is_json(name: str, head: bytes) -> bool:
     if name == "-":
         return head.lstrip()[:1] in (b"{", b"[")
     return name.lower().endswith(JSON_SUFFIXES)
+
+
+def _picklable(options: ImportOptions) -> bool:
+    try:
+        pickle.dumps(options)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
 
 
 def import_paths(
@@ -156,30 +203,75 @@ def import_paths(
     *,
     stdin: IO[bytes] | None = None,
     progress: Callable[[str], None] | None = None,
+    jobs: int = 1,
+    on_batch: Callable[[list[str]], None] | None = None,
 ) -> ImportSummary:
-    """Import every path (files, directories, `-` for `stdin`); bad input is reported, not fatal."""
-    importer = _Importer(store, options or ImportOptions())
-    for top in paths:
-        for name in _walk(top):
-            importer.summary.files += 1
-            try:
-                if name == "-":
-                    if stdin is None:
-                        importer.reject(name, "no standard input to read")
-                        continue
-                    data = stdin.read()
-                    if _is_json(name, data[:64]):
-                        importer.json_records(name, io.BytesIO(data))
-                    else:
-                        importer.article_text(name, data)
-                elif _is_json(name, b""):
-                    with Path(name).open("rb") as f:
-                        importer.json_records(name, f)
-                else:
-                    importer.article_text(name, Path(name).read_bytes())
-            except OSError as exc:
-                importer.reject(name, f"cannot read: {exc.strerror or exc}")
+    """Import every path (files, directories, `-` for `stdin`); bad input is reported, not fatal.
+
+    With `jobs` > 1, article-text files are read and turned into records by
+    that many worker processes, a chunk of files at a time (records cross
+    processes in chunks, never one by one); writing stays in this process.
+    `on_batch` is called with the ids of each batch once it is durable.
+    """
+    options = options or ImportOptions()
+    importer = _Importer(store, options, on_batch)
+    pool = ProcessPoolExecutor(jobs) if jobs > 1 and _picklable(options) else None
+    inflight: deque[Future[list[tuple[str, dict[str, Any] | None, str]]]] = deque()
+    chunk: list[str] = []
+
+    def consume(results: list[tuple[str, dict[str, Any] | None, str]]) -> None:
+        for name, record, reason in results:
+            importer.built(name, record, reason)
             if progress is not None:
                 progress(name)
+
+    def send(limit: int) -> None:
+        # Hand the current chunk over, then take results in order, keeping at
+        # most `limit` chunks in flight so memory stays flat.
+        if chunk:
+            if pool is None:
+                consume(_prepare_files(chunk, options))
+            else:
+                inflight.append(pool.submit(_prepare_files, list(chunk), options))
+            chunk.clear()
+        while len(inflight) > limit:
+            consume(inflight.popleft().result())
+
+    try:
+        for top in paths:
+            for name in _walk(top):
+                importer.summary.files += 1
+                if name != "-" and not _is_json(name, b""):
+                    chunk.append(name)
+                    if len(chunk) >= _CHUNK_FILES:
+                        send(2 * jobs)
+                    continue
+                send(0)  # keep input order: earlier files go in first
+                _read_in_main(importer, name, stdin)
+                if progress is not None:
+                    progress(name)
+        send(0)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     importer.flush()
     return importer.summary
+
+
+def _read_in_main(importer: _Importer, name: str, stdin: IO[bytes] | None) -> None:
+    """Standard input and JSON record files, streamed in this process."""
+    try:
+        if name == "-":
+            if stdin is None:
+                importer.reject(name, "no standard input to read")
+                return
+            data = stdin.read()
+            if _is_json(name, data[:64]):
+                importer.json_records(name, io.BytesIO(data))
+            else:
+                importer.built(name, *_prepare(name, data, importer.options))
+        else:
+            with Path(name).open("rb") as f:
+                importer.json_records(name, f)
+    except OSError as exc:
+        importer.reject(name, f"cannot read: {exc.strerror or exc}")

@@ -12,11 +12,11 @@ Batches that check out are never touched, so good data is never overwritten.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import orjson
 
 from newsarchive._atomicfile import write_atomic
 from newsarchive.errors import NewsArchiveError
@@ -62,7 +62,7 @@ def _replica_line(replica: Store, line_sha256: str) -> bytes | None:
 
 
 def _line_is_sound(replica: Store, line: bytes) -> bool:
-    value = json.loads(line)
+    value = orjson.loads(line)
     if "record" not in value:
         return True  # blobs and events are vouched for by their line digest alone
     record = dict(value["record"])

@@ -24,10 +24,10 @@ These rules are part of store layout 1; changing them is a layout change.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 import attrs
+import orjson
 
 from newsarchive.jsonl import dumps_line
 
@@ -122,7 +122,7 @@ def entry_kind(value: Any) -> str | None:
 
 def _parse_commit(line: bytes) -> tuple[int, int, str] | None:
     try:
-        value = json.loads(line)
+        value = orjson.loads(line)
     except ValueError:
         return None
     commit = value.get("commit") if isinstance(value, dict) and len(value) == 1 else None
@@ -138,7 +138,7 @@ def _parse_entries(lines: list[tuple[int, bytes]]) -> tuple[Entry, ...] | str:
     entries = []
     for offset, line in lines:
         try:
-            value = json.loads(line)
+            value = orjson.loads(line)
         except ValueError:
             return f"line at byte {offset} is not JSON"
         kind = entry_kind(value)
@@ -207,7 +207,7 @@ def _tail(pending: list[tuple[int, bytes]], start: int, end: int) -> Tail:
         if not line.endswith(b"\n"):
             return Tail(start, end, torn=True, reason="interrupted write (torn tail)")
         try:
-            kind = entry_kind(json.loads(line))
+            kind = entry_kind(orjson.loads(line))
         except ValueError:
             kind = None
         if kind is None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import sqlite3
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, Self
+
+import orjson
 
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive._version import __version__
@@ -44,6 +45,14 @@ SEGMENT_BYTES: Final = 64 * 1024 * 1024
 AGENT: Final = f"newsarchive/{__version__}"
 
 Outcome = Literal["stored", "duplicate"]
+
+
+def _write_failed(root: Path, exc: OSError) -> StoreError:
+    return StoreError(
+        f"could not write to the store: {exc.strerror or exc}; nothing of this batch was stored",
+        code="write-failed",
+        path=str(root),
+    )
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -228,7 +237,10 @@ class Store:
     def _write_batch(
         self, conn: sqlite3.Connection, entries: list[tuple[str, dict[str, Any]]]
     ) -> None:
-        name, fd = self._writable_segment(conn)
+        try:
+            name, fd = self._writable_segment(conn)
+        except OSError as exc:
+            raise _write_failed(self.root, exc) from exc
         try:
             start = os.fstat(fd).st_size
             seq = (conn.execute("SELECT max(seq) FROM batches").fetchone()[0] or 0) + 1
@@ -271,12 +283,7 @@ class Store:
             os.fsync(fd)
         except OSError:
             pass  # the next writer truncates the torn tail instead
-        raise StoreError(
-            f"could not write to the store: {exc.strerror or exc}; nothing of this batch was "
-            "stored",
-            code="write-failed",
-            path=str(self.root),
-        ) from exc
+        raise _write_failed(self.root, exc) from exc
 
     def _writable_segment(self, conn: sqlite3.Connection) -> tuple[str, int]:
         """The segment to append to, after cleaning up a crash's traces (lock held)."""
@@ -411,7 +418,7 @@ class Store:
         ).fetchone()
         if row is None:
             raise RecordNotFound(f"no record with id {record_id!r} in {self.root}")
-        record: dict[str, Any] = json.loads(self.read_line(*row[:3]))["record"]
+        record: dict[str, Any] = orjson.loads(self.read_line(*row[:3]))["record"]
         if row[3] is not None:
             record["content"] = self._blob_content(row[3])
         return record
@@ -422,7 +429,7 @@ class Store:
         ).fetchone()
         if row is None:
             raise StoreCorrupted(f"content {digest} is missing from the store")
-        content: str = json.loads(self.read_line(*row))["blob"]["content"]
+        content: str = orjson.loads(self.read_line(*row))["blob"]["content"]
         return content
 
     def content(self, record_id: str) -> bytes:
@@ -439,7 +446,7 @@ class Store:
             f"SELECT segment, offset, length FROM events WHERE {where} ORDER BY rowid",
             () if record_id is None else (record_id,),
         ).fetchall()
-        return [json.loads(self.read_line(*row))["event"] for row in rows]
+        return [orjson.loads(self.read_line(*row))["event"] for row in rows]
 
     def find(
         self,
@@ -500,7 +507,7 @@ class Store:
                 "SELECT segment, offset, length FROM events WHERE type='fixity-check' "
                 f"{where} ORDER BY rowid DESC LIMIT 1"
             ).fetchone()
-            checks[label] = None if row is None else json.loads(self.read_line(*row))["event"]
+            checks[label] = None if row is None else orjson.loads(self.read_line(*row))["event"]
         return {
             "store": str(self.root),
             "records": count("records"),
