@@ -28,7 +28,7 @@ import rfc8785
 from newsarchive._json import canonical_dumps
 from newsarchive.digest import Digest
 from newsarchive.record import ArchivedArticle
-from newsarchive.validate import load_schema, validate
+from newsarchive.validation import load_schema, validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable

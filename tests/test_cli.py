@@ -366,3 +366,15 @@ def test_python_dash_m_and_no_traceback() -> None:
     )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_the_public_api_is_complete_and_lazy() -> None:
+    import newsarchive
+
+    for name in newsarchive.__all__:
+        assert getattr(newsarchive, name) is not None
+    assert callable(newsarchive.validate)  # the function, not a module of that name
+    heavy = "('attrs', 'jsonschema', 'dateutil', 'orjson')"
+    code = f"import sys, newsarchive.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

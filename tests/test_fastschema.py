@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
-from newsarchive.validate import _fast_schema, _schema_validator
+from newsarchive.validation import _fast_schema, _schema_validator
 from tests.strategies import records
 
 # Replacement values chosen to sit on the schema's edges: wrong types, bool vs

@@ -1,29 +1,76 @@
 """newsarchive: archive news articles with provenance.
 
 The archived-article record (format v1), its JSON Schema, validation that
-reports every problem at once, serializers, and verification that a copy is
-exactly what was captured. Everything public is re-exported here.
+reports every problem at once, serializers, verification that a copy is
+exactly what was captured, and the embedded store. Everything public is
+re-exported here.
+
+Names are imported on first use (PEP 562), so `import newsarchive` and the
+command line start fast: attrs, jsonschema and friends load only when needed.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
 from newsarchive._version import __version__
-from newsarchive.digest import Digest
-from newsarchive.errors import (
-    ArticleTextError,
-    DigestError,
-    InvalidRecord,
-    InvalidTimestamp,
-    InvalidURL,
-    JSONError,
-    NewsArchiveError,
-    Problem,
-)
-from newsarchive.jsonl import iter_jsonl, write_jsonl
-from newsarchive.record import ArchivedArticle, ProvenanceEvent, Retrieval
-from newsarchive.serialize import from_json, to_canonical_json, to_json
-from newsarchive.timestamps import Timestamp, parse_timestamp
-from newsarchive.urls import canonicalize_url, check_url
-from newsarchive.validate import load_schema, validate
-from newsarchive.verify import CopyVerdict, verify_copy
+
+if TYPE_CHECKING:
+    from newsarchive.digest import Digest
+    from newsarchive.errors import (
+        ArticleTextError,
+        DigestError,
+        InvalidRecord,
+        InvalidTimestamp,
+        InvalidURL,
+        JSONError,
+        NewsArchiveError,
+        Problem,
+        RecordNotFound,
+        StoreCorrupted,
+        StoreError,
+    )
+    from newsarchive.jsonl import iter_jsonl, write_jsonl
+    from newsarchive.record import ArchivedArticle, ProvenanceEvent, Retrieval
+    from newsarchive.serialize import from_json, to_canonical_json, to_json
+    from newsarchive.store import Store
+    from newsarchive.timestamps import Timestamp, parse_timestamp
+    from newsarchive.urls import canonicalize_url, check_url
+    from newsarchive.validation import load_schema, validate
+    from newsarchive.verify import CopyVerdict, verify_copy
+
+_EXPORTS: Final = {
+    "ArchivedArticle": "record",
+    "ArticleTextError": "errors",
+    "CopyVerdict": "verify",
+    "Digest": "digest",
+    "DigestError": "errors",
+    "InvalidRecord": "errors",
+    "InvalidTimestamp": "errors",
+    "InvalidURL": "errors",
+    "JSONError": "errors",
+    "NewsArchiveError": "errors",
+    "Problem": "errors",
+    "ProvenanceEvent": "record",
+    "RecordNotFound": "errors",
+    "Retrieval": "record",
+    "Store": "store",
+    "StoreCorrupted": "errors",
+    "StoreError": "errors",
+    "Timestamp": "timestamps",
+    "canonicalize_url": "urls",
+    "check_url": "urls",
+    "from_json": "serialize",
+    "iter_jsonl": "jsonl",
+    "load_schema": "validation",
+    "parse_timestamp": "timestamps",
+    "to_canonical_json": "serialize",
+    "to_json": "serialize",
+    "validate": "validation",
+    "verify_copy": "verify",
+    "write_jsonl": "jsonl",
+}
 
 __all__ = [
     "ArchivedArticle",
@@ -38,7 +85,11 @@ __all__ = [
     "NewsArchiveError",
     "Problem",
     "ProvenanceEvent",
+    "RecordNotFound",
     "Retrieval",
+    "Store",
+    "StoreCorrupted",
+    "StoreError",
     "Timestamp",
     "__version__",
     "canonicalize_url",
@@ -53,3 +104,16 @@ __all__ = [
     "verify_copy",
     "write_jsonl",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'newsarchive' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"newsarchive.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

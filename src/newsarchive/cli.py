@@ -244,7 +244,7 @@ def _cmd_record(args: argparse.Namespace, ctx: _Context) -> int:
 
 def _cmd_validate(args: argparse.Namespace, ctx: _Context) -> int:
     from newsarchive.jsonl import iter_values, records_of  # noqa: PLC0415
-    from newsarchive.validate import validate  # noqa: PLC0415
+    from newsarchive.validation import validate  # noqa: PLC0415
 
     report: list[dict[str, Any]] = []
     worst = EXIT_OK
@@ -335,7 +335,7 @@ def _load_record_dict(ctx: _Context, path: str) -> Any:
 
 def _cmd_verify(args: argparse.Namespace, ctx: _Context) -> int:
     from newsarchive.record import ArchivedArticle  # noqa: PLC0415
-    from newsarchive.validate import validate  # noqa: PLC0415
+    from newsarchive.validation import validate  # noqa: PLC0415
     from newsarchive.verify import verify_copy  # noqa: PLC0415
 
     data = _load_record_dict(ctx, args.record)

@@ -21,7 +21,7 @@ from newsarchive.digest import DEFAULT_ALGORITHM, Digest
 from newsarchive.errors import ArticleTextError, InvalidRecord, Problem
 from newsarchive.timestamps import Timestamp, parse_timestamp
 from newsarchive.urls import canonicalize_url
-from newsarchive.validate import check_built, validate
+from newsarchive.validation import check_built, validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping

@@ -22,7 +22,7 @@ import attrs
 from newsarchive.errors import NewsArchiveError
 from newsarchive.jsonl import iter_values, records_of
 from newsarchive.record import DEFAULT_AGENT, ArchivedArticle
-from newsarchive.validate import validate
+from newsarchive.validation import validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

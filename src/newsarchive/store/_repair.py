@@ -22,7 +22,7 @@ from newsarchive._atomicfile import write_atomic
 from newsarchive.errors import NewsArchiveError
 from newsarchive.store._layout import SEGMENTS, open_nofollow
 from newsarchive.store._segment import commit_line
-from newsarchive.validate import validate
+from newsarchive.validation import validate
 
 if TYPE_CHECKING:
     import sqlite3

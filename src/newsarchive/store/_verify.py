@@ -34,7 +34,7 @@ from newsarchive.store._layout import (
     open_nofollow,
 )
 from newsarchive.store._segment import Batch, Damage, Entry, Tail, scan
-from newsarchive.validate import validate
+from newsarchive.validation import validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

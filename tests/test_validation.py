@@ -187,7 +187,7 @@ def test_strict_raises_with_all_problems() -> None:
 
 
 def test_validator_is_built_once() -> None:
-    from newsarchive.validate import _schema_validator
+    from newsarchive.validation import _schema_validator
 
     assert _schema_validator() is _schema_validator()
 
