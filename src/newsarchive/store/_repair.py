@@ -49,6 +49,8 @@ def _intact(data: bytes, count: int, seq: int, sha256: str) -> bool:
 
 
 def _replica_line(replica: Store, line_sha256: str) -> bytes | None:
+    # Only repair looks lines up by digest, so only repair pays for that index.
+    replica.index.execute("CREATE INDEX IF NOT EXISTS entries_line ON entries (line_sha256)")
     for segment, offset, length in replica.index.execute(
         "SELECT segment, offset, length FROM entries WHERE line_sha256=?", (line_sha256,)
     ):

@@ -189,15 +189,13 @@ class Store:
             conn = self._caught_up()
             outcomes: list[Outcome] = []
             entries: list[tuple[str, dict[str, Any]]] = []
-            ids: set[str] = set()
-            captures: set[tuple[str, str]] = set()
+            # What is stored already, in one query per table for the whole batch.
+            ids = self._stored_ids([r["id"] for r, _ in items])
+            captures = self._stored_captures([str(r.get("content_digest")) for r, s in items if s])
             blobs: set[str] = set()
             for record, same_capture in items:
                 capture = (str(record.get("canonical_url")), str(record.get("content_digest")))
-                if record["id"] in ids or self._has("records", "id", record["id"]):
-                    outcomes.append("duplicate")
-                    continue
-                if same_capture and (capture in captures or self._has_capture(*capture)):
+                if record["id"] in ids or (same_capture and capture in captures):
                     outcomes.append("duplicate")
                     continue
                 ids.add(record["id"])
@@ -380,12 +378,18 @@ class Store:
         sql = f"SELECT 1 FROM {table} WHERE {column}=? LIMIT 1"
         return self.index.execute(sql, (value,)).fetchone() is not None
 
-    def _has_capture(self, canonical_url: str, content_digest: str) -> bool:
-        row = self.index.execute(
-            "SELECT 1 FROM records WHERE canonical_url=? AND content_digest=? LIMIT 1",
-            (canonical_url, content_digest),
-        ).fetchone()
-        return row is not None
+    def _select_in(self, sql: str, values: list[str]) -> Iterator[tuple[Any, ...]]:
+        # SQLite limits the number of parameters per statement (999 in old builds).
+        for k in range(0, len(values), 500):
+            part = values[k : k + 500]
+            yield from self.index.execute(sql.format(",".join("?" * len(part))), part)
+
+    def _stored_ids(self, ids: list[str]) -> set[str]:
+        return {row[0] for row in self._select_in("SELECT id FROM records WHERE id IN ({})", ids)}
+
+    def _stored_captures(self, digests: list[str]) -> set[tuple[str, str]]:
+        sql = "SELECT canonical_url, content_digest FROM records WHERE content_digest IN ({})"
+        return {(row[0], row[1]) for row in self._select_in(sql, digests)}
 
     def read_line(self, segment: str, offset: int, length: int) -> bytes:
         """One entry line, checked against the SHA-256 the index holds for it."""
