@@ -5,10 +5,8 @@ Kept apart from `cli` so each file reads in one sitting; `cli.run` dispatches he
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from newsarchive._version import __version__
@@ -200,6 +198,8 @@ def _progress(ctx: _Context, unit: str, total: int | None = None) -> Any:
 
 
 def _dump(value: Any) -> str:
+    import json  # noqa: PLC0415 - kept off the start-up path
+
     return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -236,6 +236,8 @@ def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
         tags=tuple(args.tag),
         default_tz=_zone(args.timezone),
     )
+    from pathlib import Path  # noqa: PLC0415
+
     from newsarchive.store import Store  # noqa: PLC0415
 
     if not Path(_store_dir(args)).exists():
@@ -294,6 +296,8 @@ def _cmd_find(args: argparse.Namespace, ctx: _Context) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, ctx: _Context) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
     from newsarchive._atomicfile import atomic_writer, write_atomic  # noqa: PLC0415
     from newsarchive.jsonl import dumps_line  # noqa: PLC0415
     from newsarchive.record import ArchivedArticle  # noqa: PLC0415

@@ -7,7 +7,6 @@ error or unreadable/malformed input. Errors are one line on stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, Final, NoReturn, TextIO
 
@@ -243,6 +242,8 @@ def _cmd_record(args: argparse.Namespace, ctx: _Context) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace, ctx: _Context) -> int:
+    import json  # noqa: PLC0415 - only these commands need it
+
     from newsarchive.jsonl import iter_values, records_of  # noqa: PLC0415
     from newsarchive.validation import validate  # noqa: PLC0415
 
@@ -334,6 +335,8 @@ def _load_record_dict(ctx: _Context, path: str) -> Any:
 
 
 def _cmd_verify(args: argparse.Namespace, ctx: _Context) -> int:
+    import json  # noqa: PLC0415 - only these commands need it
+
     from newsarchive.record import ArchivedArticle  # noqa: PLC0415
     from newsarchive.validation import validate  # noqa: PLC0415
     from newsarchive.verify import verify_copy  # noqa: PLC0415
@@ -440,8 +443,6 @@ def run(
     stderr: TextIO | None = None,
 ) -> int:
     """Run one command; return its exit code. Never raises for bad input."""
-    from newsarchive.errors import InvalidRecord, NewsArchiveError, RecordNotFound  # noqa: PLC0415
-
     ctx = _Context(
         stdin if stdin is not None else sys.stdin.buffer,
         stdout if stdout is not None else sys.stdout.buffer,
@@ -461,13 +462,6 @@ def run(
         return COMMANDS[args.command](args, ctx)
     except UsageError as exc:
         ctx.err(str(exc))
-    except RecordNotFound as exc:
-        ctx.err(f"newsarchive: error: {exc.message}")
-        return EXIT_FAILED
-    except InvalidRecord as exc:
-        ctx.err(f"newsarchive: error: invalid record: {exc}")
-    except NewsArchiveError as exc:
-        ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
     except BrokenPipeError:
         raise  # the reader went away: main() handles it quietly
     except IsADirectoryError as exc:
@@ -477,6 +471,26 @@ def run(
         ctx.err(f"newsarchive: error: {name}{exc.strerror or exc}")
     except SystemExit as exc:  # --help and --version exit through argparse
         return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - _report re-raises what is not ours
+        return _report(ctx, exc)
+    return EXIT_USAGE
+
+
+def _report(ctx: _Context, exc: Exception) -> int:
+    """One line for one of our errors; anything else is a bug and propagates."""
+    # Imported here, not at the top: the error classes need attrs, which
+    # `--version` and `--help` should not pay for.
+    from newsarchive.errors import InvalidRecord, NewsArchiveError, RecordNotFound  # noqa: PLC0415
+
+    if isinstance(exc, RecordNotFound):
+        ctx.err(f"newsarchive: error: {exc.message}")
+        return EXIT_FAILED
+    if isinstance(exc, InvalidRecord):
+        ctx.err(f"newsarchive: error: invalid record: {exc}")
+    elif isinstance(exc, NewsArchiveError):
+        ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
+    else:
+        raise exc
     return EXIT_USAGE
 
 

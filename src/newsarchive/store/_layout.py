@@ -36,6 +36,7 @@ __all__ = [
     "TEMP_PREFIX",
     "check_dir",
     "index_files",
+    "is_segment_name",
     "open_nofollow",
     "segment_name",
     "segment_names",
