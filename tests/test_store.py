@@ -143,6 +143,7 @@ def test_a_lagging_index_catches_up(tmp_path: Path) -> None:
         # Forget the last batch, as if the process died between fsync and index update.
         conn = sqlite3.connect(store.root / "index.sqlite")
         conn.execute("DELETE FROM records WHERE id=?", (make_record(1)["id"],))
+        conn.execute("DELETE FROM tags WHERE record_id=?", (make_record(1)["id"],))
         conn.execute("DELETE FROM entries WHERE offset>0")
         conn.execute("DELETE FROM batches WHERE seq=2")
         row = conn.execute('SELECT "end" FROM batches WHERE seq=1').fetchone()
@@ -267,3 +268,47 @@ def test_segments_check_out_without_newsarchive(store: Store) -> None:
     data[60] ^= 1
     _segment(store).write_bytes(bytes(data))
     assert check().returncode == 1
+
+
+def test_an_altered_final_line_feed_is_damage_not_a_tear(store: Store) -> None:
+    # Found in review: the last commit line, whole and matching, minus its LF
+    # cannot be a crash trace; calling it torn would let the next writer cut
+    # off acknowledged records.
+    _add(store, [make_record(0)])
+    data = bytearray(_segment(store).read_bytes())
+    data[-1] = ord(" ")
+    _segment(store).write_bytes(bytes(data))
+    store.reindex()
+    assert _codes(store)["damaged"] == "failure"
+    with pytest.raises(StoreCorrupted):
+        _add(store, [make_record(1)])
+    assert _segment(store).read_bytes() == bytes(data)  # nothing was cut off
+
+
+def test_a_missing_segment_is_not_recreated(store: Store) -> None:
+    _add(store, [make_record(0)])
+    _segment(store).unlink()
+    with Store(store.root) as again, pytest.raises(StoreCorrupted):
+        _add(again, [make_record(1)])
+    assert _codes(store)["missing-segment"] == "failure"
+
+
+def test_an_index_row_that_disagrees_is_found_and_not_trusted(store: Store) -> None:
+    first, second = make_record(0), make_record(1)
+    _add(store, [first, second])
+    conn = sqlite3.connect(store.root / "index.sqlite")
+    row = conn.execute("SELECT offset, length FROM records WHERE id=?", (second["id"],)).fetchone()
+    conn.execute("UPDATE records SET offset=?, length=? WHERE id=?", (*row, first["id"]))
+    conn.execute(
+        "UPDATE records SET canonical_url='https://elsewhere.example/' WHERE id=?", (second["id"],)
+    )
+    conn.commit()
+    conn.close()
+    with Store(store.root) as again:
+        with pytest.raises(StoreCorrupted, match="another record"):
+            again.get(first["id"])  # never returns the other record
+        findings = again.verify(jobs=1, record_event=False).findings
+    assert {f.record_id for f in findings if f.code in {"index-mismatch", "duplicate-id"}} == {
+        first["id"],
+        second["id"],
+    }

@@ -480,12 +480,25 @@ def _report(ctx: _Context, exc: Exception) -> int:
     """One line for one of our errors; anything else is a bug and propagates."""
     # Imported here, not at the top: the error classes need attrs, which
     # `--version` and `--help` should not pay for.
-    from newsarchive.errors import InvalidRecord, NewsArchiveError, RecordNotFound  # noqa: PLC0415
+    import sqlite3  # noqa: PLC0415
 
-    if isinstance(exc, RecordNotFound):
-        ctx.err(f"newsarchive: error: {exc.message}")
+    from newsarchive.errors import (  # noqa: PLC0415
+        InvalidRecord,
+        NewsArchiveError,
+        RecordNotFound,
+        StoreCorrupted,
+    )
+
+    if isinstance(exc, (RecordNotFound, StoreCorrupted)):
+        # An unknown id, or stored bytes that fail their check: a failed check.
+        ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
         return EXIT_FAILED
-    if isinstance(exc, InvalidRecord):
+    if isinstance(exc, sqlite3.Error):
+        ctx.err(
+            f"newsarchive: error: the store's index: {exc} "
+            "(`newsarchive store reindex` rebuilds it from the data)"
+        )
+    elif isinstance(exc, InvalidRecord):
         ctx.err(f"newsarchive: error: invalid record: {exc}")
     elif isinstance(exc, NewsArchiveError):
         ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")

@@ -31,7 +31,18 @@ if TYPE_CHECKING:
 
     from newsarchive.store._segment import Entry
 
-__all__ = ["IndexState", "catch_up", "connect", "drop", "index_batch", "time_key"]
+__all__ = [
+    "IndexState",
+    "blob_row",
+    "catch_up",
+    "connect",
+    "drop",
+    "event_row",
+    "index_batch",
+    "record_row",
+    "tag_keys",
+    "time_key",
+]
 
 _VERSION: Final = "2"
 _SCHEMA: Final = """
@@ -169,6 +180,50 @@ def _entry_rows(segment: str, entry: Entry) -> tuple[Any, ...]:
     )
 
 
+# The rows an entry gives, one function per table: `index_batch` inserts them
+# and `store verify` compares them with what the index holds.
+
+
+def record_row(segment: str, e: Entry) -> tuple[Any, ...]:
+    r = e.value["record"]
+    return (
+        r.get("id"),
+        r.get("url"),
+        r.get("canonical_url"),
+        time_key(r.get("retrieved_at")),
+        time_key(r.get("published_at")),
+        r.get("content_digest"),
+        e.value.get("content_blob"),
+        segment,
+        e.offset,
+        len(e.line),
+    )
+
+
+def tag_keys(e: Entry) -> list[str]:
+    tags = e.value["record"].get("tags")
+    return [t.casefold() for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
+def blob_row(segment: str, e: Entry) -> tuple[Any, ...]:
+    return (e.value["blob"].get("digest"), segment, e.offset, len(e.line))
+
+
+def event_row(segment: str, e: Entry) -> tuple[Any, ...]:
+    ev = e.value["event"]
+    full = ev.get("full") if ev.get("type") == "fixity-check" else None
+    return (
+        ev.get("record_id"),
+        ev.get("type"),
+        ev.get("at"),
+        ev.get("outcome"),
+        full,
+        segment,
+        e.offset,
+        len(e.line),
+    )
+
+
 def index_batch(conn: sqlite3.Connection, segment: str, batch: Batch) -> None:
     """Add one committed batch (inside the caller's transaction)."""
     conn.execute(
@@ -183,32 +238,13 @@ def index_batch(conn: sqlite3.Connection, segment: str, batch: Batch) -> None:
     blobs: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     for e in batch.entries:
-        where = (segment, e.offset, len(e.line))
         if e.kind == "record":
-            r = e.value["record"]
-            records.append(
-                (
-                    r.get("id"),
-                    r.get("url"),
-                    r.get("canonical_url"),
-                    time_key(r.get("retrieved_at")),
-                    time_key(r.get("published_at")),
-                    r.get("content_digest"),
-                    e.value.get("content_blob"),
-                    *where,
-                )
-            )
-            raw_tags = r.get("tags")
-            if isinstance(raw_tags, list):
-                tags.extend((r.get("id"), t.casefold()) for t in raw_tags if isinstance(t, str))
+            records.append(record_row(segment, e))
+            tags.extend((e.value["record"].get("id"), t) for t in tag_keys(e))
         elif e.kind == "blob":
-            blobs.append((e.value["blob"].get("digest"), *where))
+            blobs.append(blob_row(segment, e))
         else:
-            ev = e.value["event"]
-            full = ev.get("full") if ev.get("type") == "fixity-check" else None
-            events.append(
-                (ev.get("record_id"), ev.get("type"), ev.get("at"), ev.get("outcome"), full, *where)
-            )
+            events.append(event_row(segment, e))
     # OR IGNORE: a second copy of an id or blob (never written by us) stays
     # unindexed, and `store verify` reports it as a duplicate.
     conn.executemany("INSERT OR IGNORE INTO records VALUES (?,?,?,?,?,?,?,?,?,?)", records)
@@ -225,20 +261,28 @@ def index_batch(conn: sqlite3.Connection, segment: str, batch: Batch) -> None:
 def catch_up(conn: sqlite3.Connection, root: Path) -> IndexState:
     """Index every committed batch the index does not have yet; report what stops it."""
     state = IndexState()
-    for name in segment_names(root):
+    names = segment_names(root)
+    for (name,) in conn.execute("SELECT name FROM segments").fetchall():
+        if name not in names:
+            state.ahead.append(name)  # the index knows a segment that is gone
+    for name in names:
         fd = open_nofollow(root / SEGMENTS / name, os.O_RDONLY)
         with os.fdopen(fd, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if indexed_offset(conn, name) == size:
+            if indexed_offset(conn, name) == os.fstat(f.fileno()).st_size:
                 continue
             with _transaction(conn):
                 start = indexed_offset(conn, name)  # again, now that we hold the write lock
+                size = os.fstat(f.fileno()).st_size
                 if start > size:
                     state.ahead.append(name)
                     continue
                 for item in scan(f, start, size):
                     if isinstance(item, Batch):
-                        index_batch(conn, name, item)
+                        try:
+                            index_batch(conn, name, item)
+                        except sqlite3.IntegrityError:  # a repeated seq: not ours to index
+                            state.blocked.append((name, item.start, f"batch {item.seq} repeats"))
+                            break
                     elif isinstance(item, Damage) or not item.torn:
                         state.blocked.append((name, item.start, item.reason))
                         break

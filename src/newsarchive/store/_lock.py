@@ -3,7 +3,9 @@
 Why flock: the kernel drops it when the holding process dies, however it
 dies, so a killed importer never leaves a stale lock behind and nobody has to
 guess whether a PID file is still alive. The `lock` file itself stays (empty)
-and means nothing on its own. Readers never take the lock. Limitation: flock
+and means nothing on its own. Readers never wait for it: to bring the index up
+to date they try a shared lock and skip the catch-up while a writer holds it,
+so they never index a batch that is written but not yet fsync'd. Limitation: flock
 is not reliable on some network file systems; keep a store on a local disk.
 """
 
@@ -19,7 +21,21 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
 
-__all__ = ["WriterLock"]
+__all__ = ["WriterLock", "try_shared_lock"]
+
+
+def try_shared_lock(root: Path) -> int | None:
+    """A descriptor holding a shared lock, or None while a writer holds the lock."""
+    fd = open_nofollow(root / LOCK, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 class WriterLock:

@@ -201,10 +201,24 @@ def scan(
         yield _tail(pending, batch_start, pos)
 
 
+def _completes_batch(lines: list[tuple[int, bytes]], last: bytes) -> bool:
+    if not last.startswith(_COMMIT_PREFIX):
+        return False
+    commit = _parse_commit(last[:-1] + b"\n")
+    if commit is None:
+        return False
+    body = b"".join(line for _, line in lines)
+    return commit[0] == len(lines) and hashlib.sha256(body).hexdigest() == commit[2]
+
+
 def _tail(pending: list[tuple[int, bytes]], start: int, end: int) -> Tail:
     """Classify bytes after the last commit: a crash leaves whole entry lines then a partial one."""
     for offset, line in pending:
         if not line.endswith(b"\n"):
+            if _completes_batch(pending[:-1], line):
+                # A crash leaves a prefix of what was written; a whole, matching
+                # commit line whose last byte is not LF is damage, not a tear.
+                return Tail(start, end, torn=False, reason=f"commit line at byte {offset} altered")
             return Tail(start, end, torn=True, reason="interrupted write (torn tail)")
         try:
             kind = entry_kind(orjson.loads(line))

@@ -28,7 +28,7 @@ from newsarchive.store._layout import (
     segment_name,
     segment_names,
 )
-from newsarchive.store._lock import WriterLock
+from newsarchive.store._lock import WriterLock, try_shared_lock
 from newsarchive.store._repair import RepairReport, repair_from
 from newsarchive.store._segment import BLOB_THRESHOLD, Batch, Entry, Tail, scan, seal
 from newsarchive.store._verify import Finding, VerifyReport, fixity_event, verify_store
@@ -143,7 +143,7 @@ class Store:
         if self._conn is None:
             try:
                 self._conn = _index.connect(self.root)
-                self.index_state = _index.catch_up(self._conn, self.root)
+                self._catch_up_unless_writing(self._conn)
             except sqlite3.DatabaseError:
                 self.close()
                 if self._locked:
@@ -152,6 +152,18 @@ class Store:
                     with self._lock():
                         self._rebuild_index()
         return self._conn  # type: ignore[return-value]
+
+    def _catch_up_unless_writing(self, conn: sqlite3.Connection) -> None:
+        if self._locked:
+            self.index_state = _index.catch_up(conn, self.root)
+            return
+        fd = try_shared_lock(self.root)
+        if fd is None:
+            return  # a writer is mid-batch; the index lags for now, which is allowed
+        try:
+            self.index_state = _index.catch_up(conn, self.root)
+        finally:
+            os.close(fd)
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
@@ -241,6 +253,13 @@ class Store:
             raise _write_failed(self.root, exc) from exc
         try:
             start = os.fstat(fd).st_size
+            if _index.indexed_offset(conn, name) != start:
+                raise StoreCorrupted(
+                    f"segment {name} is {start} bytes but the index covers "
+                    f"{_index.indexed_offset(conn, name)}; writing is refused until "
+                    "`newsarchive store verify` / `store repair` deal with it",
+                    path=str(self.root / SEGMENTS / name),
+                )
             seq = (conn.execute("SELECT max(seq) FROM batches").fetchone()[0] or 0) + 1
             lines = [dumps_line(value) for _, value in entries]
             data = seal(lines, seq)
@@ -301,8 +320,7 @@ class Store:
             indexed = _index.indexed_offset(conn, name)
             fd = open_nofollow(directory / name, os.O_RDWR | os.O_APPEND)
             try:
-                if os.fstat(fd).st_size > indexed:
-                    self._truncate_torn_tail(fd, name, indexed)
+                self._clean_tail(fd, name, indexed)
             except BaseException:
                 os.close(fd)
                 raise
@@ -316,6 +334,17 @@ class Store:
         fd = open_nofollow(directory / name, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL)
         fsync_dir(directory)
         return name, fd
+
+    def _clean_tail(self, fd: int, name: str, indexed: int) -> None:
+        """Cut off a torn tail after the last indexed batch; refuse anything else odd there."""
+        if os.fstat(fd).st_size > indexed:
+            self._truncate_torn_tail(fd, name, indexed)
+        if indexed and os.pread(fd, 1, indexed - 1) != b"\n":
+            raise StoreCorrupted(
+                f"segment {name} does not end its last batch with a line feed; "
+                "writing is refused until `newsarchive store repair` deals with it",
+                path=str(self.root / SEGMENTS / name),
+            )
 
     def _truncate_torn_tail(self, fd: int, name: str, indexed: int) -> None:
         with os.fdopen(os.dup(fd), "rb") as f:
@@ -423,6 +452,12 @@ class Store:
         if row is None:
             raise RecordNotFound(f"no record with id {record_id!r} in {self.root}")
         record: dict[str, Any] = orjson.loads(self.read_line(*row[:3]))["record"]
+        if record.get("id") != record_id:  # a damaged index pointing at another record
+            raise StoreCorrupted(
+                f"the index places record {record_id} where another record is; "
+                "run `newsarchive store reindex`",
+                path=str(self.root),
+            )
         if row[3] is not None:
             record["content"] = self._blob_content(row[3])
         return record
@@ -433,7 +468,14 @@ class Store:
         ).fetchone()
         if row is None:
             raise StoreCorrupted(f"content {digest} is missing from the store")
-        content: str = orjson.loads(self.read_line(*row))["blob"]["content"]
+        blob = orjson.loads(self.read_line(*row))["blob"]
+        if blob.get("digest") != digest:
+            raise StoreCorrupted(
+                f"the index places content {digest} where other content is; "
+                "run `newsarchive store reindex`",
+                path=str(self.root),
+            )
+        content: str = blob["content"]
         return content
 
     def content(self, record_id: str) -> bytes:

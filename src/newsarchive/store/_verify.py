@@ -22,6 +22,7 @@ import attrs
 
 from newsarchive.digest import Digest
 from newsarchive.errors import NewsArchiveError
+from newsarchive.store._index import blob_row, event_row, record_row, tag_keys
 from newsarchive.store._layout import (
     INDEX,
     LOCK,
@@ -159,21 +160,27 @@ class _ChunkCheck:
         # bounded by the chunk's size, and several times faster.
         c = self.chunk
         self.entry_rows: dict[int, tuple[int, str]] = {}
-        self.record_rows: dict[str, int] = {}
+        self.record_rows: dict[str, tuple[Any, ...]] = {}
+        self.tag_rows: dict[str, list[str]] = {}
+        self.blob_rows: dict[int, tuple[Any, ...]] = {}
+        self.event_rows: dict[int, tuple[Any, ...]] = {}
         if self.conn is None:
             return
-        stop = c.stop if not c.last else 1 << 62
-        for offset, length, digest in self.conn.execute(
-            "SELECT offset, length, line_sha256 FROM entries "
-            "WHERE segment=? AND offset>=? AND offset<?",
-            (c.segment, c.start, stop),
-        ):
+        where = "WHERE segment=? AND offset>=? AND offset<?"
+        span = (c.segment, c.start, c.stop if not c.last else 1 << 62)
+        sql = f"SELECT offset, length, line_sha256 FROM entries {where}"
+        for offset, length, digest in self.conn.execute(sql, span):
             self.entry_rows[offset] = (length, digest)
-        for record_id, offset in self.conn.execute(
-            "SELECT id, offset FROM records WHERE segment=? AND offset>=? AND offset<?",
-            (c.segment, c.start, stop),
-        ):
-            self.record_rows[record_id] = offset
+        for row in self.conn.execute(f"SELECT * FROM records {where}", span):
+            self.record_rows[row[0]] = tuple(row)
+        sql = f"SELECT record_id, tag FROM tags WHERE record_id IN (SELECT id FROM records {where})"
+        for record_id, tag in self.conn.execute(sql, span):
+            self.tag_rows.setdefault(record_id, []).append(tag)
+        for row in self.conn.execute(f"SELECT * FROM blobs {where}", span):
+            self.blob_rows[row[2]] = tuple(row)
+        sql = f"SELECT * FROM events {where}"
+        for row in self.conn.execute(sql, span):
+            self.event_rows[row[6]] = tuple(row)
 
     def run(self) -> VerifyReport:
         c = self.chunk
@@ -288,7 +295,7 @@ class _ChunkCheck:
         if (
             self.indexed_at(entry.offset)
             and record_id is not None
-            and self.record_rows.get(record_id) != entry.offset
+            and self.record_rows.get(record_id, (None,) * 9)[8] != entry.offset
         ):
             row = self.row("SELECT segment, offset FROM records WHERE id=?", record_id)
             if row is None:
@@ -298,6 +305,18 @@ class _ChunkCheck:
                     "duplicate-id",
                     entry.offset,
                     f"record also stored at {row[0]}@{row[1]}",
+                    record_id,
+                )
+        elif self.indexed_at(entry.offset) and record_id is not None:
+            # The index row and tags must say what the data says, or lookups
+            # (find, duplicate checks) would silently go wrong.
+            same_row = self.record_rows[record_id] == record_row(self.chunk.segment, entry)
+            same_tags = sorted(self.tag_rows.get(record_id, [])) == sorted(tag_keys(entry))
+            if not (same_row and same_tags):
+                self.fail(
+                    "index-mismatch",
+                    entry.offset,
+                    "the index row of this record disagrees with the data",
                     record_id,
                 )
 
@@ -313,6 +332,10 @@ class _ChunkCheck:
             return
         if len(data) != length or not expected.matches(data):
             self.fail("corrupt-content", entry.offset, f"content {digest} does not match it")
+        if self.indexed_at(entry.offset) and self.blob_rows.get(entry.offset) != blob_row(
+            self.chunk.segment, entry
+        ):
+            self.fail("index-mismatch", entry.offset, f"the index row of content {digest} differs")
         if self.indexed_at(entry.offset):
             referenced = self.row("SELECT 1 FROM records WHERE content_blob=? LIMIT 1", digest)
             if referenced is None:
@@ -322,6 +345,10 @@ class _ChunkCheck:
         self.report.events += 1
         event = entry.value["event"]
         record_id = event.get("record_id")
+        if self.indexed_at(entry.offset) and self.event_rows.get(entry.offset) != event_row(
+            self.chunk.segment, entry
+        ):
+            self.fail("index-mismatch", entry.offset, "the index row of this event differs")
         if (
             record_id is not None
             and self.indexed_at(entry.offset)
@@ -409,9 +436,11 @@ def _layout_findings(root: Path) -> Iterator[Finding]:
 
 def _index_findings(conn: sqlite3.Connection, root: Path, names: list[str]) -> Iterator[Finding]:
     """Whole-store checks that need the index: integrity, lag, missing segments, batch order."""
-    result = conn.execute("PRAGMA quick_check").fetchone()
+    # integrity_check, not quick_check: only it checks that SQLite's own
+    # indexes agree with their tables (a flipped row id in the id index).
+    result = conn.execute("PRAGMA integrity_check").fetchone()
     if result is None or result[0] != "ok":
-        yield Finding("failure", "index-corrupt", INDEX, f"SQLite quick_check: {result}")
+        yield Finding("failure", "index-corrupt", INDEX, f"SQLite integrity_check: {result}")
     for name, indexed in conn.execute("SELECT name, indexed FROM segments ORDER BY name"):
         if name not in names:
             yield Finding(
