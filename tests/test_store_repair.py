@@ -101,3 +101,30 @@ def test_a_replica_record_that_fails_validation_is_refused(
     assert not _line_is_sound(replica, line)
     good = json.dumps({"record": records[0]}).encode()
     assert _line_is_sound(replica, good)
+
+
+def test_a_lost_range_is_never_filled_with_padding(
+    pair: tuple[Store, Store, Any], tmp_path: Path
+) -> None:
+    # Found in review: restoring one of two lost batches wrote NUL bytes for the other.
+    store, _, records = pair
+    with Store.init(tmp_path / "partial") as partial:
+        partial.add((r, False) for r in records[:4])  # only the first batch's records
+    data = (store.root / SEGMENT).read_bytes()
+    (store.root / SEGMENT).write_bytes(b"")  # both batches lost
+    report = store.repair(partial)
+    assert report.restored == []
+    text = " | ".join(report.unrepaired)
+    assert "no sound copy" in text  # the second batch
+    assert "found but not written" in text  # the first, which alone would leave a hole
+    assert (store.root / SEGMENT).read_bytes() == b""  # untouched, no padding
+    assert data
+
+
+def test_damage_the_index_never_saw_is_reported(pair: tuple[Store, Store, Any]) -> None:
+    store, replica, _ = pair
+    _flip(store.root / SEGMENT, 10)
+    store.reindex()  # the rebuilt index stops before the damage
+    report = store.repair(replica)
+    assert report.unrepaired
+    assert "not in the index" in " ".join(report.unrepaired)

@@ -35,6 +35,8 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     directory = target.parent
     fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     try:
+        # mkstemp creates 0600; the result is an ordinary file others may read.
+        os.fchmod(fd, 0o644)
         with os.fdopen(fd, "wb") as out:
             yield out
             out.flush()

@@ -337,7 +337,8 @@ def _cmd_verify(args: argparse.Namespace, ctx: _Context) -> int:
         raise UsageError("newsarchive store verify: --sample must be in (0, 1]")
     jobs = _jobs(args)
     with _open(args) as store:
-        total = sum(p.stat().st_size for p in (store.root / "segments").glob("*.jsonl"))
+        segments = store.root / "segments"
+        total = sum(p.lstat().st_size for p in segments.iterdir())
         bar = _progress(ctx, "B", total)
         report = store.verify(
             jobs=jobs,

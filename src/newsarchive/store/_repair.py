@@ -20,7 +20,7 @@ import orjson
 
 from newsarchive._atomicfile import write_atomic
 from newsarchive.errors import NewsArchiveError
-from newsarchive.store._layout import SEGMENTS, open_nofollow
+from newsarchive.store._layout import SEGMENTS, is_segment_name, open_nofollow
 from newsarchive.store._segment import commit_line
 from newsarchive.validation import validate
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from newsarchive.store._store import Store
 
-__all__ = ["RepairReport", "repair_from"]
+__all__ = ["RepairReport", "repair_from", "unindexed_damage"]
 
 
 @attrs.define
@@ -105,6 +105,9 @@ def repair_from(store: Store, replica: Store) -> RepairReport:
     for name, indexed in conn.execute(
         "SELECT name, indexed FROM segments ORDER BY name"
     ).fetchall():
+        if not is_segment_name(name):  # never a path from a (possibly damaged) index
+            report.unrepaired.append(f"the index names a segment {name!r} that cannot exist")
+            continue
         path = store.root / SEGMENTS / name
         try:
             with os.fdopen(open_nofollow(path, os.O_RDONLY), "rb") as f:
@@ -113,7 +116,8 @@ def repair_from(store: Store, replica: Store) -> RepairReport:
             current = b""
         # Bytes past the index (a lagging index, a torn tail) are kept as they are.
         fixed = bytearray(current.ljust(indexed, b"\0"))
-        changed = False
+        restored: list[str] = []
+        missing_left = False  # a lost range nobody could restore: never write padding
         for batch in conn.execute(
             'SELECT seq, start, "end", entries, sha256 FROM batches WHERE segment=? ORDER BY start',
             (name,),
@@ -124,10 +128,27 @@ def repair_from(store: Store, replica: Store) -> RepairReport:
             data = _rebuild(conn, replica, name, batch)
             if isinstance(data, str):
                 report.unrepaired.append(data)
+                missing_left = missing_left or end > len(current)
                 continue
             fixed[start:end] = data
-            changed = True
-            report.restored.append(f"{name}@{start}: batch {seq} ({count} entries)")
-        if changed:
+            restored.append(f"{name}@{start}: batch {seq} ({count} entries)")
+        if restored and missing_left:
+            report.unrepaired.extend(
+                f"{line}: found but not written, the segment would keep a lost range"
+                for line in restored
+            )
+        elif restored:
             write_atomic(path, bytes(fixed))
+            report.restored.extend(restored)
     return report
+
+
+def unindexed_damage(store: Store) -> list[str]:
+    """Damage past what the index covers: repair cannot know what was there."""
+    state = store.index_state
+    return [
+        f"{name}: the index does not cover it (it is gone, or shorter)" for name in state.ahead
+    ] + [
+        f"{name}@{offset}: {why} (not in the index: restore it by hand from a replica)"
+        for name, offset, why in state.blocked
+    ]

@@ -24,12 +24,13 @@ from newsarchive.store._layout import (
     SEGMENTS,
     TEMP_PREFIX,
     check_dir,
+    is_segment_name,
     open_nofollow,
     segment_name,
     segment_names,
 )
 from newsarchive.store._lock import WriterLock, try_shared_lock
-from newsarchive.store._repair import RepairReport, repair_from
+from newsarchive.store._repair import RepairReport, repair_from, unindexed_damage
 from newsarchive.store._segment import BLOB_THRESHOLD, Batch, Entry, Tail, scan, seal
 from newsarchive.store._verify import Finding, VerifyReport, fixity_event, verify_store
 from newsarchive.urls import canonicalize_url
@@ -98,7 +99,9 @@ class Store:
     def init(cls, path: str | os.PathLike[str]) -> Store:
         """Create a store at `path` (or open the one already there)."""
         root = Path(path)
-        root.mkdir(parents=True, exist_ok=True)
+        if not root.exists():
+            root.mkdir(parents=True)
+            fsync_dir(root.absolute().parent)  # the new directory's own entry
         check_dir(root)
         with WriterLock(root):
             marker = root / MARKER
@@ -399,6 +402,7 @@ class Store:
             self._caught_up()
             report = repair_from(self, replica)
             self.index_state = _index.catch_up(self.index, self.root)
+            report.unrepaired.extend(unindexed_damage(self))
         return report
 
     # -- reading --------------------------------------------------------------------
@@ -422,6 +426,8 @@ class Store:
 
     def read_line(self, segment: str, offset: int, length: int) -> bytes:
         """One entry line, checked against the SHA-256 the index holds for it."""
+        if not is_segment_name(segment):  # never a path from a (possibly damaged) index
+            raise StoreCorrupted(f"the index names a segment {segment!r} that cannot exist")
         fd = open_nofollow(self.root / SEGMENTS / segment, os.O_RDONLY)
         try:
             line = os.pread(fd, length, offset)
