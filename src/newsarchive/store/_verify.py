@@ -185,7 +185,12 @@ class _ChunkCheck:
 
     def run(self) -> VerifyReport:
         c = self.chunk
-        self._load_index_rows()
+        try:
+            self._load_index_rows()
+        except sqlite3.DatabaseError:
+            if self.conn is not None:  # a damaged index: the whole-index check reports it
+                self.conn.close()
+            self.conn = None
         seen: set[int] = set()
         with os.fdopen(open_nofollow(self.root / SEGMENTS / c.segment, os.O_RDONLY), "rb") as f:
             for item in self._scan(f):
@@ -495,36 +500,56 @@ def verify_store(
     names = sorted(n for n in os.listdir(root / SEGMENTS) if is_segment_name(n))
     names = [n for n in names if stat.S_ISREG(os.lstat(root / SEGMENTS / n).st_mode)]
     conn: sqlite3.Connection | None = None
-    if (root / INDEX).exists():
+    has_index = (root / INDEX).exists()
+    if has_index:
         try:
             conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
-            report.findings.extend(_index_findings(conn, root, names))
+            chunks = list(_chunks(root, conn, names))
         except sqlite3.DatabaseError as exc:
             report.findings.append(Finding("failure", "index-corrupt", INDEX, str(exc)))
-            conn = None
-    else:
+            has_index, conn = False, None
+        finally:
+            if conn is not None:
+                conn.close()
+    if not has_index:
+        chunks = list(_chunks(root, None, names))
         report.findings.append(
             Finding("note", "no-index", INDEX, "no index; it is rebuilt from the segments on open")
         )
-    chunks = list(_chunks(root, conn, names))
-    if conn is not None:
-        conn.close()
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(chunks)))
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(chunks) + has_index))
     if workers == 1:
-        results: Iterator[VerifyReport] = (_check_chunk(root, c, sample, seed) for c in chunks)
-        for part in results:
+        if has_index:
+            report.findings.extend(_whole_index_check(root, names))
+        for chunk in chunks:
+            part = _check_chunk(root, chunk, sample, seed)
             report.merge(part)
             if progress is not None:
                 progress(part.bytes)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_check_chunk, root, c, sample, seed) for c in chunks]
-            for future in futures:
-                part = future.result()
-                report.merge(part)
-                if progress is not None:
-                    progress(part.bytes)
+        return report
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        # The whole-index check (integrity_check is slow on a large index)
+        # runs beside the chunk checks, not before them.
+        whole = pool.submit(_whole_index_check, root, names) if has_index else None
+        futures = [pool.submit(_check_chunk, root, c, sample, seed) for c in chunks]
+        for future in futures:
+            part = future.result()
+            report.merge(part)
+            if progress is not None:
+                progress(part.bytes)
+        if whole is not None:
+            report.findings.extend(whole.result())
     return report
+
+
+def _whole_index_check(root: Path, names: list[str]) -> list[Finding]:
+    try:
+        conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
+        try:
+            return list(_index_findings(conn, root, names))
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return [Finding("failure", "index-corrupt", INDEX, str(exc))]
 
 
 def fixity_event(report: VerifyReport, agent: str, now: datetime) -> dict[str, Any]:
