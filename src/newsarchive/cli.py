@@ -55,7 +55,8 @@ def _build_parser(out: BinaryIO) -> argparse.ArgumentParser:
         out=out,
         prog="newsarchive",
         description="Archive news articles with provenance: build, validate, verify and "
-        "convert archived-article records (format v1).",
+        "convert archived-article records (format v1), and keep them in a durable, "
+        "indexed, auditable store (init, import, find, store verify).",
         epilog="Exit codes: 0 ok, 1 a check failed, 2 usage error or unreadable/malformed input.",
     )
     parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
