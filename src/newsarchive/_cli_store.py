@@ -269,9 +269,8 @@ def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
 
 def _cmd_show(args: argparse.Namespace, ctx: _Context) -> int:
     with _open(args) as store:
-        value = store.events(args.id) if args.events else store.get(args.id)
-        if args.events and args.id not in store:
-            store.get(args.id)  # raises RecordNotFound
+        record = store.get(args.id)  # raises RecordNotFound for an unknown id
+        value = store.events(args.id) if args.events else record
     ctx.out(_dump(value))
     return 0
 

@@ -449,13 +449,11 @@ def _index_findings(conn: sqlite3.Connection, root: Path, names: list[str]) -> I
     result = conn.execute("PRAGMA integrity_check").fetchone()
     if result is None or result[0] != "ok":
         yield Finding("failure", "index-corrupt", INDEX, f"SQLite integrity_check: {result}")
-    for name, indexed in conn.execute("SELECT name, indexed FROM segments ORDER BY name"):
+    for (name,) in conn.execute("SELECT name FROM segments ORDER BY name"):
         if name not in names:
             yield Finding(
                 "failure", "missing-segment", name, "the index lists it; the file is gone"
             )
-        elif os.lstat(root / SEGMENTS / name).st_size > indexed:
-            pass  # a torn tail or a lagging index: reported by the chunk checks / below
     for name in names:
         row = conn.execute("SELECT indexed FROM segments WHERE name=?", (name,)).fetchone()
         size = os.lstat(root / SEGMENTS / name).st_size
