@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
+from newsarchive import ArchivedArticle
+from newsarchive.errors import InvalidRecord, RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.store import Store
 from newsarchive.store._layout import MARKER, TEMP_PREFIX
 from newsarchive.store._segment import BLOB_THRESHOLD
@@ -18,6 +19,13 @@ from tests.store_driver import make_record
 
 def _add(store: Store, records: list[dict[str, Any]]) -> list[str]:
     return list(store.add((r, False) for r in records))
+
+
+def _recapture(record: dict[str, Any], when: str) -> dict[str, Any]:
+    """The same article and content, captured at another time: another id."""
+    return ArchivedArticle.create(
+        url=record["url"], content=record["content"], retrieved_at=when, tags=record["tags"]
+    ).to_dict()
 
 
 @pytest.fixture
@@ -74,15 +82,23 @@ def test_duplicates_by_id_and_by_capture(store: Store) -> None:
     assert _add(store, [record, record]) == ["stored", "duplicate"]
     assert _add(store, [record]) == ["duplicate"]
     # Same canonical url and content, another retrieval time: a new capture...
-    later = dict(record, id="f" * 64, retrieved_at="2025-01-01T00:00:00Z")
+    later = _recapture(record, "2025-01-01T00:00:00Z")
     assert list(store.add([(later, True)])) == ["duplicate"]  # ...unless asked to collapse
     assert list(store.add([(later, False)])) == ["stored"]
+
+
+def test_invalid_records_are_refused_before_anything_is_written(store: Store) -> None:
+    good, bad = make_record(0), dict(make_record(1), title="changed after sealing")
+    with pytest.raises(InvalidRecord, match="record_digest"):
+        _add(store, [good, bad])
+    assert len(store) == 0
+    assert _segment(store).exists() is False
 
 
 def test_large_content_is_stored_once_per_digest(store: Store) -> None:
     big = make_record(3)
     assert big["content_length"] > BLOB_THRESHOLD
-    twin = dict(big, id="e" * 64, retrieved_at="2025-01-01T00:00:00Z")
+    twin = _recapture(big, "2025-01-01T00:00:00Z")
     _add(store, [big, twin])
     assert store.stats()["blobs"] == 1
     assert store.get(big["id"]) == big

@@ -147,7 +147,7 @@ class _Importer:
     def flush(self) -> None:
         if not self.pending:
             return
-        outcomes = self.store.add(self.pending)
+        outcomes = self.store.add(self.pending, validated=True)  # checked or built here
         self.summary.imported += outcomes.count("stored")
         self.summary.duplicates += outcomes.count("duplicate")
         if self.on_batch is not None:

@@ -34,6 +34,7 @@ from newsarchive.store._repair import RepairReport, repair_from, unindexed_damag
 from newsarchive.store._segment import BLOB_THRESHOLD, Batch, Entry, Tail, scan, seal
 from newsarchive.store._verify import Finding, VerifyReport, fixity_event, verify_store
 from newsarchive.urls import canonicalize_url
+from newsarchive.validation import validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -191,15 +192,22 @@ class Store:
 
     # -- writing --------------------------------------------------------------------
 
-    def add(self, records: Iterable[tuple[dict[str, Any], bool]]) -> list[Outcome]:
+    def add(
+        self, records: Iterable[tuple[dict[str, Any], bool]], *, validated: bool = False
+    ) -> list[Outcome]:
         """Store records durably as one batch; return "stored" or "duplicate" for each.
 
         Each item is (record, same_capture): a record whose `id` is stored is
         a duplicate; with `same_capture`, so is one whose canonical url and
-        content digest are already stored. Records must already be valid. The
-        call returns only after the batch and its directory entry are fsync'd.
+        content digest are already stored. Every record is validated first
+        (`InvalidRecord`, nothing stored) unless the caller says it already
+        did (`validated=True`, as the bulk import does). The call returns only
+        after the batch and its directory entry are fsync'd.
         """
         items = list(records)
+        if not validated:
+            for record, _ in items:
+                validate(record, strict=True)
         with self._lock():
             conn = self._caught_up()
             outcomes: list[Outcome] = []
