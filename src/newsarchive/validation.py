@@ -379,6 +379,8 @@ def _validate(data: Any, *, strict: bool, now: datetime | None, derived: bool) -
         checker = _Checker(data, now if now is not None else datetime.now(UTC), derived)
         checker.run()
         semantic = checker.problems
+    if not found and not semantic:
+        return []  # the common case: nothing to merge or sort
     precise = {p.pointer for p in semantic}
     problems = [p for p, replaceable in found if not (replaceable and p.pointer in precise)]
     problems.extend(semantic)
