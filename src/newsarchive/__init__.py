@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 from newsarchive._version import __version__
 
 if TYPE_CHECKING:
+    from newsarchive.archiveurls import ArchiveLink, parse_archive_url
     from newsarchive.digest import Digest
     from newsarchive.errors import (
         ArticleTextError,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from newsarchive.verify import CopyVerdict, verify_copy
 
 _EXPORTS: Final = {
+    "ArchiveLink": "archiveurls",
     "ArchivedArticle": "record",
     "ArticleTextError": "errors",
     "CopyVerdict": "verify",
@@ -64,6 +66,7 @@ _EXPORTS: Final = {
     "from_json": "serialize",
     "iter_jsonl": "jsonl",
     "load_schema": "validation",
+    "parse_archive_url": "archiveurls",
     "parse_timestamp": "timestamps",
     "to_canonical_json": "serialize",
     "to_json": "serialize",
@@ -73,6 +76,7 @@ _EXPORTS: Final = {
 }
 
 __all__ = [
+    "ArchiveLink",
     "ArchivedArticle",
     "ArticleTextError",
     "CopyVerdict",
@@ -97,6 +101,7 @@ __all__ = [
     "from_json",
     "iter_jsonl",
     "load_schema",
+    "parse_archive_url",
     "parse_timestamp",
     "to_canonical_json",
     "to_json",

@@ -77,6 +77,12 @@ def _build_parser(out: BinaryIO) -> argparse.ArgumentParser:
         "--url",
         help="the article's URL (overrides the LINK: line; required when the file has none)",
     )
+    rec.add_argument(
+        "--original-url",
+        metavar="URL",
+        help="the article's own URL when the source is an archive.today or Perma.cc "
+        "snapshot (Wayback Machine links contain it)",
+    )
     rec.add_argument("--title", help="the article's title")
     rec.add_argument(
         "--tag",
@@ -237,6 +243,7 @@ def _cmd_record(args: argparse.Namespace, ctx: _Context) -> int:
         source_name=None if args.file == "-" else args.file,
         algorithm=args.algorithm,
         default_tz=_zone(args.timezone),
+        original_url=args.original_url,
     )
     ctx.emit(to_canonical_json(record) if args.canonical else to_json(record), args.output)
     return EXIT_OK

@@ -17,8 +17,9 @@ import attrs
 from newsarchive import _derive
 from newsarchive._articletext import format_article_text, parse_article_text
 from newsarchive._version import __version__
+from newsarchive.archiveurls import parse_archive_url
 from newsarchive.digest import DEFAULT_ALGORITHM, Digest
-from newsarchive.errors import ArticleTextError, InvalidRecord, Problem
+from newsarchive.errors import ArticleTextError, InvalidRecord, InvalidURL, Problem
 from newsarchive.timestamps import Timestamp, parse_timestamp
 from newsarchive.urls import canonicalize_url
 from newsarchive.validation import check_built, validate
@@ -108,6 +109,33 @@ class ProvenanceEvent:
             data.get("detail"),
             None if source is None else Digest.parse(source),
         )
+
+
+def _through_archive(
+    url: str, original_url: str | None, method: str, notes: list[str]
+) -> tuple[str, str | None, str]:
+    """(url, via, method) when `url` is an archive snapshot; appends a note saying so."""
+    link = parse_archive_url(url)
+    if link is None:
+        if original_url is not None:
+            raise InvalidURL(
+                f"an original URL was given, but {url[:80]!r} is not a Wayback Machine, "
+                "archive.today or Perma.cc link",
+                code="not-an-archive-link",
+            )
+        return url, None, method
+    notes.append(link.note)
+    original = original_url if original_url is not None else link.original
+    if original is None:
+        service = "archive.today" if link.method == "archive-today" else "Perma.cc"
+        raise InvalidURL(
+            f"{service} links do not contain the article's own URL; give it "
+            "(--original-url / original_url)",
+            code="missing-original-url",
+        )
+    if link.original is not None and original != link.original:
+        notes.append(f"the snapshot names {link.original}; the original URL given was used")
+    return original, link.snapshot, link.method
 
 
 @attrs.frozen
@@ -234,12 +262,17 @@ class ArchivedArticle:
         algorithm: str = DEFAULT_ALGORITHM,
         default_tz: tzinfo | None = None,
         clock: Callable[[], datetime] = _now,
+        original_url: str | None = None,
     ) -> ArchivedArticle:
         """Build a record from an article-text file's bytes (body + LINK:/TAGS: trailer).
 
         `url` overrides the LINK: line (and is required when there is none);
         `tags` are added after the file's own tags. The import is recorded as a
-        provenance event carrying the digest of the whole source file.
+        provenance event carrying the digest of the whole source file. When
+        the source is a web-archive snapshot (see `newsarchive.archiveurls`),
+        the record names the article's own URL (from a Wayback link, or
+        `original_url`), the snapshot as `retrieval.via`, and the archive as
+        the method.
         """
         parsed = parse_article_text(data, path=source_name)
         notes = list(notes)
@@ -253,6 +286,7 @@ class ArchivedArticle:
             url = parsed.link
         elif parsed.link is not None and parsed.link != url:
             notes.append(f"LINK: line said {parsed.link}; the URL given at import was used")
+        url, via, method = _through_archive(url, original_url, method, notes)
         now = Timestamp.from_datetime(clock())
         source = "article-text file" + (f" {source_name}" if source_name else "")
         event = ProvenanceEvent(
@@ -269,7 +303,7 @@ class ArchivedArticle:
             title=title,
             tags=[*parsed.tags, *tags],
             published_at=published_at,
-            retrieval=Retrieval(method=method, agent=agent, notes=tuple(notes)),
+            retrieval=Retrieval(method=method, agent=agent, via=via, notes=tuple(notes)),
             provenance=[event],
             algorithm=algorithm,
             default_tz=default_tz,
