@@ -98,10 +98,11 @@ def commit_line(count: int, seq: int, sha256: str) -> bytes:
     return dumps_line({"commit": {"entries": count, "seq": seq, "sha256": sha256}})
 
 
-def seal(lines: list[bytes], seq: int) -> bytes:
-    """The bytes of one batch: its entry lines, then the commit line over them."""
+def seal(lines: list[bytes], seq: int) -> tuple[bytes, str]:
+    """The bytes of one batch (its entry lines, then the commit line) and its SHA-256."""
     body = b"".join(lines)
-    return body + commit_line(len(lines), seq, hashlib.sha256(body).hexdigest())
+    digest = hashlib.sha256(body).hexdigest()
+    return body + commit_line(len(lines), seq, digest), digest
 
 
 def entry_kind(value: Any) -> str | None:

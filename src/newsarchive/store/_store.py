@@ -273,7 +273,7 @@ class Store:
                 )
             seq = (conn.execute("SELECT max(seq) FROM batches").fetchone()[0] or 0) + 1
             lines = [dumps_line(value) for _, value in entries]
-            data = seal(lines, seq)
+            data, digest = seal(lines, seq)
             offsets = []
             pos = start
             for line in lines:
@@ -290,7 +290,7 @@ class Store:
             start,
             start + len(data),
             seq,
-            hashlib.sha256(data[: pos - start]).hexdigest(),
+            digest,
             len(lines),
             tuple(
                 Entry(kind, value, offset, line)
@@ -298,7 +298,9 @@ class Store:
             ),
         )
         with _index._transaction(conn):  # noqa: SLF001 - same package
-            # A reader may have indexed the batch already, between our fsync and now.
+            # Readers catch up only under a shared lock, which they cannot get
+            # while we hold ours; the guard keeps a durable batch from failing
+            # on a duplicate insert should that rule ever be broken.
             if _index.indexed_offset(conn, name) < batch.end:
                 _index.index_batch(conn, name, batch)
 
