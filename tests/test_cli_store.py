@@ -140,3 +140,12 @@ def test_reindex(store: str) -> None:
 def test_store_needs_an_action(store: str) -> None:
     code, _, err = cli("store")
     assert_one_line_error(code, err, "an action is required")
+
+
+def test_errors_name_what_the_user_gave(store: str, tmp_path: Path) -> None:
+    target = str(tmp_path / "missing-dir" / "all.jsonl")
+    code, _, err = cli("export", "--store", store, "-o", target)
+    assert_one_line_error(code, err, target)
+    assert ".newsarchive-tmp" not in err
+    code, _, err = cli("find", "--store", str(tmp_path / "nope"))
+    assert_one_line_error(code, err, "nope: does not exist")

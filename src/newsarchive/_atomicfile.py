@@ -33,7 +33,11 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Stream into `path` with the same guarantee as `write_atomic`: all or nothing."""
     target = Path(path)
     directory = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
+    except OSError as exc:
+        exc.filename = str(target)  # name the file asked for, not our temp name
+        raise
     try:
         # mkstemp creates 0600; the result is an ordinary file others may read.
         os.fchmod(fd, 0o644)

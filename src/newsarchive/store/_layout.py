@@ -68,13 +68,13 @@ def check_dir(path: Path) -> None:
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
-        raise StoreError(f"{path} does not exist", code="missing", path=str(path)) from None
+        raise StoreError("does not exist", code="missing", path=str(path)) from None
     if stat.S_ISLNK(mode):
         raise StoreError(
-            f"{path} is a symlink; a store never follows links", code="symlink", path=str(path)
+            "is a symlink; a store never follows links", code="symlink", path=str(path)
         )
     if not stat.S_ISDIR(mode):
-        raise StoreError(f"{path} is not a directory", code="not-a-directory", path=str(path))
+        raise StoreError("is not a directory", code="not-a-directory", path=str(path))
 
 
 def segment_names(root: Path) -> list[str]:
@@ -91,7 +91,7 @@ def open_nofollow(path: Path, flags: int, mode: int = 0o644) -> int:
     except OSError as exc:
         if exc.errno == 40:  # ELOOP: the name is a symlink
             raise StoreError(
-                f"{path} is a symlink; a store never follows links",
+                "is a symlink; a store never follows links",
                 code="symlink",
                 path=str(path),
             ) from None

@@ -78,8 +78,7 @@ class Store:
             fd = open_nofollow(self.root / MARKER, os.O_RDONLY)
         except FileNotFoundError:
             raise StoreError(
-                f"{self.root} is not a newsarchive store (no {MARKER}); "
-                "create one with `newsarchive init`",
+                f"not a newsarchive store (no {MARKER}); create one with `newsarchive init`",
                 code="not-a-store",
                 path=str(self.root),
             ) from None
@@ -112,7 +111,7 @@ class Store:
                 segments = root / SEGMENTS
                 if others or (segments.exists() and os.listdir(segments)):
                     raise StoreError(
-                        f"{root} is not empty and not a store; choose an empty directory",
+                        "not empty and not a store; choose an empty directory",
                         code="not-empty",
                         path=str(root),
                     )
