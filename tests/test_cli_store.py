@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 
+from newsarchive.cli import run
 from newsarchive.store import Store
 from tests.conftest import DATA
 from tests.test_cli import assert_one_line_error, cli
@@ -149,3 +151,22 @@ def test_errors_name_what_the_user_gave(store: str, tmp_path: Path) -> None:
     assert ".newsarchive-tmp" not in err
     code, _, err = cli("find", "--store", str(tmp_path / "nope"))
     assert_one_line_error(code, err, "nope: does not exist")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
+    store = str(tmp_path / "st")
+    quiet = io.StringIO()
+    assert run(["import", "--store", store, str(IMPORT / "ferry.txt")], stderr=quiet) == 0
+    assert "file/s" not in quiet.getvalue()
+    terminal = _Terminal()
+    args = ["import", "--store", store, str(IMPORT / "records.jsonl"), "--jobs", "1"]
+    assert run(args, stdout=io.BytesIO(), stderr=terminal) == 0
+    assert "file/s]" in terminal.getvalue()  # tqdm's bar: "0file [00:00, ?file/s]"
+    code = run(["store", "verify", "--store", store], stdout=io.BytesIO(), stderr=terminal)
+    assert code == 0
+    assert "B/s]" in terminal.getvalue()  # bytes audited

@@ -49,8 +49,6 @@ def _intact(data: bytes, count: int, seq: int, sha256: str) -> bool:
 
 
 def _replica_line(replica: Store, line_sha256: str) -> bytes | None:
-    # Only repair looks lines up by digest, so only repair pays for that index.
-    replica.index.execute("CREATE INDEX IF NOT EXISTS entries_line ON entries (line_sha256)")
     for segment, offset, length in replica.index.execute(
         "SELECT segment, offset, length FROM entries WHERE line_sha256=?", (line_sha256,)
     ):
@@ -79,6 +77,9 @@ def _line_is_sound(replica: Store, line: bytes) -> bool:
 def _rebuild(
     conn: sqlite3.Connection, replica: Store, name: str, batch: tuple[int, int, int, int, str]
 ) -> bytes | str:
+    # Only repair looks lines up by digest, so only a repair with work to do
+    # pays for that index (once; IF NOT EXISTS makes the later calls no-ops).
+    replica.index.execute("CREATE INDEX IF NOT EXISTS entries_line ON entries (line_sha256)")
     seq, start, end, count, sha256 = batch
     lines: list[bytes] = []
     pos = start
