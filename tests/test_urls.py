@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive.errors import InvalidURL
-from newsarchive.urls import MAX_URL_LENGTH, canonicalize_url, check_url
+from newsarchive.urls import MAX_URL_LENGTH, _canonical_as_is, canonicalize_url, check_url
 
 from .strategies import urls
 
@@ -126,3 +126,27 @@ def test_arbitrary_text_raises_only_invalid_url(tail: str, prefix: str) -> None:
     except InvalidURL:
         return
     assert canonicalize_url(canonical) == canonical
+
+
+_plain_chars = st.sampled_from([*"abcXYZ019-._~!$&'()*+,;=:@/?%#", "/./", "/../", "xn--", "&&"])
+
+
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://"]),
+    st.sampled_from(["example.org", "a.b.example", "xn--bcher-kva.example", "xn--a.b", "Ex.org"]),
+    st.lists(_plain_chars, max_size=12).map("".join),
+)
+def test_fast_path_agrees_with_the_rules(scheme: str, host: str, tail: str) -> None:
+    # The already-canonical fast path may only answer where the full rules agree.
+    url = scheme + host + tail
+    if _canonical_as_is(url):
+        assert canonicalize_url(url) == url
+        assert check_url(url) == url
+
+
+@given(urls)
+def test_fast_path_taken_for_canonical_forms(url: str) -> None:
+    canonical = canonicalize_url(url)
+    has_escape = "%" in canonical
+    if not has_escape and "/." not in canonical and not canonical.endswith("?"):
+        assert _canonical_as_is(canonical)

@@ -41,8 +41,9 @@ __all__ = [
 
 SCHEMA_VERSION: Final = 1
 DEFAULT_MEDIA_TYPE: Final = "text/plain; charset=utf-8"
-_ID_TAG: Final = "newsarchive:id:v1"
-_NOT_DIGESTED: Final = frozenset({"record_digest", "content"})
+ID_TAG: Final = "newsarchive:id:v1"
+#: The members the record digest leaves out.
+NOT_DIGESTED: Final = frozenset({"record_digest", "content"})
 
 
 def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
@@ -63,11 +64,11 @@ def compute_id(url: str, content_sha256: Digest, retrieved_at: Timestamp) -> str
     if content_sha256.algorithm != "sha256":
         msg = "the id is defined over the sha256 digest of the content"
         raise ValueError(msg)
-    payload = [_ID_TAG, url, str(content_sha256), retrieved_at.instant_text]
+    payload = [ID_TAG, url, str(content_sha256), retrieved_at.instant_text]
     return hashlib.sha256(canonical_dumps(payload)).hexdigest()
 
 
 def compute_record_digest(record: Mapping[str, Any], algorithm: str) -> Digest:
     """Digest of the record without `record_digest` and `content` (see the module docstring)."""
-    body = {k: v for k, v in record.items() if k not in _NOT_DIGESTED}
+    body = {k: v for k, v in record.items() if k not in NOT_DIGESTED}
     return Digest.of_bytes(canonical_dumps(body), algorithm)

@@ -12,9 +12,26 @@ points for lengths, `1.0` counts as an integer, `True` does not.
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["FastSchema"]
+
+
+def _search(pattern: str) -> Callable[[str], bool]:
+    """`re.search(pattern, s) is not None` as a function, for one escaped character a scan.
+
+    The schema forbids NUL in text as the pattern `\\u0000`; a substring test
+    finds it with memchr, about thirty times faster than the regex engine over
+    a 5 KB article.
+    """
+    if re.fullmatch(r"\\u[0-9A-Fa-f]{4}", pattern):
+        char = chr(int(pattern.removeprefix("\\u"), base=16))
+        return lambda s: char in s
+    compiled = re.compile(pattern)
+    return lambda s: compiled.search(s) is not None
 
 
 def _is_integer(value: Any) -> bool:
@@ -36,8 +53,8 @@ class FastSchema:
         self.url_pattern = re.compile(defs["http_url"]["pattern"])
         self.timestamp_pattern = re.compile(defs["timestamp"]["pattern"])
         self.digest_pattern = re.compile(defs["digest"]["pattern"])
-        self.text_forbidden = re.compile(defs["text"]["not"]["pattern"])
-        self.title_forbidden = re.compile(props["title"]["not"]["pattern"])
+        self.text_forbidden = _search(defs["text"]["not"]["pattern"])
+        self.title_forbidden = _search(props["title"]["not"]["pattern"])
         label = defs["label"]
         self.label_min, self.label_max = label["minLength"], label["maxLength"]
         self.label_forbidden = re.compile(label["not"]["pattern"])
@@ -56,7 +73,7 @@ class FastSchema:
         self.outcomes = frozenset(event["properties"]["outcome"]["enum"])
 
     def _text(self, v: Any) -> bool:
-        return type(v) is str and self.text_forbidden.search(v) is None
+        return type(v) is str and not self.text_forbidden(v)
 
     def _label(self, v: Any) -> bool:
         return (
@@ -125,9 +142,7 @@ class FastSchema:
             and self.id_pattern.search(record_id) is not None
             and self._url(d["url"])
             and self._url(d["canonical_url"])
-            and (
-                title is None or (type(title) is str and self.title_forbidden.search(title) is None)
-            )
+            and (title is None or (type(title) is str and not self.title_forbidden(title)))
             and self._timestamp(d["retrieved_at"])
             and ("published_at" not in d or self._timestamp(d["published_at"]))
             and self._retrieval(d["retrieval"])

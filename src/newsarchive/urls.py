@@ -99,6 +99,14 @@ _ASCII_HOST: Final = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?")
 _PORT: Final = re.compile(r"[0-9]*")
 _NEEDS_WORK: Final = re.compile(r"""[%"<>^`{|}]|[^\x00-\x7f]""")
 _PCT_TOKEN: Final = re.compile(r"""%[0-9A-Fa-f]{2}|%|["<>^`{|}]|[^\x00-\x7f]+""")
+# A URL already in canonical form needs no work, and most source URLs are one:
+# lower-case scheme and host (no `xn--`, no trailing dot), no userinfo or port,
+# a non-empty path and a query made only of characters no rule rewrites (no
+# `%`, no non-ASCII, no `#`). `_canonical_as_is` adds what a pattern cannot say.
+_PLAIN: Final = re.compile(
+    r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)"
+    r"(?:\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]+))?"
+)
 _UNRESERVED: Final = frozenset(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 )
@@ -197,8 +205,26 @@ def _check_host(url: str, host: str) -> str:
 
 def check_url(url: str) -> str:
     """Return `url` unchanged if a record may name it as its source; else raise `InvalidURL`."""
-    _split(url)
+    if not _canonical_as_is(url):
+        _split(url)
     return url
+
+
+def _canonical_as_is(url: str) -> bool:
+    """True when `url` is accepted and already canonical: the fast path of both functions.
+
+    A property test holds it to the full rules: True only where
+    `canonicalize_url(url) == url`.
+    """
+    match = _PLAIN.fullmatch(url) if type(url) is str and len(url) <= MAX_URL_LENGTH else None
+    if match is None:
+        return False
+    path, query = match.groups()
+    if "/." in path or "xn--" in url[: match.start(1)]:
+        return False  # dot segments to remove, or an A-label to decode
+    if query is None:
+        return True
+    return all(p and not _is_tracking(p) for p in query.split("&"))
 
 
 def _normalize_escapes(component: str) -> str:
@@ -244,6 +270,8 @@ def _is_tracking(parameter: str) -> bool:
 
 def canonicalize_url(url: str) -> str:
     """The canonical form of `url` by the format v1 rules above (raises `InvalidURL`)."""
+    if _canonical_as_is(url):
+        return url
     scheme, userinfo, host, port, tail = _split(url)
     if host.startswith("["):
         host = f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]"

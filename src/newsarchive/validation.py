@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from newsarchive import _derive
 from newsarchive._fastschema import FastSchema
+from newsarchive._fastvalid import FastChecks
 from newsarchive.digest import Digest, digest_equal
 from newsarchive.errors import (
     DigestError,
@@ -100,6 +101,11 @@ def _fast_schema() -> FastSchema:
     return FastSchema(load_schema())
 
 
+@cache
+def _fast_checks() -> FastChecks:
+    return FastChecks(load_schema(), CLOCK_SKEW)
+
+
 def _pointer(parts: Iterator[str | int] | list[str | int] | tuple[str | int, ...]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
@@ -111,8 +117,6 @@ def _pointer_key(problem: Problem) -> tuple[tuple[int, int | str], ...]:
 
 def _schema_problems(data: Any) -> list[tuple[Problem, bool]]:
     """Schema findings, each with whether a semantic finding may replace it."""
-    if _fast_schema().accepts(data):
-        return []  # the common case, without jsonschema (proven equal by a differential test)
     found: list[tuple[Problem, bool]] = []
     for error in _schema_validator().iter_errors(data):
         found.extend(_from_schema_error(error))
@@ -251,10 +255,37 @@ class _Checker:
             )
         self.provenance(d.get("provenance"))
         self.tags(d.get("tags"))
+        self.final_line_feeds()
         if self.derived:
             sha256 = self.content()
             self.identity(url, retrieved, sha256)
             self.record_digest()
+
+    def final_line_feeds(self) -> None:
+        """Refuse one final LF where only a schema pattern guards a field.
+
+        JSON Schema patterns are ECMA-262 regexes, whose `$` matches only at the
+        very end; Python's `re`, which jsonschema uses, also matches `$` before
+        a final newline, so `"http\\n"` passes the schema's method pattern.
+        """
+        d = self.data
+        retrieval = d.get("retrieval")
+        events = d.get("provenance")
+        fields: list[tuple[str, str, Any]] = [
+            ("/id", "bad-id", d.get("id")),
+            ("/media_type", "bad-media-type", d.get("media_type")),
+        ]
+        if isinstance(retrieval, dict):
+            fields.append(("/retrieval/method", "unknown-method", retrieval.get("method")))
+        if isinstance(events, list):
+            fields.extend(
+                (f"/provenance/{i}/type", "unknown-event-type", e.get("type"))
+                for i, e in enumerate(events)
+                if isinstance(e, dict)
+            )
+        for pointer, code, value in fields:
+            if isinstance(value, str) and value.endswith("\n"):
+                self.add(pointer, code, f"{value!r} ends with a line feed")
 
     def provenance(self, events: Any) -> None:
         if not isinstance(events, list):
@@ -323,7 +354,7 @@ class _Checker:
         if url is None or retrieved is None or sha256 is None or not isinstance(record_id, str):
             return
         if not _ID_FORM.fullmatch(record_id):
-            return  # the schema reports a malformed id; a mismatch would say less
+            return  # malformed: reported by the schema or by final_line_feeds
         expected = _derive.compute_id(url, sha256, retrieved)
         if record_id != expected:
             self.add(
@@ -373,10 +404,18 @@ def _validate(data: Any, *, strict: bool, now: datetime | None, derived: bool) -
     to_dict = getattr(data, "to_dict", None)
     if callable(to_dict) and not isinstance(data, dict):
         data = to_dict()
-    found = _schema_problems(data)
+    clock = now if now is not None else datetime.now(UTC)
+    # The common case, a valid record, without jsonschema or the problem
+    # machinery; both fast layers are held to the full ones by differential tests.
+    if _fast_schema().accepts(data):
+        if _fast_checks().no_problems(data, clock, derived):
+            return []
+        found = []
+    else:
+        found = _schema_problems(data)
     semantic: list[Problem] = []
     if isinstance(data, dict):
-        checker = _Checker(data, now if now is not None else datetime.now(UTC), derived)
+        checker = _Checker(data, clock, derived)
         checker.run()
         semantic = checker.problems
     if not found and not semantic:

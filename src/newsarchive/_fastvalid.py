@@ -1,0 +1,163 @@
+"""The semantic checks for the common case, a valid record, in one straight pass.
+
+`validation` runs this only after `_fastschema` has said the schema accepts
+the record, so every field has its schema type and form. It answers True ("no
+problem at all, not even a warning") or False ("look closer"): on False the
+full checker runs and reports every problem with its pointer. It is therefore
+built to be at least as strict as the full checker, never more lenient; where
+a rule is awkward to mirror exactly (a fraction of a second near the clock
+skew limit, an integer written as a float) it answers False. A differential
+property test holds True to the full checker finding nothing.
+
+The hashing rules are those of `_derive` (the contract): only the way the
+bytes are produced differs. orjson writes RFC 8785 bytes for what a
+schema-valid record holds (ASCII keys, strings, integers, null), which is
+what `_json.canonical_dumps` also relies on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+import orjson
+
+from newsarchive import _derive
+from newsarchive.digest import hasher
+from newsarchive.errors import InvalidURL
+from newsarchive.urls import canonicalize_url, check_url
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["FastChecks"]
+
+_SORTED: Final = orjson.OPT_SORT_KEYS
+
+
+def _anchored(pattern: str) -> re.Pattern[str]:
+    # The schema's patterns are `^...$`, which `re.search` lets end before a
+    # final newline; a fullmatch of the inside does not.
+    return re.compile(pattern.removeprefix("^").removesuffix("$"))
+
+
+class FastChecks:
+    """The semantic rules of `validation._Checker`, for schema-valid records only."""
+
+    def __init__(self, schema: dict[str, Any], clock_skew: timedelta) -> None:
+        defs = schema["$defs"]
+        self.timestamp = _anchored(defs["timestamp"]["pattern"])
+        self.digest = _anchored(defs["digest"]["pattern"])
+        self.clock_skew = clock_skew
+
+    def _instant(self, text: str) -> tuple[str, str] | None:
+        """(seconds text, fraction padded to 9 digits), or None when not a real instant."""
+        if self.timestamp.fullmatch(text) is None:
+            return None
+        try:
+            datetime.fromisoformat(text[:19])  # month 13, February 30, second 60
+        except ValueError:
+            return None
+        return text[:19], text[20:-1].ljust(9, "0")
+
+    def no_problems(self, d: Mapping[str, Any], now: datetime, derived: bool) -> bool:
+        """True when the full checker would find nothing in schema-valid `d`."""
+        url = d["url"]
+        try:
+            if derived:
+                if canonicalize_url(url) != d["canonical_url"]:
+                    return False
+            else:
+                check_url(url)
+            retrieval = d["retrieval"]
+            if "via" in retrieval:
+                check_url(retrieval["via"])
+        except InvalidURL:
+            return False
+        retrieved = self._instant(d["retrieved_at"])
+        if retrieved is None:
+            return False
+        # Whole seconds only: a retrieval within a second of the limit takes the full path.
+        latest = now.astimezone(UTC) + self.clock_skew - timedelta(seconds=1)
+        if datetime.fromisoformat(retrieved[0]).replace(tzinfo=UTC) > latest:
+            return False
+        if "published_at" in d:
+            published = self._instant(d["published_at"])
+            if published is None or published > retrieved:
+                return False
+        for event in d["provenance"]:
+            if self._instant(event["at"]) is None:
+                return False
+            if "source_digest" in event and self.digest.fullmatch(event["source_digest"]) is None:
+                return False
+        if not _tags_normal(d["tags"]) or self.digest.fullmatch(d["content_digest"]) is None:
+            return False
+        if _final_line_feed(d):
+            return False
+        return not derived or self._derived_fields(d, retrieved)
+
+    def _derived_fields(self, d: Mapping[str, Any], retrieved: tuple[str, str]) -> bool:
+        declared = d["content_digest"]
+        algorithm, _, declared_hex = declared.partition(":")
+        content = d.get("content")
+        if content is None:
+            sha256 = declared_hex if algorithm == "sha256" else None
+        else:
+            try:
+                encoded = content.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+            if type(d["content_length"]) is not int or d["content_length"] != len(encoded):
+                return False
+            sha256 = hashlib.sha256(encoded).hexdigest()
+            if algorithm == "sha256":
+                actual = sha256
+            else:
+                other = hasher(algorithm)
+                other.update(encoded)
+                actual = other.hexdigest()
+            if not hmac.compare_digest(actual, declared_hex):
+                return False
+        if sha256 is not None:
+            fraction = retrieved[1].rstrip("0")
+            instant = f"{retrieved[0]}.{fraction}Z" if fraction else f"{retrieved[0]}Z"
+            try:
+                key = orjson.dumps([_derive.ID_TAG, d["url"], f"sha256:{sha256}", instant])
+            except orjson.JSONEncodeError:
+                return False
+            if hashlib.sha256(key).hexdigest() != d["id"]:
+                return False
+        return _record_digest_matches(d)
+
+
+def _final_line_feed(d: Mapping[str, Any]) -> bool:
+    """The fields `validation._Checker.final_line_feeds` looks at."""
+    values = [d["id"], d["media_type"], d["retrieval"]["method"]]
+    values.extend(event["type"] for event in d["provenance"])
+    return any(value.endswith("\n") for value in values)
+
+
+def _tags_normal(tags: list[str]) -> bool:
+    """Trimmed, NFC, and no two equal ignoring case: the tag rule of `_derive`."""
+    for tag in tags:
+        if tag != tag.strip() or not (tag.isascii() or unicodedata.is_normalized("NFC", tag)):
+            return False
+    return len({tag.casefold() for tag in tags}) == len(tags)
+
+
+def _record_digest_matches(d: Mapping[str, Any]) -> bool:
+    if type(d["schema_version"]) is not int or type(d["content_length"]) is not int:
+        return False  # 1.0 is schema-valid, and RFC 8785 writes floats its own way
+    algorithm, _, declared_hex = d["record_digest"].partition(":")
+    body = {k: v for k, v in d.items() if k not in _derive.NOT_DIGESTED}
+    try:
+        data = orjson.dumps(body, option=_SORTED)
+    except orjson.JSONEncodeError:
+        return False  # a lone surrogate: the full checker says where
+    digest = hasher(algorithm)
+    digest.update(data)
+    return hmac.compare_digest(digest.hexdigest(), declared_hex)
