@@ -23,8 +23,11 @@ import hashlib
 import unicodedata
 from typing import TYPE_CHECKING, Any, Final
 
+import orjson
+
 from newsarchive._json import canonical_dumps
 from newsarchive.digest import Digest
+from newsarchive.errors import JSONError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -68,7 +71,28 @@ def compute_id(url: str, content_sha256: Digest, retrieved_at: Timestamp) -> str
     return hashlib.sha256(canonical_dumps(payload)).hexdigest()
 
 
-def compute_record_digest(record: Mapping[str, Any], algorithm: str) -> Digest:
-    """Digest of the record without `record_digest` and `content` (see the module docstring)."""
+def compute_record_digest(
+    record: Mapping[str, Any], algorithm: str, *, schema_valid: bool = False
+) -> Digest:
+    """Digest of the record without `record_digest` and `content` (see the module docstring).
+
+    `schema_valid=True` says the record schema accepts `record`: then it holds
+    only ASCII keys, strings, null and integers (unless an integer field is
+    written as a float, which is checked here), and orjson's bytes are the RFC
+    8785 bytes without `canonical_dumps` walking the record to make sure.
+    """
     body = {k: v for k, v in record.items() if k not in NOT_DIGESTED}
-    return Digest.of_bytes(canonical_dumps(body), algorithm)
+    if (
+        schema_valid
+        and type(record["schema_version"]) is int
+        and type(record["content_length"]) is int
+    ):
+        try:
+            data = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            raise JSONError(
+                "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
+            ) from None
+    else:
+        data = canonical_dumps(body)
+    return Digest.of_bytes(data, algorithm)

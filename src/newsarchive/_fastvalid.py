@@ -22,13 +22,13 @@ import hmac
 import re
 import unicodedata
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from newsarchive import _derive
 from newsarchive.digest import hasher
-from newsarchive.errors import InvalidURL
+from newsarchive.errors import InvalidURL, JSONError
 from newsarchive.urls import canonicalize_url, check_url
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FastChecks"]
 
-_SORTED: Final = orjson.OPT_SORT_KEYS
 
 
 def _anchored(pattern: str) -> re.Pattern[str]:
@@ -150,14 +149,9 @@ def _tags_normal(tags: list[str]) -> bool:
 
 
 def _record_digest_matches(d: Mapping[str, Any]) -> bool:
-    if type(d["schema_version"]) is not int or type(d["content_length"]) is not int:
-        return False  # 1.0 is schema-valid, and RFC 8785 writes floats its own way
     algorithm, _, declared_hex = d["record_digest"].partition(":")
-    body = {k: v for k, v in d.items() if k not in _derive.NOT_DIGESTED}
     try:
-        data = orjson.dumps(body, option=_SORTED)
-    except orjson.JSONEncodeError:
+        actual = _derive.compute_record_digest(d, algorithm, schema_valid=True)
+    except JSONError:
         return False  # a lone surrogate: the full checker says where
-    digest = hasher(algorithm)
-    digest.update(data)
-    return hmac.compare_digest(digest.hexdigest(), declared_hex)
+    return hmac.compare_digest(actual.hex, declared_hex)

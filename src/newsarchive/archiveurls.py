@@ -29,6 +29,8 @@ _ARCHIVE_TODAY_HOSTS: Final = frozenset(
     f"archive.{tld}" for tld in ("today", "ph", "is", "li", "vn", "fo", "md")
 )
 _PERMA_HOSTS: Final = frozenset({"perma.cc"})
+# Every host above contains one of these: most URLs are ruled out without urlsplit.
+_HOST_HINTS: Final = ("archive.", "perma.cc")
 _WAYBACK_PATH: Final = re.compile(r"/web/([0-9]{4}(?:[0-9]{2}){0,5})(?:[a-z]{2}_)?/(.+)", re.DOTALL)
 _ONE_SLASH: Final = re.compile(r"(https?):/(?!/)", re.IGNORECASE)
 
@@ -65,6 +67,9 @@ def _wayback_time(digits: str) -> str | None:
 
 def parse_archive_url(url: str) -> ArchiveLink | None:
     """The archive link `url` is, or None if it is not one we know."""
+    lowered = url.lower()
+    if not any(hint in lowered for hint in _HOST_HINTS):
+        return None
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -92,12 +92,17 @@ class Digest:
             raise DigestError(f"a digest has the form 'algorithm:hex' (got {text!r})")
         algorithm, value = match.groups()
         if ALGORITHMS.get(algorithm) == len(value) and _HEX.fullmatch(value):
-            # The common case, already checked: skip __attrs_post_init__ (hot path).
-            digest = object.__new__(cls)
-            object.__setattr__(digest, "algorithm", algorithm)
-            object.__setattr__(digest, "hex", value)
-            return digest
+            return cls._checked(algorithm, value)
         return cls(algorithm, value)  # raises with the precise reason
+
+    @classmethod
+    def _checked(cls, algorithm: str, value: str) -> Digest:
+        # For values already known good (just checked, or a hexdigest just
+        # computed): skips __attrs_post_init__, which is most of the cost.
+        digest = object.__new__(cls)
+        object.__setattr__(digest, "algorithm", algorithm)
+        object.__setattr__(digest, "hex", value)
+        return digest
 
     @classmethod
     def of_bytes(
@@ -105,7 +110,7 @@ class Digest:
     ) -> Digest:
         h = hasher(algorithm)
         h.update(data)
-        return cls(algorithm, h.hexdigest())
+        return cls._checked(algorithm, h.hexdigest())
 
     @classmethod
     def of_text(cls, text: str, algorithm: str = DEFAULT_ALGORITHM) -> Digest:
@@ -117,7 +122,7 @@ class Digest:
         h = hasher(algorithm)
         for chunk in chunks:
             h.update(chunk)
-        return cls(algorithm, h.hexdigest())
+        return cls._checked(algorithm, h.hexdigest())
 
     @classmethod
     def of_stream(cls, stream: BinaryIO, algorithm: str = DEFAULT_ALGORITHM) -> Digest:
@@ -134,7 +139,7 @@ class Digest:
         else:
             while n := readinto(buf):
                 h.update(view[:n])
-        return cls(algorithm, h.hexdigest())
+        return cls._checked(algorithm, h.hexdigest())
 
     def matches(self, data: bytes | bytearray | memoryview) -> bool:
         """True when `data` hashes to this digest (compared in constant time)."""

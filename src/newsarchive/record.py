@@ -215,12 +215,17 @@ class ArchivedArticle:
         return draft._sealed(algorithm)
 
     def _sealed(self, algorithm: str) -> ArchivedArticle:
-        """Recompute the record digest, then check the result against every rule."""
-        data = self.to_dict()
-        digest = _derive.compute_record_digest(data, algorithm)
-        data["record_digest"] = str(digest)
+        """Check a fresh draft against every rule, then set its record digest.
+
+        Only for drafts this class has just made and not yet handed out: the
+        digest is set in place rather than by `attrs.evolve`, which would copy
+        every field once more per record built.
+        """
+        data = self.to_dict()  # record_digest is a placeholder, which check_built does not read
         check_built(data)
-        return attrs.evolve(self, record_digest=digest)
+        digest = _derive.compute_record_digest(data, algorithm, schema_valid=True)
+        object.__setattr__(self, "record_digest", digest)
+        return self
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, now: datetime | None = None) -> ArchivedArticle:
