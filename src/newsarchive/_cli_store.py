@@ -104,13 +104,17 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
     )
     exp = command(
         "export",
-        help="write records as JSON Lines or article-text files",
+        help="write records as JSON Lines, JSON-LD or article-text files",
         description="Export matching records (all by default) as JSON Lines (to standard output "
         "or -o FILE, written atomically) or as article-text files, one per record named "
-        "ID.txt, into the -o directory.",
+        "ID.txt, into the -o directory. --format jsonld writes one JSON-LD document "
+        "(schema.org NewsArticle + W3C PROV-O, an @graph with the nodes of every record) "
+        "to standard output or -o FILE.",
     )
-    exp.add_argument("--format", choices=["jsonl", "text"], default="jsonl")
-    exp.add_argument("-o", "--output", metavar="PATH", help="file (jsonl) or directory (text)")
+    exp.add_argument("--format", choices=["jsonl", "text", "jsonld"], default="jsonl")
+    exp.add_argument(
+        "-o", "--output", metavar="PATH", help="file (jsonl, jsonld) or directory (text)"
+    )
     for p in (find, exp):
         p.add_argument("--url", help="match this URL by its canonical form")
         p.add_argument("--tag", help="match this tag (case ignored)")
@@ -316,6 +320,8 @@ def _cmd_export(args: argparse.Namespace, ctx: _Context) -> int:
                 data = ArchivedArticle.from_dict(store.get(record_id)).to_article_text()
                 write_atomic(out_dir / f"{record_id}.txt", data)
                 count += 1
+        elif args.format == "jsonld":
+            count = _export_jsonld(store, ids, args.output, ctx)
         elif args.output is None:
             for record_id in ids:
                 ctx.stdout.write(dumps_line(store.get(record_id)))
@@ -327,6 +333,29 @@ def _cmd_export(args: argparse.Namespace, ctx: _Context) -> int:
                     count += 1
     ctx.err(f"newsarchive export: {count} record{'s' if count != 1 else ''}")
     return 0
+
+
+def _export_jsonld(store: Store, ids: Iterator[str], output: str | None, ctx: _Context) -> int:
+    """Stream one JSON-LD @graph document of the records `ids`; return how many."""
+    from newsarchive._atomicfile import atomic_writer  # noqa: PLC0415
+    from newsarchive.jsonld import iter_document  # noqa: PLC0415
+
+    count = 0
+
+    def records() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for record_id in ids:
+            yield store.get(record_id)
+            count += 1
+
+    if output is None:
+        for chunk in iter_document(records()):
+            ctx.out(chunk)
+    else:
+        with atomic_writer(output) as out:
+            for chunk in iter_document(records()):
+                out.write(chunk.encode("utf-8"))
+    return count
 
 
 def _cmd_verify(args: argparse.Namespace, ctx: _Context) -> int:

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidTimestamp",
     "InvalidURL",
     "JSONError",
+    "JSONLDError",
     "NewsArchiveError",
     "Problem",
     "RecordNotFound",
@@ -177,3 +178,10 @@ class InvalidRecord(NewsArchiveError, ValueError):
                 summary += f" (and {more} more problem{'s' if more > 1 else ''})"
         super().__init__(summary, path=path)
         self.problems = problems
+
+
+class JSONLDError(NewsArchiveError, ValueError):
+    """JSON-LD that cannot be processed offline (codes: missing-dependency, context-not-bundled,
+    expansion-failed); expansion never fetches a context from the network."""
+
+    code = "jsonld-error"

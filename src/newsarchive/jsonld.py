@@ -1,0 +1,424 @@
+"""JSON-LD export: a record as a schema.org `NewsArticle` with W3C PROV-O provenance.
+
+Publishers describe their articles with schema.org JSON-LD; archives and
+provenance tools read PROV-O. One record becomes a small graph that both can
+read. The document's context is `["https://schema.org", {prov, rdfs, xsd,
+newsarchive prefixes and a few type coercions}]`, as publishers write it.
+
+Nothing here touches the network. `expand` (the only function that needs the
+optional PyLD package) resolves `https://schema.org` through `document_loader`,
+which serves a **bundled, minimal** copy of the schema.org context
+(`newsarchive/contexts/schema.org.jsonld`): only the terms this module writes,
+with the IRIs (`http://schema.org/...`, as the real context maps them) and the
+type coercions that schema.org's own context generator gives them (`@id` for
+URL-valued properties, `schema:Date` for `datePublished`/`sdDatePublished`,
+none for text). A processor that fetches the real context gets the same
+triples. Any other URL is refused with `JSONLDError` (`context-not-bundled`).
+
+The nodes of one record (R is `urn:newsarchive:record:<id>`), field by field:
+
+- the record: R, typed `schema:NewsArticle` and `prov:Entity` -- the article
+  as archived in this record, one node per capture, so facts of different
+  captures (a headline changed later) never merge;
+- `id`: `schema:identifier`;
+- `url`: `schema:url`, and `prov:hadPrimarySource` (the original article);
+- `canonical_url`: `newsarchive:canonicalUrl` (an IRI);
+- `title`: `schema:headline` (absent when `null`);
+- `published_at`: `schema:datePublished`;
+- `tags`: `schema:keywords`, one value per tag;
+- `retrieval.via`: `schema:archivedAt` (the snapshot the copy came through);
+- `content`: `schema:articleBody` for `text/plain`, else `schema:text` of the
+  encoding;
+- `media_type`, `content_length`, `content_digest`: `schema:encoding` ->
+  `<R#content>`, a `schema:MediaObject` with `schema:encodingFormat`,
+  `newsarchive:contentLength`, `newsarchive:contentDigest` (`algorithm:hex`),
+  and `schema:sha256` (bare hex) when the algorithm is sha256;
+- `record_digest`: `newsarchive:recordDigest`;
+- `retrieved_at`, `retrieval`: `<R#retrieval>`, a `prov:Activity` with
+  `prov:endedAtTime`, `prov:used` (the via, else the url),
+  `prov:wasAssociatedWith` (the agent), `newsarchive:method`, and the notes as
+  `rdfs:comment`; R `prov:wasGeneratedBy` it, with `prov:generatedAtTime` and
+  a `prov:qualifiedGeneration` (a `prov:Generation` with `prov:atTime` and
+  `prov:activity`), and R `prov:wasAttributedTo` the agent;
+- `provenance[i]`: `<R#event-N>` (N = i + 1), a `prov:Activity` with
+  `prov:startedAtTime` = `prov:endedAtTime` = `at` (PREMIS records one
+  instant), `prov:wasAssociatedWith` (the agent), `newsarchive:eventType`,
+  `newsarchive:outcome`, `detail` as `rdfs:comment`, `newsarchive:sourceDigest`;
+- an agent string: `urn:newsarchive:agent:<percent-encoded string>`, a
+  `prov:Agent` (also `prov:SoftwareAgent` when it reads as a product token
+  `name/version`), `rdfs:label` the string;
+- `schema_version`: not written (the export describes the record, not its
+  JSON form).
+
+How an event relates to R depends on its type: `capture`, `import`,
+`normalize`, `migrate` and `correction` produced the copy (R
+`prov:wasGeneratedBy` the event, with a qualified `prov:Generation` at `at`);
+`verify`, `fixity-check`, `export` and `replication` read it (the event
+`prov:used` R, with a qualified `prov:Usage` at `at`); other (`x-`) types are
+linked by `prov:wasInfluencedBy` only. Known simplification: R stands for the
+copy over its whole life, so it may have several generations (the retrieval,
+an import, ...), where PROV-CONSTRAINTS would model a new entity per version.
+
+Terms with no fitting schema.org or PROV-O property use the documented
+vocabulary `urn:newsarchive:vocab:` (prefix `newsarchive:`): `canonicalUrl`,
+`contentDigest`, `contentLength`, `recordDigest`, `sourceDigest`, `method`,
+`eventType`, `outcome`. `schema:sdDatePublished` (when the structured data was
+made) is written only when the caller passes `generated_at`, so an export is
+reproducible by default.
+
+Many records form one document, `{"@context": ..., "@graph": [nodes...]}`,
+written one node per line by `iter_document` (memory stays flat; each agent
+node is written once).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import quote
+
+from newsarchive.errors import JSONLDError, NewsArchiveError
+from newsarchive.record import ArchivedArticle
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+
+    from newsarchive.record import ProvenanceEvent
+    from newsarchive.timestamps import Timestamp
+
+__all__ = [
+    "GENERATING_EVENTS",
+    "PROV",
+    "SCHEMA",
+    "SCHEMA_ORG_CONTEXT",
+    "USING_EVENTS",
+    "VOCAB",
+    "agent_iri",
+    "document_loader",
+    "expand",
+    "iter_document",
+    "jsonld_context",
+    "record_iri",
+    "record_nodes",
+    "to_jsonld",
+]
+
+#: The context URL publishers use; served from the bundled copy.
+SCHEMA_ORG_CONTEXT: Final = "https://schema.org"
+#: The IRIs the schema.org context maps its terms to (http, for compatibility).
+SCHEMA: Final = "http://schema.org/"
+PROV: Final = "http://www.w3.org/ns/prov#"
+#: newsarchive's own terms, for facts no standard vocabulary names exactly.
+VOCAB: Final = "urn:newsarchive:vocab:"
+_RDFS: Final = "http://www.w3.org/2000/01/rdf-schema#"
+_XSD: Final = "http://www.w3.org/2001/XMLSchema#"
+
+#: Event types that produced the copy (a prov:Generation of the record's entity).
+GENERATING_EVENTS: Final = frozenset({"capture", "import", "normalize", "migrate", "correction"})
+#: Event types that read the copy (a prov:Usage of the record's entity).
+USING_EVENTS: Final = frozenset({"verify", "fixity-check", "export", "replication"})
+
+#: The URLs `document_loader` serves, all from the bundled schema.org context.
+_BUNDLED: Final = dict.fromkeys(
+    (
+        "https://schema.org",
+        "https://schema.org/",
+        "http://schema.org",
+        "http://schema.org/",
+        "https://schema.org/docs/jsonldcontext.jsonld",
+        "http://schema.org/docs/jsonldcontext.jsonld",
+        "https://schema.org/docs/jsonldcontext.json",
+        "http://schema.org/docs/jsonldcontext.json",
+    ),
+    "schema.org.jsonld",
+)
+
+_DATETIME: Final = {"@type": "xsd:dateTime"}
+_IRI: Final = {"@type": "@id"}
+_LOCAL_CONTEXT: Final[dict[str, Any]] = {
+    "prov": PROV,
+    "rdfs": _RDFS,
+    "xsd": _XSD,
+    "newsarchive": VOCAB,
+    "prov:atTime": _DATETIME,
+    "prov:generatedAtTime": _DATETIME,
+    "prov:startedAtTime": _DATETIME,
+    "prov:endedAtTime": _DATETIME,
+    "prov:activity": _IRI,
+    "prov:entity": _IRI,
+    "prov:hadPrimarySource": _IRI,
+    "prov:used": _IRI,
+    "prov:wasAssociatedWith": _IRI,
+    "prov:wasAttributedTo": _IRI,
+    "prov:wasGeneratedBy": _IRI,
+    "prov:wasInfluencedBy": _IRI,
+    "newsarchive:canonicalUrl": _IRI,
+}
+# A product token as in User-Agent (RFC 9110 section 10.1.5): software, not a person.
+_PRODUCT: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_PLAIN_TEXT: Final = re.compile(r"text/plain\s*(;.*)?", re.IGNORECASE | re.DOTALL)
+
+
+def jsonld_context() -> list[Any]:
+    """The `@context` of every document written here (a fresh copy the caller may change)."""
+    return [SCHEMA_ORG_CONTEXT, copy.deepcopy(_LOCAL_CONTEXT)]
+
+
+def record_iri(record_id: str) -> str:
+    """The IRI of the node that stands for one record: `urn:newsarchive:record:<id>`."""
+    return f"urn:newsarchive:record:{record_id}"
+
+
+def agent_iri(agent: str) -> str:
+    """The IRI of an agent named by a record: the same string always gives the same node."""
+    return "urn:newsarchive:agent:" + quote(agent, safe="")
+
+
+def _as_article(record: ArchivedArticle | Mapping[str, Any]) -> ArchivedArticle:
+    if isinstance(record, ArchivedArticle):
+        return record
+    return ArchivedArticle.from_dict(record)  # raises InvalidRecord listing every problem
+
+
+def _agent_node(agent: str) -> dict[str, Any]:
+    types = ["prov:Agent"]
+    if _PRODUCT.fullmatch(agent):
+        types.append("prov:SoftwareAgent")
+    return {"@id": agent_iri(agent), "@type": types, "rdfs:label": agent}
+
+
+def _encoding_node(article: ArchivedArticle, *, text: str | None) -> dict[str, Any]:
+    digest = article.content_digest
+    node: dict[str, Any] = {
+        "@id": record_iri(article.id) + "#content",
+        "@type": "MediaObject",
+        "encodingFormat": article.media_type,
+        "newsarchive:contentLength": article.content_length,
+        "newsarchive:contentDigest": str(digest),
+    }
+    if digest.algorithm == "sha256":
+        node["sha256"] = digest.hex
+    if text is not None:
+        node["text"] = text
+    return node
+
+
+def _event_node(
+    event: ProvenanceEvent, iri: str, entity: str, influences: dict[str, list[Any]]
+) -> dict[str, Any]:
+    """One PREMIS-style event as a prov:Activity; adds R's side of the link to `influences`."""
+    at = str(event.at)
+    node: dict[str, Any] = {
+        "@id": iri,
+        "@type": "prov:Activity",
+        "rdfs:label": f"{event.type} event",
+        "newsarchive:eventType": event.type,
+        "newsarchive:outcome": event.outcome,
+        "prov:startedAtTime": at,
+        "prov:endedAtTime": at,
+        "prov:wasAssociatedWith": agent_iri(event.agent),
+    }
+    if event.detail is not None:
+        node["rdfs:comment"] = event.detail
+    if event.source_digest is not None:
+        node["newsarchive:sourceDigest"] = str(event.source_digest)
+    if event.type in GENERATING_EVENTS:
+        influences["generated"].append((iri, at))
+    elif event.type in USING_EVENTS:
+        node["prov:used"] = entity
+        node["prov:qualifiedUsage"] = {
+            "@type": "prov:Usage",
+            "prov:entity": entity,
+            "prov:atTime": at,
+        }
+    else:
+        influences["influenced"].append(iri)
+    return node
+
+
+def record_nodes(
+    record: ArchivedArticle | Mapping[str, Any],
+    *,
+    content: bool = True,
+    generated_at: Timestamp | None = None,
+) -> list[dict[str, Any]]:
+    """The graph nodes of one record (see the module docstring), without a context.
+
+    A dict is validated first (`InvalidRecord` lists every problem). `content`
+    False leaves the article text out; `generated_at` adds `sdDatePublished`.
+    """
+    article = _as_article(record)
+    entity = record_iri(article.id)
+    retrieval_iri = entity + "#retrieval"
+    retrieved = str(article.retrieved_at)
+    plain = _PLAIN_TEXT.fullmatch(article.media_type) is not None
+    text = article.content if content else None
+
+    retrieval: dict[str, Any] = {
+        "@id": retrieval_iri,
+        "@type": "prov:Activity",
+        "rdfs:label": f"retrieval ({article.retrieval.method})",
+        "newsarchive:method": article.retrieval.method,
+        "prov:endedAtTime": retrieved,
+        "prov:used": article.retrieval.via or article.url,
+        "prov:wasAssociatedWith": agent_iri(article.retrieval.agent),
+    }
+    if article.retrieval.notes:
+        retrieval["rdfs:comment"] = list(article.retrieval.notes)
+
+    influences: dict[str, list[Any]] = {"generated": [(retrieval_iri, retrieved)], "influenced": []}
+    events = [
+        _event_node(event, f"{entity}#event-{number}", entity, influences)
+        for number, event in enumerate(article.provenance, start=1)
+    ]
+
+    node: dict[str, Any] = {
+        "@id": entity,
+        "@type": ["NewsArticle", "prov:Entity"],
+        "identifier": article.id,
+        "url": article.url,
+        "newsarchive:canonicalUrl": article.canonical_url,
+    }
+    if article.title is not None:
+        node["headline"] = article.title
+    if article.published_at is not None:
+        node["datePublished"] = str(article.published_at)
+    if article.tags:
+        node["keywords"] = list(article.tags)
+    if article.retrieval.via is not None:
+        node["archivedAt"] = article.retrieval.via
+    if text is not None and plain:
+        node["articleBody"] = text
+    node["encoding"] = _encoding_node(article, text=None if plain else text)
+    node["newsarchive:recordDigest"] = str(article.record_digest)
+    if generated_at is not None:
+        node["sdDatePublished"] = str(generated_at)
+    node["prov:hadPrimarySource"] = article.url
+    node["prov:wasAttributedTo"] = agent_iri(article.retrieval.agent)
+    node["prov:generatedAtTime"] = retrieved
+    node["prov:wasGeneratedBy"] = [iri for iri, _ in influences["generated"]]
+    node["prov:qualifiedGeneration"] = [
+        {"@type": "prov:Generation", "prov:activity": iri, "prov:atTime": at}
+        for iri, at in influences["generated"]
+    ]
+    if influences["influenced"]:
+        node["prov:wasInfluencedBy"] = influences["influenced"]
+
+    agents = dict.fromkeys([article.retrieval.agent, *(e.agent for e in article.provenance)])
+    return [node, retrieval, *events, *(_agent_node(a) for a in agents)]
+
+
+def to_jsonld(
+    record: ArchivedArticle | Mapping[str, Any],
+    *,
+    content: bool = True,
+    generated_at: Timestamp | None = None,
+) -> dict[str, Any]:
+    """One record as a JSON-LD document: `{"@context": ..., "@graph": [...]}`."""
+    nodes = record_nodes(record, content=content, generated_at=generated_at)
+    return {"@context": jsonld_context(), "@graph": nodes}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def iter_document(
+    records: Iterable[ArchivedArticle | Mapping[str, Any]], *, content: bool = True
+) -> Iterator[str]:
+    """Many records as one JSON-LD document, in pieces: one `@graph` node per line.
+
+    Streaming keeps memory flat for a large export; agent nodes shared by
+    records are written once. The concatenation is one JSON object.
+    """
+    yield '{"@context":' + _dumps(jsonld_context()) + ',\n"@graph":['
+    seen_agents: set[str] = set()
+    first = True
+    for record in records:
+        for node in record_nodes(record, content=content):
+            if "prov:Agent" in node["@type"]:
+                if node["@id"] in seen_agents:
+                    continue
+                seen_agents.add(node["@id"])
+            yield ("\n" if first else ",\n") + _dumps(node)
+            first = False
+    yield "\n]}\n"
+
+
+# -- offline processing ------------------------------------------------------------------
+
+
+@cache
+def _bundled_text(name: str) -> str:
+    return resources.files("newsarchive").joinpath(f"contexts/{name}").read_text(encoding="utf-8")
+
+
+def document_loader() -> Callable[..., dict[str, Any]]:
+    """A JSON-LD document loader (PyLD's interface) that never uses the network.
+
+    It serves the bundled schema.org context for the schema.org context URLs
+    and refuses every other URL with `JSONLDError` (`context-not-bundled`).
+    """
+
+    def load(url: str, options: Any = None) -> dict[str, Any]:  # noqa: ARG001 - PyLD's signature
+        name = _BUNDLED.get(url)
+        if name is None:
+            raise JSONLDError(
+                f"refusing to fetch the JSON-LD context {url[:200]!r}: newsarchive works "
+                f"offline and bundles only the schema.org context",
+                code="context-not-bundled",
+            )
+        return {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": json.loads(_bundled_text(name)),  # a fresh copy: PyLD may keep it
+        }
+
+    return load
+
+
+def _our_error(exc: BaseException) -> NewsArchiveError | None:
+    """The error our loader raised, if PyLD wrapped one (it chains the cause)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, NewsArchiveError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def expand(document: Any) -> list[dict[str, Any]]:
+    """The expanded form (JSON-LD 1.1) of `document`, computed offline with PyLD.
+
+    Contexts come from `document_loader` only, through a resolver private to
+    this call (PyLD's process-wide cache is not consulted). Raises
+    `JSONLDError`: `missing-dependency` without PyLD, `context-not-bundled`,
+    or `expansion-failed` with the processor's reason.
+    """
+    try:
+        from pyld import jsonld  # noqa: PLC0415 - optional dependency
+        from pyld.context_resolver import ContextResolver  # noqa: PLC0415
+    except ImportError:
+        raise JSONLDError(
+            "JSON-LD expansion needs PyLD: pip install 'newsarchive[jsonld]'",
+            code="missing-dependency",
+        ) from None
+    loader = document_loader()
+    options = {"documentLoader": loader, "contextResolver": ContextResolver({}, loader)}
+    try:
+        expanded: list[dict[str, Any]] = jsonld.expand(document, options)
+    except jsonld.JsonLdError as exc:
+        ours = _our_error(exc)
+        if ours is not None:
+            raise ours from None
+        reason = getattr(exc, "code", None) or getattr(exc, "type", "error")
+        raise JSONLDError(
+            f"JSON-LD expansion failed: {reason}: {str(exc).splitlines()[0][:200]}",
+            code="expansion-failed",
+        ) from None
+    return expanded
