@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         InvalidTimestamp,
         InvalidURL,
         JSONError,
+        JSONLDError,
         NewsArchiveError,
         Problem,
         RecordNotFound,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         StoreError,
     )
     from newsarchive.jsonl import iter_jsonl, write_jsonl
+    from newsarchive.jsonld import to_jsonld
     from newsarchive.record import ArchivedArticle, ProvenanceEvent, Retrieval
     from newsarchive.serialize import from_json, to_canonical_json, to_json
     from newsarchive.store import Store
@@ -52,6 +54,7 @@ _EXPORTS: Final = {
     "InvalidTimestamp": "errors",
     "InvalidURL": "errors",
     "JSONError": "errors",
+    "JSONLDError": "errors",
     "NewsArchiveError": "errors",
     "Problem": "errors",
     "ProvenanceEvent": "record",
@@ -70,6 +73,7 @@ _EXPORTS: Final = {
     "parse_timestamp": "timestamps",
     "to_canonical_json": "serialize",
     "to_json": "serialize",
+    "to_jsonld": "jsonld",
     "validate": "validation",
     "verify_copy": "verify",
     "write_jsonl": "jsonl",
@@ -86,6 +90,7 @@ __all__ = [
     "InvalidTimestamp",
     "InvalidURL",
     "JSONError",
+    "JSONLDError",
     "NewsArchiveError",
     "Problem",
     "ProvenanceEvent",
@@ -105,6 +110,7 @@ __all__ = [
     "parse_timestamp",
     "to_canonical_json",
     "to_json",
+    "to_jsonld",
     "validate",
     "verify_copy",
     "write_jsonl",

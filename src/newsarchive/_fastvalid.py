@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["FastChecks"]
 
 
-
 def _anchored(pattern: str) -> re.Pattern[str]:
     # The schema's patterns are `^...$`, which `re.search` lets end before a
     # final newline; a fullmatch of the inside does not.
