@@ -152,6 +152,21 @@ def test_the_index_is_rebuilt_when_missing_or_damaged(tmp_path: Path) -> None:
         assert len(store) == 5
 
 
+def test_an_index_of_another_version_is_rebuilt(tmp_path: Path) -> None:
+    records = [make_record(i) for i in range(3)]
+    with Store.init(tmp_path / "s") as store:
+        _add(store, records)
+    conn = sqlite3.connect(tmp_path / "s" / "index.sqlite")
+    conn.execute("UPDATE meta SET value='2' WHERE key='version'")
+    conn.commit()
+    conn.close()
+    with Store(tmp_path / "s") as store:
+        assert [store.get(r["id"]) for r in records] == records
+        version = store.index.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        assert version != ("2",)
+        assert _codes(store) == {}
+
+
 def test_a_lagging_index_catches_up(tmp_path: Path) -> None:
     with Store.init(tmp_path / "s") as store:
         _add(store, [make_record(0)])
