@@ -124,7 +124,9 @@ def _native(root: Path, report: BagReport) -> BagContents:
         payload[name] = data
     records: list[dict[str, Any]] = []
     used = {RECORDS_FILE}
-    for line, value, error in iter_values(io.BytesIO(payload[RECORDS_FILE])):
+    # An export of no records is an empty file: no JSON value, and no error either.
+    lines = payload[RECORDS_FILE] if payload[RECORDS_FILE].strip() else b""
+    for line, value, error in iter_values(io.BytesIO(lines)) if lines else ():
         where = f"line {line}"
         if error is not None:
             problems.append(BagProblem(RECORDS_FILE, "bad-json", f"{where}: {error.message}"))
