@@ -500,3 +500,13 @@ def test_cli_import_of_a_refused_bag_exits_1_and_stores_nothing(tmp_path: Path) 
     assert "data/missingFromManifest.txt: rejected: not-in-manifest" in err
     with Store(tmp_path / "s") as store:
         assert list(store.find()) == []
+
+
+def test_export_without_the_bagit_extra_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "bagit", None)  # `import bagit` now fails
+    with pytest.raises(BagError, match=r"pip install 'newsarchive\[bagit\]'"):
+        write_bag(tmp_path / "bag", [_record(1)])
+    assert list(tmp_path.iterdir()) == []
+    assert validate_bag(SUITE / "v1.0/valid/basicBag").ok  # validating never needs it
