@@ -1,4 +1,4 @@
-"""The store commands of the command line: init, import, show, cat, find, export, store ...
+"""The store commands of the command line: init, import, show, cat, find, export, store, bag ...
 
 Kept apart from `cli` so each file reads in one sitting; `cli.run` dispatches here.
 """
@@ -61,10 +61,12 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
         "JSON records are stored exactly as they are once they validate; the options below "
         "apply to article-text input only. Re-importing is idempotent: a stored id is a "
         "duplicate, and so is an article-text file whose canonical URL and content are "
-        "stored, unless --retrieved-at names a new capture time. Exit 1 if anything was "
-        "rejected.",
+        "stored, unless --retrieved-at names a new capture time. A directory holding a "
+        "bagit.txt is one BagIt bag: validated first and refused whole (nothing from it "
+        "stored) when it fails; a newsarchive bag gives its records back exactly, another "
+        "bag's payload files are read as article text. Exit 1 if anything was rejected.",
     )
-    imp.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or -")
+    imp.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, bag, or -")
     imp.add_argument(
         "--retrieved-at",
         metavar="TIME",
@@ -104,16 +106,24 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
     )
     exp = command(
         "export",
-        help="write records as JSON Lines, JSON-LD or article-text files",
+        help="write records as JSON Lines, JSON-LD, article-text files or a BagIt bag",
         description="Export matching records (all by default) as JSON Lines (to standard output "
-        "or -o FILE, written atomically) or as article-text files, one per record named "
-        "ID.txt, into the -o directory. --format jsonld writes one JSON-LD document "
-        "(schema.org NewsArticle + W3C PROV-O, an @graph with the nodes of every record) "
-        "to standard output or -o FILE.",
+        "or -o FILE, written atomically); as one JSON-LD document (schema.org NewsArticle + "
+        "W3C PROV-O, an @graph with the nodes of every record) to standard output or -o FILE; "
+        "as article-text files, one per record named ID.txt, into the -o directory; or as a "
+        "BagIt 1.0 bag (RFC 8493) in the new -o directory: records in data/records.jsonl, "
+        "content in data/content/ID.txt, sha256 and sha512 manifests (needs pip install "
+        "'newsarchive[bagit]').",
     )
-    exp.add_argument("--format", choices=["jsonl", "text", "jsonld"], default="jsonl")
+    exp.add_argument("--format", choices=["jsonl", "jsonld", "text", "bagit"], default="jsonl")
     exp.add_argument(
-        "-o", "--output", metavar="PATH", help="file (jsonl, jsonld) or directory (text)"
+        "-o", "--output", metavar="PATH", help="file (jsonl, jsonld) or directory (text, bagit)"
+    )
+    exp.add_argument(
+        "--source-organization", metavar="ORG", help="bagit: bag-info.txt Source-Organization"
+    )
+    exp.add_argument(
+        "--description", metavar="TEXT", help="bagit: bag-info.txt External-Description"
     )
     for p in (find, exp):
         p.add_argument("--url", help="match this URL by its canonical form")
@@ -162,7 +172,25 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
     op("reindex", help="rebuild the index from the data", description="Rebuild the index.")
     stats = op("stats", help="counts, size and the last audits", description="Describe the store.")
     stats.add_argument("--json", action="store_true", help="print as JSON")
-    return made + st_cmds
+
+    bag = sub.add_parser(
+        "bag",
+        help="validate a BagIt bag",
+        description="BagIt bags (RFC 8493 1.0 and the 0.93-0.97 drafts).",
+    )
+    made.append(bag)
+    bag_ops = bag.add_subparsers(dest="bag_command", metavar="ACTION", parser_class=type(bag))
+    bag_val = bag_ops.add_parser(
+        "validate",
+        help="check a bag and report every problem",
+        description="Check the bag at DIR: bagit.txt, every manifest and tag manifest, every "
+        "checksum, Payload-Oxum, fetch.txt, and that no file name points outside the bag. "
+        "Every problem is reported, not only the first. Exit 0 valid (warnings are printed), "
+        "1 invalid, 2 not a directory.",
+    )
+    bag_val.add_argument("dir", metavar="DIR", help="the bag directory")
+    bag_val.add_argument("--json", action="store_true", help="print the report as JSON")
+    return [*made, *st_cmds, bag_val]
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -261,6 +289,8 @@ def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
     if args.json:
         ctx.out(_dump(summary.to_dict()))
     else:
+        for warning in summary.warnings:
+            ctx.err(f"{warning['source']}: warning: {warning['reason']}")
         for problem in summary.rejected:
             ctx.err(f"{problem['source']}: rejected: {problem['reason']}")
         ctx.err(
@@ -308,7 +338,20 @@ def _cmd_export(args: argparse.Namespace, ctx: _Context) -> int:
     count = 0
     with _open(args) as store:
         ids = _query(store, args)
-        if args.format == "text":
+        if args.format == "bagit":
+            if args.output is None:
+                from newsarchive.cli import UsageError  # noqa: PLC0415
+
+                raise UsageError("newsarchive export: --format bagit needs -o DIRECTORY")
+            from newsarchive.bag import write_bag  # noqa: PLC0415
+
+            count = write_bag(
+                args.output,
+                (store.get(record_id) for record_id in ids),
+                description=args.description,
+                source_organization=args.source_organization,
+            )
+        elif args.format == "text":
             if args.output is None:
                 from newsarchive.cli import UsageError  # noqa: PLC0415
 
@@ -442,6 +485,29 @@ def _cmd_store(args: argparse.Namespace, ctx: _Context) -> int:
     return _STORE_COMMANDS[args.store_command](args, ctx)
 
 
+def _cmd_bag(args: argparse.Namespace, ctx: _Context) -> int:
+    if args.bag_command is None:
+        from newsarchive.cli import UsageError  # noqa: PLC0415
+
+        raise UsageError("newsarchive bag: an action is required: validate")
+    from newsarchive.bag import validate_bag  # noqa: PLC0415
+
+    report = validate_bag(args.dir)  # BagError (exit 2) when DIR is not a directory
+    if args.json:
+        ctx.out(_dump(report.to_dict()))
+    else:
+        for p in report.problems:
+            ctx.out(f"{'ERROR' if p.severity == 'error' else 'warning'} {p}\n")
+        verdict = "VALID" if report.ok else "INVALID"
+        version = f"BagIt {report.version}" if report.version else "BagIt version unknown"
+        algorithms = ", ".join(report.algorithms) or "no manifest"
+        ctx.out(
+            f"{verdict}: {args.dir} ({version}; {algorithms}): {len(report.manifests)} payload "
+            f"files checked; {len(report.errors)} errors, {len(report.warnings)} warnings\n"
+        )
+    return 0 if report.ok else 1
+
+
 _STORE_COMMANDS: Final[dict[str, Callable[[argparse.Namespace, _Context], int]]] = {
     "verify": _cmd_verify,
     "repair": _cmd_repair,
@@ -457,4 +523,5 @@ COMMANDS: Final[dict[str, Callable[[argparse.Namespace, _Context], int]]] = {
     "find": _cmd_find,
     "export": _cmd_export,
     "store": _cmd_store,
+    "bag": _cmd_bag,
 }

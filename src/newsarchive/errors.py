@@ -15,7 +15,10 @@ import attrs
 
 __all__ = [
     "ArticleTextError",
+    "BagError",
+    "BagProblem",
     "DigestError",
+    "InvalidBag",
     "InvalidRecord",
     "InvalidTimestamp",
     "InvalidURL",
@@ -185,3 +188,50 @@ class JSONLDError(NewsArchiveError, ValueError):
     expansion-failed); expansion never fetches a context from the network."""
 
     code = "jsonld-error"
+
+
+# -- BagIt (RFC 8493) ---------------------------------------------------------------
+
+
+class BagError(NewsArchiveError):
+    """A bag that cannot be written or read as asked (a target that exists, a missing extra)."""
+
+    code = "bag-error"
+
+
+@attrs.frozen
+class BagProblem:
+    """One finding of bag validation: which file of the bag (relative, `/`), what, and why."""
+
+    path: str
+    code: str
+    message: str
+    severity: Severity = "error"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "path": self.path,
+            "code": self.code,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.path or '.'}: {self.code}: {self.message}"
+
+
+class InvalidBag(BagError, ValueError):
+    """A bag that fails validation as a whole; `problems` holds every problem found."""
+
+    code = "invalid-bag"
+
+    def __init__(self, problems: tuple[BagProblem, ...] | list[BagProblem], *, path: str) -> None:
+        problems = tuple(problems)
+        errors = [p for p in problems if p.severity == "error"]
+        first = errors[0] if errors else None
+        summary = "invalid bag" if first is None else f"invalid bag: {first}"
+        if len(errors) > 1:
+            more = len(errors) - 1
+            summary += f" (and {more} more problem{'s' if more > 1 else ''})"
+        super().__init__(summary, path=path)
+        self.problems = problems

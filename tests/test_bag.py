@@ -1,0 +1,512 @@
+"""BagIt: the conformance suite, lossless round trips, bagit.py's verdict, and hostile bags."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsarchive.bag import is_bag, read_bag, validate_bag, write_bag
+from newsarchive.bag._tagfiles import (
+    decode_path,
+    encode_path,
+    parse_bagit_txt,
+    parse_manifest,
+    path_problem,
+)
+from newsarchive.errors import BagError, InvalidBag
+from newsarchive.record import ArchivedArticle
+from newsarchive.store import ImportOptions, Store, import_paths
+from tests import strategies
+from tests.conftest import DATA, NOW
+from tests.test_cli import assert_one_line_error, cli
+
+SUITE = DATA / "bagit-conformance"
+OPTIONS = ImportOptions(clock=lambda: NOW, agent="test-suite")
+
+
+def _cases(*categories: str, versions: tuple[str, ...] = ()) -> list[Any]:
+    found: list[Any] = []
+    for version in sorted(SUITE.glob("v*")):
+        if versions and version.name not in versions:
+            continue
+        for category in categories:
+            found.extend(
+                pytest.param(bag, id=f"{version.name}/{category}/{bag.name}")
+                for bag in sorted((version / category).glob("*"))
+                if bag.is_dir()
+            )
+    return found
+
+
+def _record(i: int, content: str | None = None) -> dict[str, Any]:
+    return ArchivedArticle.create(
+        url=f"https://news.example/story-{i}",
+        content=f"Story {i}\r\nwith ü, a ZWNJ\u200c and a CR\rend\n"
+        if content is None
+        else content,
+        retrieved_at=f"2025-03-0{1 + i % 9}T10:00:00.5Z",
+        tags=["harbour", f"t{i}"],
+    ).to_dict()
+
+
+def _bagit_py(bag: Path) -> subprocess.CompletedProcess[str]:
+    """The reference validator, as a separate program (python -m bagit --validate)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bagit", "--validate", str(bag)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+
+
+def _rehash(bag: Path) -> None:
+    """Rewrite every manifest and tag manifest so a hand-edited bag is valid as a bag again."""
+    payload = sorted(str(p.relative_to(bag)) for p in (bag / "data").rglob("*") if p.is_file())
+    for algorithm in ("sha256", "sha512"):
+        lines = "".join(
+            f"{hashlib.new(algorithm, (bag / n).read_bytes()).hexdigest()}  {encode_path(n)}\n"
+            for n in payload
+        )
+        (bag / f"manifest-{algorithm}.txt").write_text(lines, encoding="utf-8")
+    octets = sum((bag / n).stat().st_size for n in payload)
+    info = [
+        line
+        for line in (bag / "bag-info.txt").read_text("utf-8").splitlines()
+        if not line.startswith("Payload-Oxum")
+    ]
+    (bag / "bag-info.txt").write_text(
+        "\n".join([*info, f"Payload-Oxum: {octets}.{len(payload)}"]) + "\n", encoding="utf-8"
+    )
+    tags = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt"]
+    for algorithm in ("sha256", "sha512"):
+        lines = "".join(
+            f"{hashlib.new(algorithm, (bag / n).read_bytes()).hexdigest()}  {n}\n" for n in tags
+        )
+        (bag / f"tagmanifest-{algorithm}.txt").write_text(lines, encoding="utf-8")
+
+
+@pytest.fixture
+def bag(tmp_path: Path) -> Path:
+    target = tmp_path / "bag"
+    assert write_bag(target, [_record(i) for i in range(3)], clock=lambda: NOW) == 3
+    return target
+
+
+def _codes(path: Path) -> set[tuple[str, str]]:
+    return {(p.path, p.code) for p in validate_bag(path).errors}
+
+
+# -- the Library of Congress conformance suite ---------------------------------------
+
+
+@pytest.mark.parametrize("path", _cases("valid"))
+def test_conformance_valid_bags_pass(path: Path) -> None:
+    report = validate_bag(path)
+    assert report.ok, [str(p) for p in report.errors]
+
+
+@pytest.mark.parametrize("path", _cases("invalid", "linux-only", versions=("v0.97", "v1.0")))
+def test_conformance_invalid_bags_fail(path: Path, tmp_path: Path) -> None:
+    report = validate_bag(path)
+    assert not report.ok
+    # ... and importing one stores nothing.
+    with Store.init(tmp_path / "s") as store:
+        summary = import_paths(store, [str(path)], OPTIONS)
+        assert summary.imported == 0
+        assert summary.rejected
+        if is_bag(path):  # without a bagit.txt it is only a directory of files
+            assert len(summary.rejected) == len(report.errors)
+        assert list(store.find()) == []
+
+
+@pytest.mark.parametrize("path", _cases("warning"))
+def test_conformance_warning_bags_pass_with_warnings(path: Path) -> None:
+    report = validate_bag(path)
+    assert report.ok, [str(p) for p in report.errors]
+    assert report.warnings
+
+
+def test_every_problem_is_reported_not_only_the_first() -> None:
+    # Payload-Oxum fails here too; it must not hide which file was changed.
+    found = _codes(SUITE / "v0.97/invalid/corrupt-data-file")
+    assert found == {("data/bare-filename", "checksum-mismatch"), ("bag-info.txt", "oxum-mismatch")}
+    tags = _codes(SUITE / "v0.97/invalid/corrupt-tag-file")
+    assert {p for p, _ in tags} == {"bag-info.txt", "bagit.txt", "manifest-md5.txt"}
+
+
+def test_encoded_names_are_literal_before_1_0() -> None:
+    report = validate_bag(SUITE / "v0.97/valid/bag-with-encoded-names")
+    assert "data/%7Etest1.txt" in report.manifests
+    assert "data/%test2.txt" in report.manifests
+
+
+# -- writing and round trips ----------------------------------------------------------
+
+
+def test_written_bag_is_bagit_1_0_with_both_manifests(bag: Path) -> None:
+    assert (bag / "bagit.txt").read_bytes() == (
+        b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    )
+    names = {p.name for p in bag.iterdir()}
+    assert names == {
+        "bagit.txt",
+        "bag-info.txt",
+        "data",
+        "manifest-sha256.txt",
+        "manifest-sha512.txt",
+        "tagmanifest-sha256.txt",
+        "tagmanifest-sha512.txt",
+    }
+    info = (bag / "bag-info.txt").read_text("utf-8")
+    assert "Bagging-Date: 2026-01-01\n" in info
+    assert "External-Description: newsarchive export: 3 archived-article records" in info
+    assert "Source-Organization" not in info
+    octets = sum(p.stat().st_size for p in (bag / "data").rglob("*") if p.is_file())
+    assert f"Payload-Oxum: {octets}.4\n" in info
+    report = validate_bag(bag)
+    assert (report.ok, report.problems, report.version) == (True, (), "1.0")
+
+
+def test_bagit_py_accepts_what_we_write(bag: Path) -> None:
+    result = _bagit_py(bag)
+    assert result.returncode == 0, result.stderr
+    assert "is valid" in result.stderr
+
+
+def test_round_trip_is_lossless(bag: Path, tmp_path: Path) -> None:
+    contents = read_bag(bag, lambda _n, _d: (None, "unused"), clock=lambda: NOW)
+    assert contents.native
+    assert list(contents.records) == [_record(i) for i in range(3)]
+
+
+@settings(max_examples=15)
+@given(st.lists(strategies.records(), max_size=4, unique_by=lambda r: r.id))
+def test_round_trip_property(tmp_path_factory: pytest.TempPathFactory, records: list[Any]) -> None:
+    root = tmp_path_factory.mktemp("rt")
+    originals = [r.to_dict() for r in records]
+    with Store.init(root / "a") as a:
+        a.add([(r, False) for r in originals])
+        write_bag(root / "bag", (a.get(i) for i in a.find()), clock=lambda: NOW)
+    with Store.init(root / "b") as b:
+        summary = import_paths(b, [str(root / "bag")], OPTIONS)
+        assert (summary.imported, summary.rejected) == (len(originals), [])
+        for record in originals:
+            assert b.get(record["id"]) == record  # field for field, record_digest included
+
+
+def test_a_record_without_content_round_trips(tmp_path: Path) -> None:
+    bare = ArchivedArticle.from_dict(_record(1)).without_content().to_dict()
+    write_bag(tmp_path / "bag", [bare, _record(2)], clock=lambda: NOW)
+    assert not (tmp_path / f"bag/data/content/{bare['id']}.txt").exists()
+    contents = read_bag(tmp_path / "bag", lambda _n, _d: (None, ""), clock=lambda: NOW)
+    assert list(contents.records) == [bare, _record(2)]
+
+
+def test_export_refuses_a_non_empty_target_and_fills_an_empty_one(tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    with pytest.raises(BagError, match="not empty"):
+        write_bag(tmp_path / "full", [_record(1)])
+    (tmp_path / "empty").mkdir()
+    write_bag(tmp_path / "empty", [_record(1)])
+    assert validate_bag(tmp_path / "empty").ok
+
+
+def test_a_failed_export_leaves_nothing(tmp_path: Path) -> None:
+    bad = {**_record(1), "id": "../../escape"}
+    with pytest.raises(BagError, match="64 hex digits"):
+        write_bag(tmp_path / "bag", [_record(2), bad])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["two\nlines", "", "tab\there"])
+def test_bag_info_values_must_be_one_line(tmp_path: Path, value: str) -> None:
+    with pytest.raises(BagError, match="one non-empty line"):
+        write_bag(tmp_path / "bag", [_record(1)], source_organization=value)
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- hostile and damaged bags ---------------------------------------------------------
+
+
+def _refused(bag: Path, tmp_path: Path) -> list[dict[str, str]]:
+    """Import `bag`; assert nothing was stored; return the rejections."""
+    with Store.init(tmp_path / "target") as store:
+        summary = import_paths(store, [str(bag)], OPTIONS)
+        assert summary.imported == 0
+        assert list(store.find()) == []
+    assert summary.rejected
+    return summary.rejected
+
+
+def test_tampered_content_is_refused_naming_the_file(bag: Path, tmp_path: Path) -> None:
+    victim = sorted((bag / "data/content").iterdir())[1]
+    victim.write_bytes(victim.read_bytes().replace(b"Story", b"Storm"))
+    rejected = _refused(bag, tmp_path)
+    sources = {r["source"] for r in rejected}
+    assert f"{bag}/data/content/{victim.name}" in sources
+    assert all("checksum-mismatch" in r["reason"] for r in rejected)
+
+
+def test_missing_and_extra_files_are_each_named(bag: Path, tmp_path: Path) -> None:
+    victim = min((bag / "data/content").iterdir())
+    victim.unlink()
+    (bag / "data/content/stray.txt").write_text("stray")
+    found = _codes(bag)
+    name = f"data/content/{victim.name}"
+    assert (name, "missing") in found
+    assert ("data/content/stray.txt", "not-in-manifest") in found
+    assert ("bag-info.txt", "oxum-mismatch") in found
+    _refused(bag, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["../../etc/passwd", "/etc/passwd", "~/x", "~root/x", "data/../../x", "data//x", "data\\x"],
+)
+def test_path_traversal_names_are_refused(bag: Path, tmp_path: Path, name: str) -> None:
+    with (bag / "manifest-sha256.txt").open("a", encoding="utf-8") as f:
+        f.write(f"{'0' * 64}  {name}\n")
+    report = validate_bag(bag)
+    assert any(p.code == "unsafe-path" and repr(name) in p.message for p in report.errors)
+    _refused(bag, tmp_path)
+
+
+def test_fetch_txt_is_never_fetched(bag: Path, tmp_path: Path) -> None:
+    victim = min((bag / "data/content").iterdir())
+    name = f"data/content/{victim.name}"
+    (bag / "fetch.txt").write_text(f"https://evil.example/x - {name}\n", encoding="utf-8")
+    victim.unlink()
+    assert (name, "not-fetched") in _codes(bag)
+    _refused(bag, tmp_path)
+
+
+def test_symlinks_are_refused_never_followed(bag: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret")
+    (bag / "data/content/link.txt").symlink_to(secret)
+    assert ("data/content/link.txt", "symlink") in _codes(bag)
+    _refused(bag, tmp_path)
+
+
+def test_an_invalid_record_in_a_valid_bag_refuses_the_whole_bag(bag: Path, tmp_path: Path) -> None:
+    lines = (bag / "data/records.jsonl").read_bytes().splitlines(keepends=True)
+    record = json.loads(lines[2])
+    record["title"] = "edited after the fact"  # record_digest no longer matches
+    lines[2] = (json.dumps(record) + "\n").encode()
+    (bag / "data/records.jsonl").write_bytes(b"".join(lines))
+    _rehash(bag)
+    assert validate_bag(bag).ok  # a sound bag, holding a record that fails
+    with pytest.raises(InvalidBag) as caught:
+        read_bag(bag, lambda _n, _d: (None, ""), clock=lambda: NOW)
+    assert [p.code for p in caught.value.problems] == ["invalid-record"]
+    assert "line 3" in caught.value.problems[0].message
+    _refused(bag, tmp_path)
+
+
+def test_content_that_differs_from_its_record_is_refused(bag: Path, tmp_path: Path) -> None:
+    victim = min((bag / "data/content").iterdir())
+    victim.write_bytes(b"other words")
+    _rehash(bag)
+    assert validate_bag(bag).ok
+    rejected = _refused(bag, tmp_path)
+    assert any("invalid-record" in r["reason"] for r in rejected)
+
+
+def test_unexpected_payload_in_our_bag_is_refused(bag: Path, tmp_path: Path) -> None:
+    (bag / "data/notes.txt").write_text("hello")
+    _rehash(bag)
+    rejected = _refused(bag, tmp_path)
+    assert rejected == [
+        {
+            "source": f"{bag}/data/notes.txt",
+            "reason": "unexpected-payload: no record in data/records.jsonl names this file",
+        }
+    ]
+
+
+def test_not_a_directory_is_a_bag_error(tmp_path: Path) -> None:
+    with pytest.raises(BagError, match="not a bag directory"):
+        validate_bag(tmp_path / "nothing")
+    assert not is_bag(tmp_path / "nothing")
+
+
+# -- foreign bags ---------------------------------------------------------------------
+
+
+def _foreign_bag(root: Path, files: dict[str, bytes]) -> Path:
+    """A BagIt 0.97 bag with md5 manifests only, as older tools made them."""
+    (root / "data").mkdir(parents=True)
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    (root / "bagit.txt").write_bytes(b"BagIt-Version: 0.97\r\nTag-File-Character-Encoding: UTF-8")
+    lines = "".join(f"{hashlib.md5(d).hexdigest()} {n}\r\n" for n, d in sorted(files.items()))
+    (root / "manifest-md5.txt").write_text(lines, encoding="utf-8", newline="")
+    return root
+
+
+def test_foreign_md5_bag_files_get_sha256_records_noting_the_md5(tmp_path: Path) -> None:
+    text = b"Ferry service resumes.\n\nLINK: https://news.example/ferry\nTAGS: ferries\n"
+    bag = _foreign_bag(tmp_path / "old", {"data/ferry.txt": text, "data/notes": b"no link"})
+    with Store.init(tmp_path / "s") as store:
+        summary = import_paths(store, [str(bag)], OPTIONS)
+        assert summary.imported == 1
+        assert [r["source"] for r in summary.rejected] == [f"{bag}/data/notes"]
+        (record_id,) = store.find()
+        record = store.get(record_id)
+    assert record["content_digest"].startswith("sha256:")
+    assert record["retrieval"]["method"] == "bagit-import"
+    fixity = record["provenance"][-1]
+    assert fixity["type"] == "fixity-check"
+    assert f"md5:{hashlib.md5(text).hexdigest()}" in fixity["detail"]
+    assert "manifest-md5.txt" in fixity["detail"]
+    assert ArchivedArticle.from_dict(record).content == "Ferry service resumes.\n"
+
+
+# -- tag-file parsing -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r", b""])
+def test_bagit_txt_line_endings(ending: bytes) -> None:
+    data = b"BagIt-Version: 1.0" + ending + b"Tag-File-Character-Encoding: UTF-8" + ending
+    if ending == b"":
+        data = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8"
+    declared, problems = parse_bagit_txt(data)
+    assert problems == []
+    assert declared is not None
+    assert (declared.version, declared.encoding) == ((1, 0), "UTF-8")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xef\xbb\xbfBagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+        b"BagIt-Version:1.0\nTag-File-Character-Encoding: UTF-8\n",
+        b"BagIt-Version: 1.0\n\nTag-File-Character-Encoding: UTF-8\n",
+        b"BagIt-Version: 1\nTag-File-Character-Encoding: UTF-8\n",
+        b"BagIt-Version: 9.9\nTag-File-Character-Encoding: UTF-8\n",
+        b"BagIt-Version: 1.0\nTag-File-Character-Encoding: no-such-codec\n",
+        b"BagIt-Version: 1.0\nBagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
+        b"\xff\xfe",
+    ],
+)
+def test_bad_bagit_txt_is_refused(data: bytes) -> None:
+    declared, problems = parse_bagit_txt(data)
+    assert declared is None
+    assert problems
+
+
+def test_manifest_paths_are_percent_decoded_in_1_0_only() -> None:
+    text = f"{'a' * 64}  data/a%25b%0Ac%0d%7E\n"
+    (entry,), problems = parse_manifest("m", text, (1, 0), 64)
+    assert (entry.path, problems) == ("data/a%b\nc\r%7E", [])
+    (old,), _ = parse_manifest("m", text, (0, 97), 64)
+    assert old.path == "data/a%25b%0Ac%0d%7E"
+
+
+@given(st.text(st.characters(blacklist_categories=["Cs"]), max_size=30))
+def test_encode_then_decode_is_identity(name: str) -> None:
+    assert decode_path(encode_path(name), (1, 0)) == name
+    assert "\n" not in encode_path(name)
+    assert "\r" not in encode_path(name)
+
+
+@given(st.text(max_size=200))
+def test_manifest_parser_never_raises_and_never_passes_unsafe_paths(text: str) -> None:
+    entries, _problems = parse_manifest("m", text, (1, 0), 64)
+    for entry in entries:
+        assert path_problem(entry.path) is None
+        assert not entry.path.startswith(("/", "~"))
+        assert ".." not in entry.path.split("/")
+
+
+# -- command line ---------------------------------------------------------------------
+
+
+def test_cli_export_validate_import(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    assert cli("import", "--store", store, str(DATA / "import" / "records.jsonl"))[0] == 0
+    out_dir = tmp_path / "bag"
+    code, _, err = cli(
+        "export",
+        "--store",
+        store,
+        "--format",
+        "bagit",
+        "-o",
+        str(out_dir),
+        "--source-organization",
+        "Harbour Desk",
+        "--description",
+        "Two stories",
+    )
+    assert code == 0, err
+    info = (out_dir / "bag-info.txt").read_text("utf-8")
+    assert "Source-Organization: Harbour Desk\n" in info
+    assert "External-Description: Two stories\n" in info
+    assert _bagit_py(out_dir).returncode == 0
+    code, out, _ = cli("bag", "validate", str(out_dir))
+    assert code == 0
+    assert out.decode().startswith("VALID:")
+    code, out, _ = cli("bag", "validate", str(out_dir), "--json")
+    assert (code, json.loads(out)["valid"]) == (0, True)
+    other = str(tmp_path / "s2")
+    code, _, err = cli("import", "--store", other, str(out_dir))
+    assert (code, "2 imported, 0 duplicates, 0 rejected" in err) == (0, True)
+    # Exporting again onto the bag is refused, and the bag is untouched.
+    before = sorted(p.read_bytes() for p in out_dir.rglob("*") if p.is_file())
+    code, _, err = cli("export", "--store", store, "--format", "bagit", "-o", str(out_dir))
+    assert_one_line_error(code, err, "not empty")
+    assert sorted(p.read_bytes() for p in out_dir.rglob("*") if p.is_file()) == before
+
+
+def test_cli_export_bagit_needs_an_output_directory(tmp_path: Path) -> None:
+    code, _, err = cli("export", "--store", str(tmp_path / "s"), "--format", "bagit")
+    assert code == 2
+    assert "Traceback" not in err
+
+
+def test_cli_bag_validate_exit_codes(tmp_path: Path) -> None:
+    code, out, _ = cli("bag", "validate", str(SUITE / "v0.97/invalid/corrupt-data-file"))
+    assert code == 1
+    text = out.decode()
+    assert "ERROR data/bare-filename: checksum-mismatch" in text
+    assert "ERROR bag-info.txt: oxum-mismatch" in text
+    code, out, _ = cli("bag", "validate", str(SUITE / "v0.97/warning/relative-path"))
+    assert code == 0
+    assert b"warning manifest-sha512.txt: dot-slash" in out
+    code, _, err = cli("bag", "validate", str(tmp_path / "missing"))
+    assert_one_line_error(code, err, "not a bag directory")
+    assert cli("bag")[0] == 2
+
+
+def test_cli_import_of_a_refused_bag_exits_1_and_stores_nothing(tmp_path: Path) -> None:
+    bag = tmp_path / "bad"
+    shutil.copytree(SUITE / "v1.0/invalid/notAllManifestsListAllFiles", bag)
+    code, _, err = cli("import", "--store", str(tmp_path / "s"), str(bag))
+    assert code == 1
+    assert "data/missingFromManifest.txt: rejected: not-in-manifest" in err
+    with Store(tmp_path / "s") as store:
+        assert list(store.find()) == []
+
+
+def test_export_without_the_bagit_extra_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "bagit", None)  # `import bagit` now fails
+    with pytest.raises(BagError, match=r"pip install 'newsarchive\[bagit\]'"):
+        write_bag(tmp_path / "bag", [_record(1)])
+    assert list(tmp_path.iterdir()) == []
+    assert validate_bag(SUITE / "v1.0/valid/basicBag").ok  # validating never needs it
