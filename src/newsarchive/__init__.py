@@ -18,10 +18,14 @@ from newsarchive._version import __version__
 
 if TYPE_CHECKING:
     from newsarchive.archiveurls import ArchiveLink, parse_archive_url
+    from newsarchive.bag import BagReport, validate_bag, write_bag
     from newsarchive.digest import Digest
     from newsarchive.errors import (
         ArticleTextError,
+        BagError,
+        BagProblem,
         DigestError,
+        InvalidBag,
         InvalidRecord,
         InvalidTimestamp,
         InvalidURL,
@@ -47,9 +51,13 @@ _EXPORTS: Final = {
     "ArchiveLink": "archiveurls",
     "ArchivedArticle": "record",
     "ArticleTextError": "errors",
+    "BagError": "errors",
+    "BagProblem": "errors",
+    "BagReport": "bag",
     "CopyVerdict": "verify",
     "Digest": "digest",
     "DigestError": "errors",
+    "InvalidBag": "errors",
     "InvalidRecord": "errors",
     "InvalidTimestamp": "errors",
     "InvalidURL": "errors",
@@ -75,7 +83,9 @@ _EXPORTS: Final = {
     "to_json": "serialize",
     "to_jsonld": "jsonld",
     "validate": "validation",
+    "validate_bag": "bag",
     "verify_copy": "verify",
+    "write_bag": "bag",
     "write_jsonl": "jsonl",
 }
 
@@ -83,9 +93,13 @@ __all__ = [
     "ArchiveLink",
     "ArchivedArticle",
     "ArticleTextError",
+    "BagError",
+    "BagProblem",
+    "BagReport",
     "CopyVerdict",
     "Digest",
     "DigestError",
+    "InvalidBag",
     "InvalidRecord",
     "InvalidTimestamp",
     "InvalidURL",
@@ -112,7 +126,9 @@ __all__ = [
     "to_json",
     "to_jsonld",
     "validate",
+    "validate_bag",
     "verify_copy",
+    "write_bag",
     "write_jsonl",
 ]
 
