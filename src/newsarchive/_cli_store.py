@@ -54,9 +54,10 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
 
     imp = command(
         "import",
-        help="import article-text files, directories and JSON/JSON Lines records",
+        help="import article-text files, directories, JSON/JSON Lines records and WARC files",
         description="Import into the store: article-text files, directories (recursively; "
-        "*.json, *.jsonl and *.ndjson are read as records), and - for standard input. "
+        "*.json, *.jsonl and *.ndjson are read as records; *.warc and *.warc.gz as WARC "
+        "files, which need the warc extra), and - for standard input. "
         "A store directory that does not exist yet is created. "
         "JSON records are stored exactly as they are once they validate; the options below "
         "apply to article-text input only. Re-importing is idempotent: a stored id is a "
@@ -104,13 +105,19 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
     )
     exp = command(
         "export",
-        help="write records as JSON Lines or article-text files",
-        description="Export matching records (all by default) as JSON Lines (to standard output "
-        "or -o FILE, written atomically) or as article-text files, one per record named "
-        "ID.txt, into the -o directory.",
+        help="write records as JSON Lines, a WARC file or article-text files",
+        description="Export matching records (all by default) as JSON Lines or as one WARC 1.1 "
+        "file (to standard output or -o FILE, written atomically), or as article-text files, "
+        "one per record named ID.txt, into the -o directory. WARC output is gzip-compressed "
+        "record by record unless --no-gzip is given, and needs the warc extra.",
     )
-    exp.add_argument("--format", choices=["jsonl", "text"], default="jsonl")
-    exp.add_argument("-o", "--output", metavar="PATH", help="file (jsonl) or directory (text)")
+    exp.add_argument("--format", choices=["jsonl", "warc", "text"], default="jsonl")
+    exp.add_argument(
+        "-o", "--output", metavar="PATH", help="file (jsonl, warc) or directory (text)"
+    )
+    exp.add_argument(
+        "--no-gzip", action="store_true", help="warc: write the WARC file uncompressed"
+    )
     for p in (find, exp):
         p.add_argument("--url", help="match this URL by its canonical form")
         p.add_argument("--tag", help="match this tag (case ignored)")
@@ -259,10 +266,11 @@ def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
     else:
         for problem in summary.rejected:
             ctx.err(f"{problem['source']}: rejected: {problem['reason']}")
+        skipped = f", {summary.skipped} skipped" if summary.skipped else ""
         ctx.err(
             f"newsarchive import: {summary.imported} imported, {summary.duplicates} "
             f"duplicate{'s' if summary.duplicates != 1 else ''}, "
-            f"{len(summary.rejected)} rejected"
+            f"{len(summary.rejected)} rejected{skipped}"
         )
     return 1 if summary.rejected else 0
 
@@ -304,7 +312,9 @@ def _cmd_export(args: argparse.Namespace, ctx: _Context) -> int:
     count = 0
     with _open(args) as store:
         ids = _query(store, args)
-        if args.format == "text":
+        if args.format == "warc":
+            count = _export_warc(store, list(ids), args, ctx)
+        elif args.format == "text":
             if args.output is None:
                 from newsarchive.cli import UsageError  # noqa: PLC0415
 
@@ -327,6 +337,21 @@ def _cmd_export(args: argparse.Namespace, ctx: _Context) -> int:
                     count += 1
     ctx.err(f"newsarchive export: {count} record{'s' if count != 1 else ''}")
     return 0
+
+
+def _export_warc(store: Store, ids: list[str], args: argparse.Namespace, ctx: _Context) -> int:
+    """Write the records as one WARC file: to -o atomically, else to standard output."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from newsarchive._atomicfile import atomic_writer  # noqa: PLC0415
+    from newsarchive.warc import write_warc  # noqa: PLC0415
+
+    records = (store.get(record_id) for record_id in ids)
+    gzip = not args.no_gzip
+    if args.output is None:
+        return write_warc(records, ctx.stdout, gzip=gzip)
+    with atomic_writer(args.output) as out:
+        return write_warc(records, out, gzip=gzip, filename=Path(args.output).name)
 
 
 def _cmd_verify(args: argparse.Namespace, ctx: _Context) -> int:
