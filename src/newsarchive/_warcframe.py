@@ -139,7 +139,7 @@ def _read_headers(reader: _Reader, start: int) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = []
     while True:
         line = reader.readline()
-        if not line:
+        if not line or (not line.endswith(b"\n") and len(line) < _MAX_LINE):
             raise WarcError(
                 f"truncated: the record at byte {start} ends inside its headers",
                 code="truncated",
@@ -223,6 +223,12 @@ def iter_frames(stream: IO[bytes], name: str | None = None) -> Iterator[RawRecor
             return
         if line in (b"\r\n", b"\n"):
             continue  # stray blank lines between records are tolerated
+        if not line.endswith(b"\n") and number and b"WARC/1.1\r\n".startswith(line):
+            raise WarcError(
+                f"truncated: the file ends inside the record at byte {start}",
+                code="truncated",
+                path=name,
+            )
         if not _VERSION.fullmatch(line):
             what = "file" if number == 0 else f"data at byte {start}"
             raise WarcError(
