@@ -54,9 +54,10 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
 
     imp = command(
         "import",
-        help="import article-text files, directories and JSON/JSON Lines records",
+        help="import article-text files, directories, JSON/JSON Lines records and WARC files",
         description="Import into the store: article-text files, directories (recursively; "
-        "*.json, *.jsonl and *.ndjson are read as records), and - for standard input. "
+        "*.json, *.jsonl and *.ndjson are read as records; *.warc and *.warc.gz as WARC "
+        "files, which need the warc extra), and - for standard input. "
         "A store directory that does not exist yet is created. "
         "JSON records are stored exactly as they are once they validate; the options below "
         "apply to article-text input only. Re-importing is idempotent: a stored id is a "
@@ -106,19 +107,24 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
     )
     exp = command(
         "export",
-        help="write records as JSON Lines, JSON-LD, article-text files or a BagIt bag",
-        description="Export matching records (all by default) as JSON Lines (to standard output "
-        "or -o FILE, written atomically); as one JSON-LD document (schema.org NewsArticle + "
-        "W3C PROV-O, an @graph with the nodes of every record) to standard output or -o FILE; "
-        "as article-text files, one per record named ID.txt, into the -o directory; or as a "
-        "BagIt 1.0 bag (RFC 8493) in the new -o directory: records in data/records.jsonl, "
-        "content in data/content/ID.txt, sha256 and sha512 manifests (needs pip install "
-        "'newsarchive[bagit]').",
+        help="write records as JSON Lines, JSON-LD, WARC, article-text files or a BagIt bag",
+        description="Export matching records (all by default). jsonl: JSON Lines. jsonld: one "
+        "JSON-LD document (schema.org NewsArticle + W3C PROV-O, an @graph with the nodes of "
+        "every record). warc: one WARC 1.1 file, a resource and a metadata record per article, "
+        "gzip-compressed record by record unless --no-gzip (needs the warc extra). These go to "
+        "standard output, or atomically to -o FILE. text: article-text files, one per record "
+        "named ID.txt, into the -o directory. bagit: a BagIt 1.0 bag (RFC 8493) in the new -o "
+        "directory: records in data/records.jsonl, content in data/content/ID.txt, sha256 and "
+        "sha512 manifests (needs the bagit extra).",
     )
-    exp.add_argument("--format", choices=["jsonl", "jsonld", "text", "bagit"], default="jsonl")
+    exp.add_argument("--format", choices=list(_EXPORTERS), default="jsonl")
     exp.add_argument(
-        "-o", "--output", metavar="PATH", help="file (jsonl, jsonld) or directory (text, bagit)"
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="file (jsonl, jsonld, warc) or directory (text, bagit)",
     )
+    exp.add_argument("--no-gzip", action="store_true", help="warc: write it uncompressed")
     exp.add_argument(
         "--source-organization", metavar="ORG", help="bagit: bag-info.txt Source-Organization"
     )
@@ -293,10 +299,11 @@ def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
             ctx.err(f"{warning['source']}: warning: {warning['reason']}")
         for problem in summary.rejected:
             ctx.err(f"{problem['source']}: rejected: {problem['reason']}")
+        skipped = f", {summary.skipped} skipped" if summary.skipped else ""
         ctx.err(
             f"newsarchive import: {summary.imported} imported, {summary.duplicates} "
             f"duplicate{'s' if summary.duplicates != 1 else ''}, "
-            f"{len(summary.rejected)} rejected"
+            f"{len(summary.rejected)} rejected{skipped}"
         )
     return 1 if summary.rejected else 0
 
@@ -329,56 +336,68 @@ def _cmd_find(args: argparse.Namespace, ctx: _Context) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, ctx: _Context) -> int:
-    from pathlib import Path  # noqa: PLC0415
-
-    from newsarchive._atomicfile import atomic_writer, write_atomic  # noqa: PLC0415
-    from newsarchive.jsonl import dumps_line  # noqa: PLC0415
-    from newsarchive.record import ArchivedArticle  # noqa: PLC0415
-
-    count = 0
     with _open(args) as store:
-        ids = _query(store, args)
-        if args.format == "bagit":
-            if args.output is None:
-                from newsarchive.cli import UsageError  # noqa: PLC0415
-
-                raise UsageError("newsarchive export: --format bagit needs -o DIRECTORY")
-            from newsarchive.bag import write_bag  # noqa: PLC0415
-
-            count = write_bag(
-                args.output,
-                (store.get(record_id) for record_id in ids),
-                description=args.description,
-                source_organization=args.source_organization,
-            )
-        elif args.format == "text":
-            if args.output is None:
-                from newsarchive.cli import UsageError  # noqa: PLC0415
-
-                raise UsageError("newsarchive export: --format text needs -o DIRECTORY")
-            out_dir = Path(args.output)
-            out_dir.mkdir(parents=True, exist_ok=True)
-            for record_id in ids:
-                # The file name is the record id (64 hex digits), never text from the record.
-                data = ArchivedArticle.from_dict(store.get(record_id)).to_article_text()
-                write_atomic(out_dir / f"{record_id}.txt", data)
-                count += 1
-        elif args.format == "jsonld":
-            count = _export_jsonld(store, ids, args.output, ctx)
-        elif args.output is None:
-            for record_id in ids:
-                ctx.stdout.write(dumps_line(store.get(record_id)))
-                count += 1
-        else:
-            with atomic_writer(args.output) as out:
-                for record_id in ids:
-                    out.write(dumps_line(store.get(record_id)))
-                    count += 1
+        count = _EXPORTERS[args.format](store, _query(store, args), args, ctx)
     ctx.err(f"newsarchive export: {count} record{'s' if count != 1 else ''}")
     return 0
 
 
-def _export_jsonld(store: Store, ids: Iterator[str], output: str | None, ctx: _Context) -> int:
+def _needs_directory(args: argparse.Namespace) -> str:
+    if args.output is None:
+        from newsarchive.cli import UsageError  # noqa: PLC0415
+
+        raise UsageError(f"newsarchive export: --format {args.format} needs -o DIRECTORY")
+    return str(args.output)
+
+
+def _export_jsonl(store: Store, ids: Iterator[str], args: argparse.Namespace, ctx: _Context) -> int:
+    from newsarchive._atomicfile import atomic_writer  # noqa: PLC0415
+    from newsarchive.jsonl import dumps_line  # noqa: PLC0415
+
+    count = 0
+    if args.output is None:
+        for record_id in ids:
+            ctx.stdout.write(dumps_line(store.get(record_id)))
+            count += 1
+        return count
+    with atomic_writer(args.output) as out:
+        for record_id in ids:
+            out.write(dumps_line(store.get(record_id)))
+            count += 1
+    return count
+
+
+def _export_text(store: Store, ids: Iterator[str], args: argparse.Namespace, _: _Context) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
+    from newsarchive._atomicfile import write_atomic  # noqa: PLC0415
+    from newsarchive.record import ArchivedArticle  # noqa: PLC0415
+
+    out_dir = Path(_needs_directory(args))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for record_id in ids:
+        # The file name is the record id (64 hex digits), never text from the record.
+        data = ArchivedArticle.from_dict(store.get(record_id)).to_article_text()
+        write_atomic(out_dir / f"{record_id}.txt", data)
+        count += 1
+    return count
+
+
+def _export_bagit(store: Store, ids: Iterator[str], args: argparse.Namespace, _: _Context) -> int:
+    from newsarchive.bag import write_bag  # noqa: PLC0415
+
+    return write_bag(
+        _needs_directory(args),
+        (store.get(record_id) for record_id in ids),
+        description=args.description,
+        source_organization=args.source_organization,
+    )
+
+
+def _export_jsonld(
+    store: Store, ids: Iterator[str], args: argparse.Namespace, ctx: _Context
+) -> int:
     """Stream one JSON-LD @graph document of the records `ids`; return how many."""
     from newsarchive._atomicfile import atomic_writer  # noqa: PLC0415
     from newsarchive.jsonld import iter_document  # noqa: PLC0415
@@ -391,14 +410,41 @@ def _export_jsonld(store: Store, ids: Iterator[str], output: str | None, ctx: _C
             yield store.get(record_id)
             count += 1
 
-    if output is None:
+    if args.output is None:
         for chunk in iter_document(records()):
             ctx.out(chunk)
     else:
-        with atomic_writer(output) as out:
+        with atomic_writer(args.output) as out:
             for chunk in iter_document(records()):
                 out.write(chunk.encode("utf-8"))
     return count
+
+
+def _export_warc(store: Store, ids: Iterator[str], args: argparse.Namespace, ctx: _Context) -> int:
+    """Write the records as one WARC file: to -o atomically, else to standard output."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from newsarchive._atomicfile import atomic_writer  # noqa: PLC0415
+    from newsarchive.warc import write_warc  # noqa: PLC0415
+
+    records = (store.get(record_id) for record_id in ids)
+    gzip = not args.no_gzip
+    if args.output is None:
+        return write_warc(records, ctx.stdout, gzip=gzip)
+    with atomic_writer(args.output) as out:
+        return write_warc(records, out, gzip=gzip, filename=Path(args.output).name)
+
+
+#: Each export format: the function that writes the matching records and returns how many.
+_EXPORTERS: Final[
+    dict[str, Callable[[Store, Iterator[str], argparse.Namespace, _Context], int]]
+] = {
+    "jsonl": _export_jsonl,
+    "jsonld": _export_jsonld,
+    "warc": _export_warc,
+    "text": _export_text,
+    "bagit": _export_bagit,
+}
 
 
 def _cmd_verify(args: argparse.Namespace, ctx: _Context) -> int:

@@ -30,6 +30,8 @@ __all__ = [
     "Severity",
     "StoreCorrupted",
     "StoreError",
+    "WarcError",
+    "WarcUnavailable",
 ]
 
 Severity = Literal["error", "warning"]
@@ -235,3 +237,32 @@ class InvalidBag(BagError, ValueError):
             summary += f" (and {more} more problem{'s' if more > 1 else ''})"
         super().__init__(summary, path=path)
         self.problems = problems
+
+
+class WarcError(NewsArchiveError, ValueError):
+    """A WARC file or record that cannot be read or written as asked.
+
+    File-level problems (truncated, corrupt gzip, not WARC) refuse the whole
+    file; `record_id` and `target_uri` name the WARC record when one is at fault.
+    """
+
+    code = "bad-warc"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        path: str | None = None,
+        record_id: str | None = None,
+        target_uri: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code, path=path)
+        self.record_id = record_id
+        self.target_uri = target_uri
+
+
+class WarcUnavailable(NewsArchiveError, ImportError):
+    """WARC support needs the optional `warcio` package (`pip install 'newsarchive[warc]'`)."""
+
+    code = "missing-dependency"

@@ -1,11 +1,15 @@
-"""Bulk import: article-text files, directories, JSON / JSON Lines records, bags, stdin -> a store.
+"""Bulk import: article-text files, directories, JSON / JSON Lines records, bags, WARC,
+stdin -> a store.
 
 Input is read and turned into records one file at a time and written in
 batches (one fsync per batch), so memory stays flat whatever the input size.
 JSON records are stored exactly as they are once they validate; article-text
 files become records with the provenance the options give. A directory with a
 bagit.txt is a BagIt bag: validated first, refused whole if it fails, and
-stored as one batch (see `newsarchive.bag`).
+stored as one batch (see `newsarchive.bag`). A WARC file
+(`*.warc`, `*.warc.gz`, or WARC on standard input) is read whole in this
+process before any of it is stored, so a truncated or corrupt one adds
+nothing (see `newsarchive.warc`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ __all__ = ["ImportOptions", "ImportSummary", "import_paths"]
 
 #: File name endings read as JSON / JSON Lines records; everything else is article text.
 JSON_SUFFIXES: Final = (".json", ".jsonl", ".ndjson")
+#: File name endings read as WARC files (needs the `warc` extra).
+WARC_SUFFIXES: Final = (".warc", ".warc.gz")
 _BATCH_RECORDS: Final = 1000
 _BATCH_BYTES: Final = 16 * 1024 * 1024
 _CHUNK_FILES: Final = 200
@@ -67,12 +73,15 @@ class ImportSummary:
     rejected: list[dict[str, str]] = attrs.field(factory=list)
     files: int = 0
     warnings: list[dict[str, str]] = attrs.field(factory=list)
+    #: WARC records left out on purpose (warcinfo, request, revisit, non-text payloads).
+    skipped: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "imported": self.imported,
             "duplicates": self.duplicates,
             "rejected": len(self.rejected),
+            "skipped": self.skipped,
             "files": self.files,
             "problems": self.rejected,
             "warnings": self.warnings,
@@ -214,6 +223,23 @@ class _Importer:
             self.pending.append((record, not contents.native and o.retrieved_at is None))
         self.flush()  # one batch, so the bag's records are stored together or not at all
 
+    def warc(self, name: str, stream: IO[bytes]) -> None:
+        """Read a whole WARC file, then store what it gives; a file-level error adds nothing."""
+        from newsarchive.warc import read_warc  # noqa: PLC0415 - only WARC input pays for it
+
+        try:
+            reading = read_warc(
+                stream, name=name, clock=self.options.clock, agent=self.options.agent
+            )
+        except NewsArchiveError as exc:
+            self.reject(name, exc.message)
+            return
+        for refusal in reading.refused:
+            self.reject(f"{name} {refusal.where()}", refusal.reason)
+        self.summary.skipped += reading.skipped_total
+        for record in reading.records:
+            self.add(record, same_capture=False)
+
     def built(self, name: str, record: dict[str, Any] | None, reason: str) -> None:
         if record is None:
             self.reject(name, reason)
@@ -225,6 +251,10 @@ def _is_bag(path: str) -> bool:
     from newsarchive.bag import is_bag  # noqa: PLC0415
 
     return is_bag(path)
+
+
+def _is_warc(name: str) -> bool:
+    return name.lower().endswith(WARC_SUFFIXES)
 
 
 def _is_json(name: str, head: bytes) -> bool:
@@ -290,7 +320,7 @@ def import_paths(
                 continue
             for name in _walk(top):
                 importer.summary.files += 1
-                if name != "-" and not _is_json(name, b""):
+                if name != "-" and not _is_json(name, b"") and not _is_warc(name):
                     chunk.append(name)
                     if len(chunk) >= _CHUNK_FILES:
                         send(2 * jobs)
@@ -308,17 +338,24 @@ def import_paths(
 
 
 def _read_in_main(importer: _Importer, name: str, stdin: IO[bytes] | None) -> None:
-    """Standard input and JSON record files, streamed in this process."""
+    """Standard input, JSON record files and WARC files, read in this process."""
     try:
         if name == "-":
             if stdin is None:
                 importer.reject(name, "no standard input to read")
                 return
             data = stdin.read()
-            if _is_json(name, data[:64]):
+            from newsarchive.warc import looks_like_warc  # noqa: PLC0415
+
+            if looks_like_warc(data[:4096]):
+                importer.warc(name, io.BytesIO(data))
+            elif _is_json(name, data[:64]):
                 importer.json_records(name, io.BytesIO(data))
             else:
                 importer.built(name, *_prepare(name, data, importer.options))
+        elif _is_warc(name):
+            with Path(name).open("rb") as f:
+                importer.warc(name, f)
         else:
             with Path(name).open("rb") as f:
                 importer.json_records(name, f)

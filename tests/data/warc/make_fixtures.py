@@ -1,0 +1,183 @@
+"""Regenerate the WARC fixtures here (written by hand for this project, byte by byte).
+
+Run from the repository root: `python tests/data/warc/make_fixtures.py`. Only the
+standard library is used, so the fixtures do not depend on the writer under test.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def sha1_b32(data: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
+
+
+def sha256_hex(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def record(
+    kind: str,
+    number: int,
+    block: bytes,
+    *,
+    uri: str | None = "https://news.example/a",
+    content_type: str | None = None,
+    payload: bytes | None = None,
+    payload_digest: str | None = None,
+    extra: tuple[tuple[str, str], ...] = (),
+) -> bytes:
+    headers = [
+        ("WARC-Type", kind),
+        ("WARC-Record-ID", f"<urn:uuid:00000000-0000-4000-8000-{number:012d}>"),
+        ("WARC-Date", "2024-03-05T08:15:00Z"),
+    ]
+    if uri is not None:
+        headers.append(("WARC-Target-URI", uri))
+    headers.extend(extra)
+    if payload is not None:
+        headers.append(("WARC-Payload-Digest", payload_digest or sha1_b32(payload)))
+    headers.append(("WARC-Block-Digest", sha1_b32(block)))
+    if content_type is not None:
+        headers.append(("Content-Type", content_type))
+    headers.append(("Content-Length", str(len(block))))
+    head = "WARC/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
+    return head.encode() + block + b"\r\n\r\n"
+
+
+def response(number: int, uri: str, headers: str, body: bytes, **kw: str) -> bytes:
+    http = ("HTTP/1.1 200 OK\r\n" + headers + "\r\n").encode("latin-1") + body
+    return record(
+        "response",
+        number,
+        http,
+        uri=uri,
+        content_type="application/http; msgtype=response",
+        payload=body,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def chunked(data: bytes) -> bytes:
+    return b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in (data[:7], data[7:])) + (
+        b"0\r\n\r\n"
+    )
+
+
+GZIP_BODY = chunked(gzip.compress("Flood gauges \u2191 12 cm".encode(), mtime=0))
+
+
+def foreign() -> bytes:
+    out = [
+        record(
+            "warcinfo",
+            1,
+            b"software: TestCrawler/1.0\r\nformat: WARC File Format 1.1\r\n",
+            uri=None,
+            content_type="application/warc-fields",
+        ),
+        record(
+            "request",
+            2,
+            b"GET /latin HTTP/1.1\r\nHost: news.example\r\n\r\n",
+            uri="https://news.example/latin",
+            content_type="application/http; msgtype=request",
+        ),
+        # 1. Latin-1 HTML, decoded by its declared charset.
+        response(
+            3,
+            "https://news.example/latin",
+            "Content-Type: text/html; charset=ISO-8859-1\r\nServer: test\r\n",
+            "<p>Caf\u00e9 owners protest</p>".encode("latin-1"),
+        ),
+        # 2. Chunked and gzip-encoded UTF-8; payload digest as SHA-256 in hex.
+        response(
+            4,
+            "https://news.example/gzip",
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Encoding: gzip\r\n"
+            "Transfer-Encoding: chunked\r\n",
+            GZIP_BODY,
+            payload_digest=sha256_hex(GZIP_BODY),
+        ),
+        # 3. An image: skipped, not an error.
+        response(5, "https://news.example/pic.png", "Content-Type: image/png\r\n", b"\x89PNG\r\n"),
+        # 4. A resource record without a charset (UTF-8).
+        record(
+            "resource",
+            6,
+            "River levels fell overnight \u2014 officials.".encode(),
+            uri="https://news.example/river",
+            content_type="text/plain",
+            payload="River levels fell overnight \u2014 officials.".encode(),
+        ),
+        # 5. A revisit: skipped.
+        record(
+            "revisit",
+            7,
+            b"HTTP/1.1 200 OK\r\n\r\n",
+            uri="https://news.example/latin",
+            extra=(
+                ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/server-not-modified"),
+            ),
+        ),
+        # 6. Not http(s): refused.
+        record(
+            "resource",
+            8,
+            b"a file",
+            uri="ftp://files.example/a.txt",
+            content_type="text/plain",
+        ),
+        # 7. A wrong payload digest: refused.
+        response(
+            9,
+            "https://news.example/tampered",
+            "Content-Type: text/plain; charset=utf-8\r\n",
+            b"Original text",
+            payload_digest=sha1_b32(b"Other text"),
+        ),
+        # 8. Declared UTF-8, but the bytes are not: refused.
+        response(
+            10,
+            "https://news.example/badutf8",
+            "Content-Type: text/html; charset=utf-8\r\n",
+            b"<p>bad \xff\xfe bytes</p>",
+        ),
+        # 9. Binary data labelled text: refused.
+        response(
+            11,
+            "https://news.example/binary",
+            "Content-Type: text/plain\r\n",
+            b"\x00\x01\x02binary",
+        ),
+        # 10. An unknown charset: refused.
+        response(
+            12,
+            "https://news.example/unknown",
+            "Content-Type: text/plain; charset=x-no-such-charset\r\n",
+            b"text",
+        ),
+    ]
+    return b"".join(out)
+
+
+def main() -> None:
+    data = foreign()
+    (HERE / "foreign.warc").write_bytes(data)
+    members = b"".join(gzip.compress(r, mtime=0) for r in [data])
+    (HERE / "truncated.warc.gz").write_bytes(members[: len(members) - 40])
+    broken = bytearray(members)
+    broken[-6] ^= 0xFF  # the CRC-32 in the trailer
+    (HERE / "bad-crc.warc.gz").write_bytes(bytes(broken))
+    (HERE / "truncated.warc").write_bytes(data[: len(data) - 100])
+    (HERE / "not-warc.warc").write_bytes(b"<html>this is not a WARC file</html>\n")
+
+
+if __name__ == "__main__":
+    main()
