@@ -23,7 +23,7 @@ from newsarchive.bag._tagfiles import (
     parse_manifest,
     path_problem,
 )
-from newsarchive.errors import BagError, InvalidBag
+from newsarchive.errors import BagError, InvalidBag, MissingExtra
 from newsarchive.record import ArchivedArticle
 from newsarchive.store import ImportOptions, Store, import_paths
 from tests import strategies
@@ -506,7 +506,7 @@ def test_export_without_the_bagit_extra_says_how_to_install_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "bagit", None)  # `import bagit` now fails
-    with pytest.raises(BagError, match=r"pip install 'newsarchive\[bagit\]'"):
+    with pytest.raises(MissingExtra, match=r"pip install 'newsarchive\[bagit\]'"):
         write_bag(tmp_path / "bag", [_record(1)])
     assert list(tmp_path.iterdir()) == []
     assert validate_bag(SUITE / "v1.0/valid/basicBag").ok  # validating never needs it

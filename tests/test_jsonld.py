@@ -12,7 +12,7 @@ from hypothesis import given
 from pyld import jsonld as pyld
 
 from newsarchive import ArchivedArticle, ProvenanceEvent, Retrieval
-from newsarchive.errors import InvalidRecord, JSONLDError
+from newsarchive.errors import InvalidRecord, JSONLDError, MissingExtra
 from newsarchive.jsonld import (
     GENERATING_EVENTS,
     USING_EVENTS,
@@ -299,9 +299,9 @@ def test_a_processor_error_is_ours() -> None:
 
 def test_missing_pyld_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pyld", None)
-    with pytest.raises(JSONLDError, match=r"pip install 'newsarchive\[jsonld\]'") as info:
+    with pytest.raises(MissingExtra, match=r"pip install 'newsarchive\[jsonld\]'") as info:
         expand({})
-    assert info.value.code == "missing-dependency"
+    assert info.value.extra == "jsonld"
 
 
 # -- many records ---------------------------------------------------------------------------

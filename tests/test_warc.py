@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from newsarchive import ArchivedArticle
 from newsarchive._warcframe import b32_digest, check_digest
 from newsarchive.cli import run
-from newsarchive.errors import WarcError, WarcUnavailable
+from newsarchive.errors import MissingExtra, WarcError
 from newsarchive.store import ImportOptions, Store, import_paths
 from newsarchive.warc import (
     RECORD_CONTENT_TYPE,
@@ -136,7 +136,7 @@ def test_a_record_without_content_is_refused() -> None:
 
 def test_missing_warcio_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "warcio.warcwriter", None)
-    with pytest.raises(WarcUnavailable, match=r"pip install 'newsarchive\[warc\]'"):
+    with pytest.raises(MissingExtra, match=r"pip install 'newsarchive\[warc\]'"):
         _export(_records())
 
 

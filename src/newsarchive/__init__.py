@@ -31,11 +31,13 @@ if TYPE_CHECKING:
         InvalidURL,
         JSONError,
         JSONLDError,
+        MissingExtra,
         NewsArchiveError,
         Problem,
         RecordNotFound,
         StoreCorrupted,
         StoreError,
+        WarcError,
     )
     from newsarchive.jsonl import iter_jsonl, write_jsonl
     from newsarchive.jsonld import to_jsonld
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     from newsarchive.urls import canonicalize_url, check_url
     from newsarchive.validation import load_schema, validate
     from newsarchive.verify import CopyVerdict, verify_copy
+    from newsarchive.warc import WarcReading, read_warc, write_warc
 
 _EXPORTS: Final = {
     "ArchiveLink": "archiveurls",
@@ -63,6 +66,7 @@ _EXPORTS: Final = {
     "InvalidURL": "errors",
     "JSONError": "errors",
     "JSONLDError": "errors",
+    "MissingExtra": "errors",
     "NewsArchiveError": "errors",
     "Problem": "errors",
     "ProvenanceEvent": "record",
@@ -71,6 +75,8 @@ _EXPORTS: Final = {
     "Store": "store",
     "StoreCorrupted": "errors",
     "StoreError": "errors",
+    "WarcError": "errors",
+    "WarcReading": "warc",
     "Timestamp": "timestamps",
     "canonicalize_url": "urls",
     "check_url": "urls",
@@ -79,6 +85,7 @@ _EXPORTS: Final = {
     "load_schema": "validation",
     "parse_archive_url": "archiveurls",
     "parse_timestamp": "timestamps",
+    "read_warc": "warc",
     "to_canonical_json": "serialize",
     "to_json": "serialize",
     "to_jsonld": "jsonld",
@@ -87,6 +94,7 @@ _EXPORTS: Final = {
     "verify_copy": "verify",
     "write_bag": "bag",
     "write_jsonl": "jsonl",
+    "write_warc": "warc",
 }
 
 __all__ = [
@@ -105,6 +113,7 @@ __all__ = [
     "InvalidURL",
     "JSONError",
     "JSONLDError",
+    "MissingExtra",
     "NewsArchiveError",
     "Problem",
     "ProvenanceEvent",
@@ -114,6 +123,8 @@ __all__ = [
     "StoreCorrupted",
     "StoreError",
     "Timestamp",
+    "WarcError",
+    "WarcReading",
     "__version__",
     "canonicalize_url",
     "check_url",
@@ -122,6 +133,7 @@ __all__ = [
     "load_schema",
     "parse_archive_url",
     "parse_timestamp",
+    "read_warc",
     "to_canonical_json",
     "to_json",
     "to_jsonld",
@@ -130,6 +142,7 @@ __all__ = [
     "verify_copy",
     "write_bag",
     "write_jsonl",
+    "write_warc",
 ]
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "InvalidURL",
     "JSONError",
     "JSONLDError",
+    "MissingExtra",
     "NewsArchiveError",
     "Problem",
     "RecordNotFound",
@@ -31,7 +32,6 @@ __all__ = [
     "StoreCorrupted",
     "StoreError",
     "WarcError",
-    "WarcUnavailable",
 ]
 
 Severity = Literal["error", "warning"]
@@ -186,7 +186,7 @@ class InvalidRecord(NewsArchiveError, ValueError):
 
 
 class JSONLDError(NewsArchiveError, ValueError):
-    """JSON-LD that cannot be processed offline (codes: missing-dependency, context-not-bundled,
+    """JSON-LD that cannot be processed offline (codes: context-not-bundled,
     expansion-failed); expansion never fetches a context from the network."""
 
     code = "jsonld-error"
@@ -262,7 +262,14 @@ class WarcError(NewsArchiveError, ValueError):
         self.target_uri = target_uri
 
 
-class WarcUnavailable(NewsArchiveError, ImportError):
-    """WARC support needs the optional `warcio` package (`pip install 'newsarchive[warc]'`)."""
+class MissingExtra(NewsArchiveError, ImportError):
+    """A feature needs an optional extra that is not installed; the message names the pip command.
 
-    code = "missing-dependency"
+    `extra` is the extra's name: `warc` (warcio), `bagit` (bagit), `jsonld` (PyLD).
+    """
+
+    code = "missing-extra"
+
+    def __init__(self, feature: str, extra: str, package: str) -> None:
+        super().__init__(f"{feature} needs {package}: pip install 'newsarchive[{extra}]'")
+        self.extra = extra

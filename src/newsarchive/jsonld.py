@@ -81,7 +81,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
-from newsarchive.errors import JSONLDError, NewsArchiveError
+from newsarchive.errors import JSONLDError, MissingExtra, NewsArchiveError
 from newsarchive.record import ArchivedArticle
 
 if TYPE_CHECKING:
@@ -397,17 +397,14 @@ def expand(document: Any) -> list[dict[str, Any]]:
 
     Contexts come from `document_loader` only, through a resolver private to
     this call (PyLD's process-wide cache is not consulted). Raises
-    `JSONLDError`: `missing-dependency` without PyLD, `context-not-bundled`,
+    `MissingExtra` without PyLD; `JSONLDError`: `context-not-bundled`,
     or `expansion-failed` with the processor's reason.
     """
     try:
         from pyld import jsonld  # noqa: PLC0415 - optional dependency
         from pyld.context_resolver import ContextResolver  # noqa: PLC0415
     except ImportError:
-        raise JSONLDError(
-            "JSON-LD expansion needs PyLD: pip install 'newsarchive[jsonld]'",
-            code="missing-dependency",
-        ) from None
+        raise MissingExtra("JSON-LD expansion", "jsonld", "PyLD") from None
     loader = document_loader()
     options = {"documentLoader": loader, "contextResolver": ContextResolver({}, loader)}
     try:

@@ -53,7 +53,7 @@ from newsarchive import _json
 from newsarchive._version import __version__
 from newsarchive._warcframe import MAX_BLOCK, RawRecord, b32_digest, check_digest, iter_frames
 from newsarchive.digest import Digest
-from newsarchive.errors import JSONError, NewsArchiveError, WarcError, WarcUnavailable
+from newsarchive.errors import JSONError, MissingExtra, NewsArchiveError, WarcError
 from newsarchive.record import DEFAULT_AGENT, ArchivedArticle, ProvenanceEvent, Retrieval
 from newsarchive.timestamps import Timestamp, parse_timestamp
 from newsarchive.validation import validate
@@ -94,9 +94,7 @@ def _warcio() -> Any:
     try:
         from warcio.warcwriter import WARCWriter  # noqa: PLC0415
     except ImportError:
-        raise WarcUnavailable(
-            "WARC support needs warcio: pip install 'newsarchive[warc]'"
-        ) from None
+        raise MissingExtra("WARC support", "warc", "warcio") from None
     return WARCWriter
 
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Final
 from newsarchive._atomicfile import TEMP_PREFIX, fsync_dir
 from newsarchive._version import __version__
 from newsarchive.bag._tagfiles import encode_path, format_bag_info
-from newsarchive.errors import BagError
+from newsarchive.errors import BagError, MissingExtra
 from newsarchive.jsonl import dumps_line
 
 if TYPE_CHECKING:
@@ -94,10 +94,7 @@ def _require_bagit() -> Any:
     try:
         import bagit  # noqa: PLC0415 - the optional extra
     except ImportError:
-        raise BagError(
-            "writing bags needs the bagit library: pip install 'newsarchive[bagit]'",
-            code="missing-extra",
-        ) from None
+        raise MissingExtra("writing bags", "bagit", "the bagit library") from None
     return bagit
 
 
