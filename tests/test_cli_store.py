@@ -170,3 +170,38 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
     code = run(["store", "verify", "--store", store], stdout=io.BytesIO(), stderr=terminal)
     assert code == 0
     assert "B/s]" in terminal.getvalue()  # bytes audited
+
+
+def test_import_one_archive_today_copy_with_its_original_url(tmp_path: Path) -> None:
+    article = tmp_path / "snapshot.txt"
+    article.write_bytes(
+        b"The ferry timetable changes in spring.\n\nLINK: https://archive.ph/AbCd1\n"
+    )
+    store = str(tmp_path / "st")
+    code, _, err = cli("import", "--store", store, str(article))
+    assert code == 1
+    assert "--original-url" in err
+    code, _, err = cli(
+        "import",
+        "--store",
+        store,
+        str(article),
+        "--original-url",
+        "https://news.example.org/ferry",
+    )
+    assert code == 0, err
+    (record_id,) = _ids(store)
+    _, out, _ = cli("show", "--store", store, record_id)
+    record = json.loads(out)
+    assert record["url"] == "https://news.example.org/ferry"
+    assert record["retrieval"]["via"] == "https://archive.ph/AbCd1"
+    assert record["retrieval"]["method"] == "archive-today"
+
+
+def test_original_url_is_for_one_file(tmp_path: Path) -> None:
+    store = str(tmp_path / "st")
+    for paths in ([str(IMPORT)], [str(IMPORT / "ferry.txt"), str(IMPORT / "nolink.txt")]):
+        code, _, err = cli(
+            "import", "--store", store, *paths, "--original-url", "https://example.org/a"
+        )
+        assert_one_line_error(code, err, "single file")

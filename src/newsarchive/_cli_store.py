@@ -85,6 +85,12 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
     imp.add_argument("--note", action="append", default=[], metavar="TEXT", help="retrieval note")
     imp.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag")
     imp.add_argument(
+        "--original-url",
+        metavar="URL",
+        help="the article's own URL, when importing one article-text file whose LINK: is an "
+        "archive.today or Perma.cc snapshot (those links do not contain it)",
+    )
+    imp.add_argument(
         "--jobs",
         type=int,
         metavar="N",
@@ -262,10 +268,18 @@ def _cmd_init(args: argparse.Namespace, ctx: _Context) -> int:
 
 
 def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
+    from pathlib import Path  # noqa: PLC0415
+
     from newsarchive.cli import _zone  # noqa: PLC0415
     from newsarchive.record import DEFAULT_AGENT  # noqa: PLC0415
-    from newsarchive.store import ImportOptions, import_paths  # noqa: PLC0415
+    from newsarchive.store import ImportOptions, Store, import_paths  # noqa: PLC0415
 
+    if args.original_url is not None and (
+        len(args.paths) != 1 or (args.paths[0] != "-" and Path(args.paths[0]).is_dir())
+    ):
+        from newsarchive.cli import UsageError  # noqa: PLC0415
+
+        raise UsageError("newsarchive import: --original-url applies to a single file")
     options = ImportOptions(
         retrieved_at=args.retrieved_at,
         method=args.method,
@@ -273,10 +287,8 @@ def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
         notes=tuple(args.note),
         tags=tuple(args.tag),
         default_tz=_zone(args.timezone),
+        original_url=args.original_url,
     )
-    from pathlib import Path  # noqa: PLC0415
-
-    from newsarchive.store import Store  # noqa: PLC0415
 
     if not Path(_store_dir(args)).exists():
         Store.init(_store_dir(args)).close()  # importing into a new directory creates the store

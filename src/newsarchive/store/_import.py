@@ -62,6 +62,9 @@ class ImportOptions:
     tags: tuple[str, ...] = ()
     default_tz: tzinfo | None = None
     clock: Callable[[], datetime] = attrs.field(factory=lambda: _utc_now)
+    #: The article's own URL when a file's LINK: is an archive.today or Perma.cc
+    #: snapshot (which does not contain it); meant for importing one file.
+    original_url: str | None = None
 
 
 @attrs.define
@@ -112,6 +115,7 @@ def _prepare(name: str, data: bytes, o: ImportOptions) -> tuple[dict[str, Any] |
             source_name=None if name == "-" else name,
             default_tz=o.default_tz,
             clock=o.clock,
+            original_url=o.original_url,
         )
     except NewsArchiveError as exc:
         return None, str(exc).splitlines()[0]
