@@ -205,3 +205,23 @@ def test_original_url_is_for_one_file(tmp_path: Path) -> None:
             "import", "--store", store, *paths, "--original-url", "https://example.org/a"
         )
         assert_one_line_error(code, err, "single file")
+
+
+def test_verify_fixity_only(store: str) -> None:
+    code, out, _ = cli("store", "verify", "--store", store, "--fixity-only")
+    assert code == 0
+    assert "3 entries" in out.decode()
+    assert "(fixity only)" in out.decode()
+    code, out, _ = cli("store", "verify", "--store", store, "--fixity-only", "--json")
+    report = json.loads(out)
+    assert (report["ok"], report["full"], report["fixity_only"]) == (True, False, True)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "jsonld", "warc"])
+def test_export_to_a_directory_names_it(store: str, tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / "out"
+    target.mkdir()
+    code, _, err = cli("export", "--store", store, "--format", fmt, "-o", str(target))
+    assert_one_line_error(code, err, f"{target} is a directory")
+    assert list(target.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".newsarchive-tmp")] == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -33,6 +34,8 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Stream into `path` with the same guarantee as `write_atomic`: all or nothing."""
     target = Path(path)
     directory = target.parent
+    if target.is_dir():  # found now, not after a whole export has been written
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     except OSError as exc:
@@ -45,7 +48,11 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, target)  # noqa: PTH105 - atomic rename, the point of the module
+        try:
+            os.replace(tmp, target)  # noqa: PTH105 - atomic rename, the point of the module
+        except OSError as exc:
+            exc.filename, exc.filename2 = str(target), None  # the user's name, not our temp's
+            raise
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)  # noqa: PTH108

@@ -50,14 +50,17 @@ The nodes of one record (R is `urn:newsarchive:record:<id>`), field by field:
 - `schema_version`: not written (the export describes the record, not its
   JSON form).
 
-How an event relates to R depends on its type: `capture`, `import`,
-`normalize`, `migrate` and `correction` produced the copy (R
-`prov:wasGeneratedBy` the event, with a qualified `prov:Generation` at `at`);
-`verify`, `fixity-check`, `export` and `replication` read it (the event
-`prov:used` R, with a qualified `prov:Usage` at `at`); other (`x-`) types are
-linked by `prov:wasInfluencedBy` only. Known simplification: R stands for the
-copy over its whole life, so it may have several generations (the retrieval,
-an import, ...), where PROV-CONSTRAINTS would model a new entity per version.
+How an event relates to R depends on its type: `verify`, `fixity-check`,
+`export` and `replication` read the copy (the event `prov:used` R, with a
+qualified `prov:Usage` at `at`); every other type (`capture`, `import`,
+`normalize`, `migrate`, `correction`, `x-...`) is linked by R
+`prov:wasInfluencedBy` the event. PROV gives an entity exactly one generation
+(PROV-CONSTRAINTS), and R's is the retrieval; an event that changed the copy
+would, strictly, make a new entity (a revision), which a record does not have.
+
+URLs are written as IRIs: what an IRI cannot hold (angle brackets, double
+quote, braces, pipe, backslash, caret, backtick, and a `%` that does not start
+an escape) is percent-encoded, so N-Quads and other RDF syntaxes carry them.
 
 Terms with no fitting schema.org or PROV-O property use the documented
 vocabulary `urn:newsarchive:vocab:` (prefix `newsarchive:`): `canonicalUrl`,
@@ -91,7 +94,6 @@ if TYPE_CHECKING:
     from newsarchive.timestamps import Timestamp
 
 __all__ = [
-    "GENERATING_EVENTS",
     "PROV",
     "SCHEMA",
     "SCHEMA_ORG_CONTEXT",
@@ -117,9 +119,8 @@ VOCAB: Final = "urn:newsarchive:vocab:"
 _RDFS: Final = "http://www.w3.org/2000/01/rdf-schema#"
 _XSD: Final = "http://www.w3.org/2001/XMLSchema#"
 
-#: Event types that produced the copy (a prov:Generation of the record's entity).
-GENERATING_EVENTS: Final = frozenset({"capture", "import", "normalize", "migrate", "correction"})
-#: Event types that read the copy (a prov:Usage of the record's entity).
+#: Event types that read the copy (a prov:Usage of the record's entity); the others
+#: are linked by prov:wasInfluencedBy.
 USING_EVENTS: Final = frozenset({"verify", "fixity-check", "export", "replication"})
 
 #: The URLs `document_loader` serves, all from the bundled schema.org context.
@@ -158,9 +159,21 @@ _LOCAL_CONTEXT: Final[dict[str, Any]] = {
     "prov:wasInfluencedBy": _IRI,
     "newsarchive:canonicalUrl": _IRI,
 }
-# A product token as in User-Agent (RFC 9110 section 10.1.5): software, not a person.
-_PRODUCT: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# A product token as in User-Agent (RFC 9110 section 10.1.5) with a version that
+# starts with a digit: software, not a person or "AFP/Getty".
+_PRODUCT: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[0-9][!#$%&'*+.^_`|~0-9A-Za-z-]*")
+_NOT_IN_IRI: Final = re.compile(r'[<>"{}|\\^`]|%(?![0-9A-Fa-f]{2})')
 _PLAIN_TEXT: Final = re.compile(r"text/plain\s*(;.*)?", re.IGNORECASE | re.DOTALL)
+
+
+def _iri(url: str) -> str:
+    """`url` with what an IRI (RFC 3987) cannot hold percent-encoded; a record's URL
+    is already free of spaces, controls and backslashes (`newsarchive.urls`)."""
+    return _NOT_IN_IRI.sub(_escape, url)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "%25" if match.group() == "%" else f"%{ord(match.group()):02X}"
 
 
 def jsonld_context() -> list[Any]:
@@ -208,9 +221,9 @@ def _encoding_node(article: ArchivedArticle, *, text: str | None) -> dict[str, A
 
 
 def _event_node(
-    event: ProvenanceEvent, iri: str, entity: str, influences: dict[str, list[Any]]
+    event: ProvenanceEvent, iri: str, entity: str, influenced: list[str]
 ) -> dict[str, Any]:
-    """One PREMIS-style event as a prov:Activity; adds R's side of the link to `influences`."""
+    """One PREMIS-style event as a prov:Activity; adds R's side of the link to `influenced`."""
     at = str(event.at)
     node: dict[str, Any] = {
         "@id": iri,
@@ -226,9 +239,7 @@ def _event_node(
         node["rdfs:comment"] = event.detail
     if event.source_digest is not None:
         node["newsarchive:sourceDigest"] = str(event.source_digest)
-    if event.type in GENERATING_EVENTS:
-        influences["generated"].append((iri, at))
-    elif event.type in USING_EVENTS:
+    if event.type in USING_EVENTS:
         node["prov:used"] = entity
         node["prov:qualifiedUsage"] = {
             "@type": "prov:Usage",
@@ -236,7 +247,7 @@ def _event_node(
             "prov:atTime": at,
         }
     else:
-        influences["influenced"].append(iri)
+        influenced.append(iri)
     return node
 
 
@@ -264,15 +275,15 @@ def record_nodes(
         "rdfs:label": f"retrieval ({article.retrieval.method})",
         "newsarchive:method": article.retrieval.method,
         "prov:endedAtTime": retrieved,
-        "prov:used": article.retrieval.via or article.url,
+        "prov:used": _iri(article.retrieval.via or article.url),
         "prov:wasAssociatedWith": agent_iri(article.retrieval.agent),
     }
     if article.retrieval.notes:
         retrieval["rdfs:comment"] = list(article.retrieval.notes)
 
-    influences: dict[str, list[Any]] = {"generated": [(retrieval_iri, retrieved)], "influenced": []}
+    influenced: list[str] = []
     events = [
-        _event_node(event, f"{entity}#event-{number}", entity, influences)
+        _event_node(event, f"{entity}#event-{number}", entity, influenced)
         for number, event in enumerate(article.provenance, start=1)
     ]
 
@@ -280,7 +291,7 @@ def record_nodes(
         "@id": entity,
         "@type": ["NewsArticle", "prov:Entity"],
         "identifier": article.id,
-        "url": article.url,
+        "url": _iri(article.url),
         "newsarchive:canonicalUrl": article.canonical_url,
     }
     if article.title is not None:
@@ -290,23 +301,24 @@ def record_nodes(
     if article.tags:
         node["keywords"] = list(article.tags)
     if article.retrieval.via is not None:
-        node["archivedAt"] = article.retrieval.via
+        node["archivedAt"] = _iri(article.retrieval.via)
     if text is not None and plain:
         node["articleBody"] = text
     node["encoding"] = _encoding_node(article, text=None if plain else text)
     node["newsarchive:recordDigest"] = str(article.record_digest)
     if generated_at is not None:
         node["sdDatePublished"] = str(generated_at)
-    node["prov:hadPrimarySource"] = article.url
+    node["prov:hadPrimarySource"] = _iri(article.url)
     node["prov:wasAttributedTo"] = agent_iri(article.retrieval.agent)
     node["prov:generatedAtTime"] = retrieved
-    node["prov:wasGeneratedBy"] = [iri for iri, _ in influences["generated"]]
-    node["prov:qualifiedGeneration"] = [
-        {"@type": "prov:Generation", "prov:activity": iri, "prov:atTime": at}
-        for iri, at in influences["generated"]
-    ]
-    if influences["influenced"]:
-        node["prov:wasInfluencedBy"] = influences["influenced"]
+    node["prov:wasGeneratedBy"] = retrieval_iri
+    node["prov:qualifiedGeneration"] = {
+        "@type": "prov:Generation",
+        "prov:activity": retrieval_iri,
+        "prov:atTime": retrieved,
+    }
+    if influenced:
+        node["prov:wasInfluencedBy"] = influenced
 
     agents = dict.fromkeys([article.retrieval.agent, *(e.agent for e in article.provenance)])
     return [node, retrieval, *events, *(_agent_node(a) for a in agents)]

@@ -150,13 +150,18 @@ def _parse_entries(lines: list[tuple[int, bytes]]) -> tuple[Entry, ...] | str:
 
 
 def scan(
-    stream: BinaryIO, start: int = 0, stop: int | None = None, *, check: bool = True
+    stream: BinaryIO,
+    start: int = 0,
+    stop: int | None = None,
+    *,
+    check: bool = True,
+    parse: bool = True,
 ) -> Iterator[Batch | Damage | Tail]:
     """Read a segment from byte `start` (a batch boundary) up to `stop` (default: end).
 
-    Yields each committed batch (hashed and parsed when `check`), each damaged
-    range, and finally the tail after the last commit line, if any. Memory is
-    bounded by the largest batch.
+    Yields each committed batch (hashed when `check`, and then parsed into
+    entries unless `parse` is False), each damaged range, and finally the tail
+    after the last commit line, if any. Memory is bounded by the largest batch.
     """
     stream.seek(start)
     pos = batch_start = start
@@ -189,6 +194,8 @@ def scan(
                 yield Damage(batch_start, pos, f"batch {seq} does not match its sha256")
             elif not check:
                 yield Batch(batch_start, pos, seq, digest, count, checked=False)
+            elif not parse:
+                yield Batch(batch_start, pos, seq, digest, count)
             else:
                 parsed = _parse_entries(pending)
                 if isinstance(parsed, str):

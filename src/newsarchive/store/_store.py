@@ -388,13 +388,19 @@ class Store:
         progress: Callable[[int], None] | None = None,
         record_event: bool = True,
         now: datetime | None = None,
+        fixity_only: bool = False,
     ) -> VerifyReport:
         """Audit everything (see `_verify`), then append a `fixity-check` event.
+
+        `fixity_only` re-hashes the bytes without re-checking the records or
+        the index rows (much faster; not a full audit).
 
         If the store refuses writes because of what was found, the event is
         not appended and a note says so.
         """
-        report = verify_store(self.root, jobs=jobs, sample=sample, progress=progress)
+        report = verify_store(
+            self.root, jobs=jobs, sample=sample, progress=progress, fixity_only=fixity_only
+        )
         if record_event:
             event = fixity_event(report, AGENT, now or datetime.now(UTC))
             try:

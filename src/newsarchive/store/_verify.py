@@ -1,5 +1,11 @@
 """`store verify`: re-read, re-hash and re-check everything; report every finding.
 
+With `fixity_only`, only the fixity of the bytes is checked, as `bagit.py
+--validate` checks a manifest: every batch re-hashed against its commit line,
+the layout, and the index's list of segments and batches (so a lost segment
+or batch is found); records are not parsed, re-validated or compared with
+their index rows, and SQLite's integrity check is skipped.
+
 Work is split into chunks of whole batches (from the index) and checked in
 parallel processes; each chunk streams its bytes, so memory stays flat in the
 store's size. A finding is a *failure* unless it is a trace a crash leaves
@@ -72,6 +78,9 @@ class VerifyReport:
     unchecked_batches: int = 0
     bytes: int = 0
     sample: float = 1.0
+    fixity_only: bool = False
+    #: Entries in the batches re-hashed (all kinds; the only count a fixity-only audit has).
+    entries: int = 0
 
     @property
     def ok(self) -> bool:
@@ -79,7 +88,7 @@ class VerifyReport:
 
     @property
     def full(self) -> bool:
-        return self.sample >= 1.0 and self.unchecked_batches == 0
+        return self.sample >= 1.0 and self.unchecked_batches == 0 and not self.fixity_only
 
     def merge(self, other: VerifyReport) -> None:
         self.findings.extend(other.findings)
@@ -89,6 +98,7 @@ class VerifyReport:
         self.batches += other.batches
         self.unchecked_batches += other.unchecked_batches
         self.bytes += other.bytes
+        self.entries += other.entries
 
     def to_dict(self) -> dict[str, Any]:
         failures = sum(f.severity == "failure" for f in self.findings)
@@ -96,6 +106,8 @@ class VerifyReport:
             "ok": self.ok,
             "full": self.full,
             "sample": self.sample,
+            "fixity_only": self.fixity_only,
+            "entries": self.entries,
             "records": self.records,
             "blobs": self.blobs,
             "events": self.events,
@@ -125,12 +137,15 @@ def _sampled(sample: float, seed: int, segment: str, start: int) -> bool:
 class _ChunkCheck:
     """Checks one chunk of a segment against itself and the (read-only) index."""
 
-    def __init__(self, root: Path, chunk: _Chunk, sample: float, seed: int) -> None:
+    def __init__(
+        self, root: Path, chunk: _Chunk, sample: float, seed: int, fixity_only: bool
+    ) -> None:
         self.root = root
         self.chunk = chunk
         self.sample = sample
         self.seed = seed
-        self.report = VerifyReport(sample=sample)
+        self.fixity_only = fixity_only
+        self.report = VerifyReport(sample=sample, fixity_only=fixity_only)
         self.conn: sqlite3.Connection | None = None
         self.indexed = 0  # the index covers this segment up to here; past it, it lags
         if (root / INDEX).exists():
@@ -165,7 +180,7 @@ class _ChunkCheck:
         self.tag_rows: dict[str, list[str]] = {}
         self.blob_rows: dict[int, tuple[Any, ...]] = {}
         self.event_rows: dict[int, tuple[Any, ...]] = {}
-        if self.conn is None:
+        if self.conn is None or self.fixity_only:
             return
         where = "WHERE segment=? AND offset>=? AND offset<?"
         span = (c.segment, c.start, c.stop)
@@ -224,13 +239,13 @@ class _ChunkCheck:
     def _scan(self, f: Any) -> Iterator[Batch | Damage | Tail]:
         # Sampling decides per batch; a batch not sampled is only parsed for structure.
         if self.sample >= 1.0:
-            yield from scan(f, self.chunk.start, self.chunk.stop)
+            yield from scan(f, self.chunk.start, self.chunk.stop, parse=not self.fixity_only)
             return
         for item in scan(f, self.chunk.start, self.chunk.stop, check=False):
             if isinstance(item, Batch) and _sampled(
                 self.sample, self.seed, self.chunk.segment, item.start
             ):
-                checked = list(scan(f, item.start, item.end))
+                checked = list(scan(f, item.start, item.end, parse=not self.fixity_only))
                 f.seek(item.end)
                 yield from checked
             elif isinstance(item, Batch):
@@ -256,6 +271,7 @@ class _ChunkCheck:
                 )
         if not batch.checked:
             return
+        self.report.entries += batch.count
         for entry in batch.entries:
             if entry.kind == "record":
                 self.record(entry)
@@ -386,8 +402,10 @@ class _ChunkCheck:
             )
 
 
-def _check_chunk(root: Path, chunk: _Chunk, sample: float, seed: int) -> VerifyReport:
-    return _ChunkCheck(root, chunk, sample, seed).run()
+def _check_chunk(
+    root: Path, chunk: _Chunk, sample: float, seed: int, fixity_only: bool
+) -> VerifyReport:
+    return _ChunkCheck(root, chunk, sample, seed, fixity_only).run()
 
 
 def _chunks(root: Path, conn: sqlite3.Connection | None, names: list[str]) -> Iterator[_Chunk]:
@@ -442,11 +460,13 @@ def _layout_findings(root: Path) -> Iterator[Finding]:
         yield Finding("failure", "bad-marker", MARKER, "the store marker is missing or altered")
 
 
-def _index_findings(conn: sqlite3.Connection, root: Path, names: list[str]) -> Iterator[Finding]:
+def _index_findings(
+    conn: sqlite3.Connection, root: Path, names: list[str], integrity: bool
+) -> Iterator[Finding]:
     """Whole-store checks that need the index: integrity, lag, missing segments, batch order."""
     # integrity_check, not quick_check: only it checks that SQLite's own
     # indexes agree with their tables (a flipped row id in the id index).
-    result = conn.execute("PRAGMA integrity_check").fetchone()
+    result = conn.execute("PRAGMA integrity_check").fetchone() if integrity else ("ok",)
     if result is None or result[0] != "ok":
         yield Finding("failure", "index-corrupt", INDEX, f"SQLite integrity_check: {result}")
     for (name,) in conn.execute("SELECT name FROM segments ORDER BY name"):
@@ -488,12 +508,16 @@ def verify_store(
     sample: float = 1.0,
     seed: int | None = None,
     progress: Callable[[int], None] | None = None,
+    fixity_only: bool = False,
 ) -> VerifyReport:
-    """Audit the store at `root`; `progress` is called with bytes checked as chunks finish."""
+    """Audit the store at `root`; `progress` is called with bytes checked as chunks finish.
+
+    `fixity_only`: check the bytes only (see the module docstring).
+    """
     if not 0.0 < sample <= 1.0:
         raise ValueError("sample must be a fraction in (0, 1]")
     seed = seed if seed is not None else int(datetime.now(UTC).timestamp())
-    report = VerifyReport(sample=sample)
+    report = VerifyReport(sample=sample, fixity_only=fixity_only)
     report.findings.extend(_layout_findings(root))
     names = sorted(n for n in os.listdir(root / SEGMENTS) if is_segment_name(n))
     names = [n for n in names if stat.S_ISREG(os.lstat(root / SEGMENTS / n).st_mode)]
@@ -517,9 +541,9 @@ def verify_store(
     workers = max(1, min(jobs or os.cpu_count() or 1, len(chunks) + has_index))
     if workers == 1:
         if has_index:
-            report.findings.extend(_whole_index_check(root, names))
+            report.findings.extend(_whole_index_check(root, names, not fixity_only))
         for chunk in chunks:
-            part = _check_chunk(root, chunk, sample, seed)
+            part = _check_chunk(root, chunk, sample, seed, fixity_only)
             report.merge(part)
             if progress is not None:
                 progress(part.bytes)
@@ -527,8 +551,8 @@ def verify_store(
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # The whole-index check (integrity_check is slow on a large index)
         # runs beside the chunk checks, not before them.
-        whole = pool.submit(_whole_index_check, root, names) if has_index else None
-        futures = [pool.submit(_check_chunk, root, c, sample, seed) for c in chunks]
+        whole = pool.submit(_whole_index_check, root, names, not fixity_only) if has_index else None
+        futures = [pool.submit(_check_chunk, root, c, sample, seed, fixity_only) for c in chunks]
         for future in futures:
             part = future.result()
             report.merge(part)
@@ -539,11 +563,11 @@ def verify_store(
     return report
 
 
-def _whole_index_check(root: Path, names: list[str]) -> list[Finding]:
+def _whole_index_check(root: Path, names: list[str], integrity: bool) -> list[Finding]:
     try:
         conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
         try:
-            return list(_index_findings(conn, root, names))
+            return list(_index_findings(conn, root, names, integrity))
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
@@ -562,6 +586,8 @@ def fixity_event(report: VerifyReport, agent: str, now: datetime) -> dict[str, A
         "full": report.full,
         "detail": {
             "sample": report.sample,
+            "fixity_only": report.fixity_only,
+            "entries": report.entries,
             "records": report.records,
             "blobs": report.blobs,
             "events": report.events,
