@@ -225,3 +225,13 @@ def test_export_to_a_directory_names_it(store: str, tmp_path: Path, fmt: str) ->
     assert_one_line_error(code, err, f"{target} is a directory")
     assert list(target.iterdir()) == []
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".newsarchive-tmp")] == []
+
+
+def test_export_never_renames_over_a_special_file(store: str, tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    code, _, err = cli("export", "--store", store, "-o", str(fifo))
+    assert_one_line_error(code, err, "not a regular file")
+    assert fifo.is_fifo()

@@ -36,6 +36,9 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     directory = target.parent
     if target.is_dir():  # found now, not after a whole export has been written
         raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
+    if target.exists() and not target.is_file():
+        # A device or FIFO (/dev/stdout, say): renaming over it would replace it.
+        raise OSError(errno.EINVAL, "not a regular file; write to standard output instead", path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
     except OSError as exc:
