@@ -2,6 +2,7 @@
 
     python -m bench._job import STORE CORPUS JOBS
     python -m bench._job verify STORE JOBS
+    python -m bench._job fixity STORE JOBS     (store verify --fixity-only)
 
 Prints JSON: seconds, peak RSS of this process and of its children (MiB).
 """
@@ -26,9 +27,12 @@ def main(argv: list[str]) -> int:
         count = summary.imported
     else:
         with Store(store_dir) as store:
-            report = store.verify(jobs=int(argv[2]), record_event=False)
+            report = store.verify(
+                jobs=int(argv[2]), record_event=False, fixity_only=what == "fixity"
+            )
         assert report.ok, report.findings
-        count = report.records
+        # A fixity-only audit does not parse entries; the corpus holds only records.
+        count = report.records if what == "verify" else report.entries
     seconds = time.perf_counter() - started
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -259,7 +259,9 @@ def bench_store(n: int, jobs: int, with_refs: bool) -> tuple[list[Row], dict[str
     shutil.rmtree(store, ignore_errors=True)
     imp = run_json("import", str(store), str(src), str(jobs))
     ver = run_json("verify", str(store), str(jobs))
+    fix = run_json("fixity", str(store), str(jobs))
     import_rate, verify_rate = imp["count"] / imp["seconds"], ver["count"] / ver["seconds"]
+    fixity_rate = fix["count"] / fix["seconds"]
     rows: list[Row] = []
     memory = {"import_rss": imp["rss"], "verify_rss": max(ver["rss"], ver["children_rss"])}
     if with_refs:
@@ -320,6 +322,20 @@ def bench_store(n: int, jobs: int, with_refs: bool) -> tuple[list[Row], dict[str
                 "> 1x",
             )
         )
+        for reference, rate_, target in (
+            ("bagit.py --validate (same payload)", bagit_rate, ">= 60,000/s and >= 5x"),
+            (f"find | xargs -P{jobs} sha256sum", sums, "> 1x"),
+        ):
+            rows.append(
+                (
+                    f"5 store verify --fixity-only, {n:,}, {jobs} jobs",
+                    fixity_rate,
+                    reference,
+                    rate_,
+                    f"{fixity_rate / rate_:.2f}x",
+                    target,
+                )
+            )
     return rows, {
         "import_s_per_article": imp["seconds"] / n,
         "verify_s_per_article": ver["seconds"] / n,
