@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
 from newsarchive.errors import InvalidRecord, RecordNotFound, StoreCorrupted, StoreError
@@ -16,6 +18,7 @@ from newsarchive.store import Store
 from newsarchive.store._layout import MARKER, TEMP_PREFIX
 from newsarchive.store._segment import BLOB_THRESHOLD
 from tests.store_driver import make_record
+from tests.strategies import records
 
 
 def _add(store: Store, records: list[dict[str, Any]]) -> list[str]:
@@ -395,3 +398,19 @@ def test_fixity_only_does_not_revalidate_a_resealed_batch(store: Store) -> None:
     store.reindex()
     assert _fixity(store).ok
     assert _codes(store)["invalid-record"] == "failure"
+
+
+@given(records(), st.booleans())
+def test_entry_lines_are_the_canonical_lines(record: ArchivedArticle, as_blob: bool) -> None:
+    from newsarchive.jsonl import dumps_line
+    from newsarchive.store._store import _entry_line
+
+    d = record.to_dict()
+    if as_blob:
+        entry = {"blob": {"content": d["content"], "digest": d["content_digest"], "length": 1}}
+        assert _entry_line("blob", entry) == dumps_line(entry)
+    bare = {k: v for k, v in d.items() if k != "content"}
+    for entry in ({"record": d}, {"content_blob": d["content_digest"], "record": bare}):
+        assert _entry_line("record", entry) == dumps_line(entry)
+    d["content_length"] = float(d["content_length"])  # schema-valid, written as RFC 8785 does
+    assert _entry_line("record", {"record": d}) == dumps_line({"record": d})

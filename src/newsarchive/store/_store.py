@@ -64,6 +64,24 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+def _entry_line(kind: str, value: dict[str, Any]) -> bytes:
+    """The canonical line of an entry; records and blobs come from schema-valid records.
+
+    Such a record holds only ASCII keys, strings, null and integers within
+    ±(2**53-1) (unless an integer field is written as a float, checked here),
+    for which orjson's bytes are the RFC 8785 bytes: the walk `dumps_line`
+    makes to be sure is skipped. A lone surrogate makes orjson refuse, and the
+    general path then says what is wrong.
+    """
+    inner = value.get(kind)
+    if kind in ("record", "blob") and isinstance(inner, dict):
+        number = inner.get("content_length" if kind == "record" else "length")
+        if type(number) is int and type(inner.get("schema_version", 1)) is int:
+            with contextlib.suppress(orjson.JSONEncodeError):
+                return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    return dumps_line(value)
+
+
 class Store:
     """An embedded, append-only archive of records in one directory.
 
@@ -271,7 +289,7 @@ class Store:
                     path=str(self.root / SEGMENTS / name),
                 )
             seq = (conn.execute("SELECT max(seq) FROM batches").fetchone()[0] or 0) + 1
-            lines = [dumps_line(value) for _, value in entries]
+            lines = [_entry_line(kind, value) for kind, value in entries]
             data, digest = seal(lines, seq)
             offsets = []
             pos = start
