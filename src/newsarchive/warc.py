@@ -549,7 +549,7 @@ class _WarcImport:
                 )
             if target is not None and target.number not in self.handled:
                 self.refuse(
-                    target, "metadata-refused", f"its metadata record {meta.describe()} was refused"
+                    target, "metadata-refused", f"its metadata {meta.describe()} was refused"
                 )
             return
         self.handled.add(meta.number)
@@ -559,9 +559,7 @@ class _WarcImport:
             )
             return
         if target.number in self.refused_numbers:
-            self.refuse(
-                meta, "resource-refused", f"its resource record {target.describe()} was refused"
-            )
+            self.refuse(meta, "resource-refused", f"its resource {target.describe()} was refused")
             return
         if target.number in self.handled:
             self.refuse(
@@ -573,11 +571,11 @@ class _WarcImport:
         try:
             record = self._rebuild(target, meta)
         except _Refused as exc:
-            self.refuse(meta, exc.code, f"{exc.reason} (resource {target.describe()})")
+            self.refuse(meta, exc.code, f"{exc.reason} (its resource: {target.describe()})")
             self.refuse(
                 target,
                 "metadata-refused",
-                f"its metadata record {meta.describe()} was refused: {exc.code}",
+                f"its metadata {meta.describe()} was refused: {exc.code}",
             )
             return
         self.handled.add(target.number)

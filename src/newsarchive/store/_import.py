@@ -2,14 +2,17 @@
 stdin -> a store.
 
 Input is read and turned into records one file at a time and written in
-batches (one fsync per batch), so memory stays flat whatever the input size.
+batches (one fsync per batch), so memory stays flat whatever the number of
+files; one file's worth is held at a time (standard input is read whole).
 JSON records are stored exactly as they are once they validate; article-text
 files become records with the provenance the options give. A directory with a
 bagit.txt is a BagIt bag: validated first, refused whole if it fails, and
 stored as one batch (see `newsarchive.bag`). A WARC file
 (`*.warc`, `*.warc.gz`, or WARC on standard input) is read whole in this
 process before any of it is stored, so a truncated or corrupt one adds
-nothing (see `newsarchive.warc`).
+nothing (see `newsarchive.warc`); memory is not flat for WARC input: all of
+one file's record blocks up to `newsarchive.warc.MAX_BLOCK` each (and the
+records built from them) are held until the file has been read.
 """
 
 from __future__ import annotations
