@@ -21,13 +21,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
-from newsarchive._warcframe import b32_digest, check_digest
+from newsarchive._warcframe import b32_digest, check_digest, iter_frames
 from newsarchive.cli import run
 from newsarchive.errors import MissingExtra, WarcError
 from newsarchive.store import ImportOptions, Store, import_paths
 from newsarchive.warc import (
     RECORD_CONTENT_TYPE,
     WarcReading,
+    _without_unused_block,
     looks_like_warc,
     read_warc,
     uri_form,
@@ -748,3 +749,13 @@ def test_another_version_of_our_metadata_is_refused_with_its_resource() -> None:
     assert reading.records == ()
     assert [r.code for r in reading.refused] == ["metadata-refused", "unsupported-version"]
     assert "unsupported version" in reading.refused[1].reason
+
+
+def test_blocks_nothing_reads_are_not_held() -> None:
+    frames = list(iter_frames(io.BytesIO((WARC / "foreign.warc").read_bytes())))
+    kept = {(f.number, f.header("WARC-Type")): _without_unused_block(f).block for f in frames}
+    assert kept[(5, "response")] is None  # the image
+    assert kept[(2, "request")] is None
+    assert kept[(3, "response")] is not None  # Latin-1 HTML
+    assert kept[(6, "resource")] is not None
+    assert kept[(1, "warcinfo")] is not None

@@ -426,6 +426,27 @@ def _kind(raw: RawRecord) -> str:
     return (raw.header("WARC-Type") or "").lower()
 
 
+def _without_unused_block(raw: RawRecord) -> RawRecord:
+    """`raw` without its block once its digests are checked, if nothing will read the block.
+
+    Only warcinfo, resource, our metadata and text (or unparsable) http(s)
+    response blocks are read later; dropping the others (images, scripts,
+    requests, revisits, other metadata) keeps a crawl's memory to its text.
+    """
+    if raw.block is None:
+        return raw
+    kind = _kind(raw)
+    if kind in {"warcinfo", "resource"} or (kind == "metadata" and _our_version(raw) is not None):
+        return raw
+    if kind == "response" and (raw.target_uri or "").partition(":")[0].lower() in {"http", "https"}:
+        head, _ = _http_split(raw, kind)
+        if head is None:
+            return raw
+        if _is_text((head.get_header("Content-Type") or "").split(";")[0].strip().lower()):
+            return raw
+    return attrs.evolve(raw, block=None, head=raw.block[: _warcframe.HEAD_BYTES])
+
+
 def _our_version(raw: RawRecord) -> str | None:
     """The `version` of our record content type, "" when it names none; None if not ours."""
     essence, _, params = (raw.header("Content-Type") or "").partition(";")
@@ -451,10 +472,14 @@ class _WarcImport:
         self.own = 0
 
     def read(self, stream: IO[bytes]) -> WarcReading:
-        frames = list(iter_frames(stream, self.name))
+        frames: list[RawRecord] = []
         first: dict[str, RawRecord] = {}
-        for raw in frames:
+        for raw in iter_frames(stream, self.name):
             self.check(raw, first)
+            kept = _without_unused_block(raw)
+            if raw.record_id is not None and first.get(raw.record_id) is raw:
+                first[raw.record_id] = kept
+            frames.append(kept)
         for raw in frames:
             if _kind(raw) == "metadata" and _our_version(raw) is not None:
                 self.own_record(raw, first)
