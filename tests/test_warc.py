@@ -14,21 +14,21 @@ import sys
 import zlib
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
-from newsarchive._warcframe import b32_digest, check_digest, iter_frames
+from newsarchive._warcframe import b32_digest, check_digest
 from newsarchive.cli import run
 from newsarchive.errors import MissingExtra, WarcError
 from newsarchive.store import ImportOptions, Store, import_paths
 from newsarchive.warc import (
     RECORD_CONTENT_TYPE,
     WarcReading,
-    _without_unused_block,
+    _WarcImport,
     looks_like_warc,
     read_warc,
     uri_form,
@@ -751,11 +751,31 @@ def test_another_version_of_our_metadata_is_refused_with_its_resource() -> None:
     assert "unsupported version" in reading.refused[1].reason
 
 
-def test_blocks_nothing_reads_are_not_held() -> None:
-    frames = list(iter_frames(io.BytesIO((WARC / "foreign.warc").read_bytes())))
-    kept = {(f.number, f.header("WARC-Type")): _without_unused_block(f).block for f in frames}
-    assert kept[(5, "response")] is None  # the image
-    assert kept[(2, "request")] is None
-    assert kept[(3, "response")] is not None  # Latin-1 HTML
-    assert kept[(6, "resource")] is not None
-    assert kept[(1, "warcinfo")] is not None
+def test_records_are_handed_on_as_they_are_built(tmp_path: Path) -> None:
+    records = _records()
+    path = tmp_path / "out.warc.gz"
+    path.write_bytes(_export(records))
+    handed: list[dict[str, Any]] = []
+    reading = read_warc(path, clock=clock, on_record=handed.append)
+    assert reading.records == ()
+    assert handed == [r.to_dict() for r in records]
+    assert (reading.own, reading.refused) == (2, ())
+
+
+def test_a_file_that_changes_between_the_passes_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "out.warc"
+    data = _export(_records(), gzip=False)
+    path.write_bytes(data)
+    first_pass = _WarcImport.first_pass
+
+    def then_change(self: _WarcImport, source: IO[bytes]) -> list[Any]:
+        entries = first_pass(self, source)
+        path.write_bytes(data.replace(b"Ministers", b"Minesters"))
+        return entries
+
+    monkeypatch.setattr(_WarcImport, "first_pass", then_change)
+    with pytest.raises(WarcError) as info:
+        read_warc(path, clock=clock)
+    assert info.value.code == "changed"

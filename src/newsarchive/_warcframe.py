@@ -110,7 +110,7 @@ def _opened(stream: IO[bytes]) -> IO[bytes]:
     """The decompressed stream: gzip (one or many members) when it starts with the gzip magic."""
     reader = (
         stream
-        if isinstance(stream, io.BufferedReader)
+        if isinstance(stream, (io.BufferedReader, io.BufferedRandom))
         else io.BufferedReader(cast("io.RawIOBase", stream))
     )
     if reader.peek(2)[:2] == _GZIP_MAGIC:

@@ -43,6 +43,8 @@ import codecs
 import io
 import os
 import re
+import shutil
+import tempfile
 import uuid
 import zlib
 from collections.abc import Sequence
@@ -382,11 +384,21 @@ def read_warc(
     name: str | None = None,
     clock: Callable[[], datetime] = _utc_now,
     agent: str = DEFAULT_AGENT,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
 ) -> WarcReading:
     """Read a WARC file (plain or gzip) into records; raise `WarcError` if it is not whole.
 
-    The whole file is framed and its digests checked before any record is
-    built; record blocks up to `MAX_BLOCK` are held in memory until then.
+    Two passes: the first frames the whole file and checks ids and digests,
+    keeping only headers, so a truncated or corrupt file raises before any
+    record is built; the second builds the records one at a time. A stream
+    that is not a seekable buffered file (standard input, a pipe, a BytesIO)
+    is first copied to a temporary file. With `on_record`, each record is
+    handed to it as soon as it is built (and `WarcReading.records` is empty),
+    so memory holds one record block at a time (plus, for our own exports
+    whose metadata and resource are far apart, the first of each pair until
+    the second comes); without it, the records are collected, in file order.
+    A file that changes between the passes raises `WarcError` (`changed`),
+    possibly after some records were handed on.
     Records are checked in this order: a repeated WARC-Record-ID refuses the
     later record; every `WARC-Block-Digest` and every `WARC-Payload-Digest`
     header must match (a repeated header is checked, not ignored; an unknown
@@ -418,33 +430,25 @@ def read_warc(
     if isinstance(source, (str, os.PathLike)):
         label = name or str(source)
         with Path(source).open("rb") as f:
-            return _WarcImport(label, clock, agent).read(f)
-    return _WarcImport(name or "(stream)", clock, agent).read(source)
+            return _WarcImport(label, clock, agent).read(f, on_record)
+    return _WarcImport(name or "(stream)", clock, agent).read(source, on_record)
 
 
 def _kind(raw: RawRecord) -> str:
     return (raw.header("WARC-Type") or "").lower()
 
 
-def _without_unused_block(raw: RawRecord) -> RawRecord:
-    """`raw` without its block once its digests are checked, if nothing will read the block.
+def _rereadable(stream: IO[bytes]) -> bool:
+    """True when `stream` can be read twice by the framer as it is (buffered, seekable)."""
+    return isinstance(stream, (io.BufferedReader, io.BufferedRandom)) and stream.seekable()
 
-    Only warcinfo, resource, our metadata and text (or unparsable) http(s)
-    response blocks are read later; dropping the others (images, scripts,
-    requests, revisits, other metadata) keeps a crawl's memory to its text.
-    """
-    if raw.block is None:
-        return raw
-    kind = _kind(raw)
-    if kind in {"warcinfo", "resource"} or (kind == "metadata" and _our_version(raw) is not None):
-        return raw
-    if kind == "response" and (raw.target_uri or "").partition(":")[0].lower() in {"http", "https"}:
-        head, _ = _http_split(raw, kind)
-        if head is None:
-            return raw
-        if _is_text((head.get_header("Content-Type") or "").split(";")[0].strip().lower()):
-            return raw
-    return attrs.evolve(raw, block=None, head=raw.block[: _warcframe.HEAD_BYTES])
+
+def _spooled(stream: IO[bytes]) -> IO[bytes]:
+    """A temporary file holding the rest of `stream` (a pipe, standard input, a BytesIO)."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the caller
+    shutil.copyfileobj(stream, spool)
+    spool.seek(0)
+    return spool
 
 
 def _our_version(raw: RawRecord) -> str | None:
@@ -470,22 +474,24 @@ class _WarcImport:
         self.handled: set[int] = set()  # record numbers already imported or refused
         self.skipped: dict[str, int] = {}
         self.own = 0
+        #: Our pairs found in the first pass: resource number <-> metadata number.
+        self.pairs: dict[int, int] = {}
+        self.on_record: Callable[[dict[str, Any]], None] | None = None
 
-    def read(self, stream: IO[bytes]) -> WarcReading:
-        frames: list[RawRecord] = []
-        first: dict[str, RawRecord] = {}
-        for raw in iter_frames(stream, self.name):
-            self.check(raw, first)
-            kept = _without_unused_block(raw)
-            if raw.record_id is not None and first.get(raw.record_id) is raw:
-                first[raw.record_id] = kept
-            frames.append(kept)
-        for raw in frames:
-            if _kind(raw) == "metadata" and _our_version(raw) is not None:
-                self.own_record(raw, first)
-        for raw in frames:
-            if raw.number not in self.handled:
-                self.other(raw)
+    def read(
+        self, stream: IO[bytes], on_record: Callable[[dict[str, Any]], None] | None
+    ) -> WarcReading:
+        """Two passes over a seekable copy of `stream`; see `read_warc`."""
+        self.on_record = on_record
+        source = stream if _rereadable(stream) else _spooled(stream)
+        try:
+            start = source.tell()
+            entries = self.first_pass(source)
+            source.seek(start)
+            self.second_pass(source, entries)
+        finally:
+            if source is not stream:
+                source.close()
         self.records.sort(key=lambda item: item[0])
         return WarcReading(
             tuple(record for _, record in self.records),
@@ -493,6 +499,56 @@ class _WarcImport:
             dict(sorted(self.skipped.items())),
             self.own,
         )
+
+    def first_pass(self, source: IO[bytes]) -> list[RawRecord]:
+        """Frame the whole file and check ids and digests, keeping headers only; pair ours."""
+        entries: list[RawRecord] = []
+        first: dict[str, RawRecord] = {}
+        for raw in iter_frames(source, self.name):
+            entry = attrs.evolve(raw, block=None, head=b"")
+            self.check(raw, first, entry)
+            entries.append(entry)
+        for entry in entries:
+            if _kind(entry) == "metadata" and _our_version(entry) is not None:
+                self.own_record(entry, first)
+        return entries
+
+    def second_pass(self, source: IO[bytes], entries: list[RawRecord]) -> None:
+        """Build the records in file order, holding one side of a pair until the other comes."""
+        held: dict[int, RawRecord] = {}
+        frames = iter_frames(source, self.name)
+        for entry in entries:
+            raw = next(frames, None)
+            if (
+                raw is None
+                or raw.record_id != entry.record_id
+                or raw.length != entry.length
+                or raw.block_hashes != entry.block_hashes
+            ):
+                raise WarcError(
+                    "the file changed while it was being read", code="changed", path=self.name
+                )
+            partner = self.pairs.get(raw.number)
+            if partner is not None:
+                other = held.pop(partner, None)
+                if other is None:
+                    held[raw.number] = raw
+                elif _kind(raw) == "resource":
+                    self.rebuild_pair(raw, other)
+                else:
+                    self.rebuild_pair(other, raw)
+            elif raw.number not in self.handled:
+                self.other(raw)
+        if next(frames, None) is not None:
+            raise WarcError(
+                "the file changed while it was being read", code="changed", path=self.name
+            )
+
+    def emit(self, number: int, record: dict[str, Any]) -> None:
+        if self.on_record is None:
+            self.records.append((number, record))
+        else:
+            self.on_record(record)
 
     def refuse(self, raw: RawRecord, code: str, reason: str) -> None:
         self.refused.append(WarcRefusal(raw.number, raw.record_id, raw.target_uri, code, reason))
@@ -502,8 +558,8 @@ class _WarcImport:
     def skip(self, why: str) -> None:
         self.skipped[why] = self.skipped.get(why, 0) + 1
 
-    def check(self, raw: RawRecord, first: dict[str, RawRecord]) -> None:
-        """Refuse a record whose id is taken or whose digests fail; index the others by id."""
+    def check(self, raw: RawRecord, first: dict[str, RawRecord], entry: RawRecord) -> None:
+        """Refuse a record whose id is taken or whose digests fail; index `entry` by its id."""
         record_id = raw.record_id
         if record_id is not None and record_id in first:
             self.refuse(
@@ -513,7 +569,7 @@ class _WarcImport:
             )
             return
         if record_id is not None:
-            first[record_id] = raw
+            first[record_id] = entry
         try:
             self.check_digests(raw, _kind(raw))
         except _Refused as exc:
@@ -547,6 +603,8 @@ class _WarcImport:
 
     def own_record(self, meta: RawRecord, first: dict[str, RawRecord]) -> None:
         """Pair our metadata record with the resource it names, or refuse what cannot pair.
+
+        Only headers are read here (first pass); the pair is rebuilt in the second.
 
         A resource is never dropped unreported: it is imported with its
         metadata, refused with it, or (when no metadata of ours claims it)
@@ -593,18 +651,23 @@ class _WarcImport:
                 f"another metadata record already refers to {target.describe()}",
             )
             return
+        self.handled.add(target.number)
+        self.pairs[target.number] = meta.number
+        self.pairs[meta.number] = target.number
+
+    def rebuild_pair(self, resource: RawRecord, meta: RawRecord) -> None:
+        """Our record from its resource and metadata, or both refused, each naming the other."""
         try:
-            record = self._rebuild(target, meta)
+            record = self._rebuild(resource, meta)
         except _Refused as exc:
-            self.refuse(meta, exc.code, f"{exc.reason} (its resource: {target.describe()})")
+            self.refuse(meta, exc.code, f"{exc.reason} (its resource: {resource.describe()})")
             self.refuse(
-                target,
+                resource,
                 "metadata-refused",
                 f"its metadata {meta.describe()} was refused: {exc.code}",
             )
             return
-        self.handled.add(target.number)
-        self.records.append((target.number, record))
+        self.emit(resource.number, record)
         self.own += 1
 
     def _rebuild(self, resource: RawRecord, meta: RawRecord) -> dict[str, Any]:
@@ -632,7 +695,7 @@ class _WarcImport:
                 f"the embedded record does not match its resource: "
                 f"{first.pointer or '/'} {first.code}: {first.message}{more}",
             )
-        # Exports before 0.x wrote the url itself as the target URI; now its URI form.
+        # Older exports wrote the url itself as the target URI; now its URI form.
         checks = (
             ("url", "WARC-Target-URI", resource.target_uri, {data["url"], uri_form(data["url"])}),
             ("retrieved_at", "WARC-Date", resource.header("WARC-Date"), {data["retrieved_at"]}),
@@ -667,7 +730,7 @@ class _WarcImport:
         except _Refused as exc:
             self.refuse(raw, exc.code, exc.reason)
             return
-        self.records.append((raw.number, record))
+        self.emit(raw.number, record)
 
     def _convert(self, raw: RawRecord) -> dict[str, Any]:
         kind = _kind(raw)
