@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import base64
+import gzip as gzip_module
 import hashlib
+import importlib.util
 import io
 import json
+import re
 import subprocess
 import sys
+import zlib
 from datetime import datetime
 from pathlib import Path
+from typing import IO, Any, Final
 
 import pytest
 from hypothesis import given
@@ -23,8 +28,10 @@ from newsarchive.store import ImportOptions, Store, import_paths
 from newsarchive.warc import (
     RECORD_CONTENT_TYPE,
     WarcReading,
+    _WarcImport,
     looks_like_warc,
     read_warc,
+    uri_form,
     write_warc,
 )
 from tests import strategies
@@ -90,10 +97,20 @@ def test_round_trip_gives_the_very_records(gzip: bool) -> None:
     assert (reading.own, reading.refused, dict(reading.skipped)) == (2, (), {"warcinfo": 1})
 
 
+def _articles_part(data: bytes) -> bytes:
+    """An uncompressed export without its warcinfo record (whose id is new each time)."""
+    return data[data.index(b"WARC/1.1\r\nWARC-Type: resource") :]
+
+
 def test_export_is_deterministic_and_names_what_it_holds() -> None:
     data = _export(_records(), gzip=False)
-    assert data == _export(_records(), gzip=False)
-    assert data == _export([r.to_dict() for r in _records()], gzip=False)
+    again = _export(_records(), gzip=False)
+    assert _articles_part(data) == _articles_part(again)
+    assert _articles_part(data) == _articles_part(
+        _export([r.to_dict() for r in _records()], gzip=False)
+    )
+    # The warcinfo record ids are unique per export.
+    assert data.split(b"WARC-Record-ID: ")[1][:45] != again.split(b"WARC-Record-ID: ")[1][:45]
     assert data.startswith(b"WARC/1.1\r\nWARC-Type: warcinfo\r\n")
     head = data.split(b"WARC/1.1\r\nWARC-Type: resource\r\n")[1].split(b"\r\n\r\n")[0].decode()
     assert "WARC-Date: 2024-05-01T10:00:00.123456789Z" in head
@@ -104,6 +121,11 @@ def test_export_is_deterministic_and_names_what_it_holds() -> None:
     assert f"WARC-Payload-Digest: {b32_digest(body)}" in head
     assert f"Content-Type: {RECORD_CONTENT_TYPE}".encode() in data
     assert data.count(b"WARC-Refers-To: <urn:uuid:") == 2
+    # WARC 1.1: a metadata record has no payload, so no WARC-Payload-Digest.
+    for metadata in data.split(b"WARC-Type: metadata\r\n")[1:]:
+        meta_head = metadata.split(b"\r\n\r\n")[0]
+        assert b"WARC-Payload-Digest" not in meta_head
+        assert b"WARC-Block-Digest: sha256:" in meta_head
 
 
 @pytest.mark.parametrize("gzip", [True, False])
@@ -113,6 +135,7 @@ def test_warcio_check_and_index_accept_our_output(tmp_path: Path, gzip: bool) ->
     check = _warcio("check", "-v", str(path))
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count("digest pass") == 5  # warcinfo + 2 x (resource, metadata)
+    assert "digest fail" not in check.stdout
     index = _warcio("index", "-f", "warc-type,warc-target-uri,offset,length", str(path))
     assert index.returncode == 0, index.stderr
     kinds = [json.loads(line)["warc-type"] for line in index.stdout.splitlines()]
@@ -122,16 +145,32 @@ def test_warcio_check_and_index_accept_our_output(tmp_path: Path, gzip: bool) ->
 @given(st.lists(strategies.records(), max_size=3), st.booleans())
 def test_any_records_round_trip(records: list[ArchivedArticle], gzip: bool) -> None:
     reading = _read(_export(records, gzip=gzip))
-    assert list(reading.records) == [r.to_dict() for r in records]
+    # A record given twice is written once (its WARC-Record-IDs would repeat).
+    once = {(r.id, str(r.record_digest)): r.to_dict() for r in records}
+    assert list(reading.records) == list(once.values())
     assert reading.refused == ()
 
 
-def test_a_record_without_content_is_refused() -> None:
+def test_a_record_without_content_is_refused_before_anything_is_written() -> None:
     bare = _records()[0].without_content()
+    out = io.BytesIO()
     with pytest.raises(WarcError) as info:
-        _export([bare])
+        write_warc([_records()[1], bare], out)
     assert info.value.code == "no-content"
     assert bare.id in str(info.value)
+    assert out.getvalue() == b""  # a list is checked whole first
+
+
+def test_export_to_stdout_of_a_record_without_content_writes_nothing(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    lines = [json.dumps(r.to_dict()) for r in (_records()[1], _records()[0].without_content())]
+    source = tmp_path / "r.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    assert _cli("import", "--store", store, str(source))[0] == 0
+    code, out, err = _cli("export", "--store", store, "--format", "warc")
+    assert (code, out) == (2, b"")
+    assert "holds no content" in err
+    assert err.count("\n") == 1
 
 
 def test_missing_warcio_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,10 +197,12 @@ def test_a_tampered_resource_with_fixed_warc_digests_is_caught_by_the_record() -
     data = _tamper(_export(records, gzip=False), content, content.upper(), fix_digests=True)
     reading = _read(data)
     assert [r["id"] for r in reading.records] == [records[1].id]
-    (refusal,) = reading.refused
-    assert refusal.code == "invalid-record"
-    assert "content" in refusal.reason
-    assert refusal.target_uri == records[0].url
+    resource, metadata = reading.refused  # the pair goes together, both named
+    assert (resource.code, metadata.code) == ("metadata-refused", "invalid-record")
+    assert "content" in metadata.reason
+    assert str(resource.record_id) in metadata.reason
+    assert str(metadata.record_id) in resource.reason
+    assert metadata.target_uri == records[0].url
 
 
 def test_a_wrong_warc_digest_refuses_the_pair_and_keeps_the_rest() -> None:
@@ -186,15 +227,29 @@ def test_tampered_metadata_is_refused_with_its_resource() -> None:
     ]
 
 
-def test_metadata_away_from_its_resource_is_refused() -> None:
-    data = _export(_records()[:1], gzip=False)
-    _, info, resource, metadata = data.split(b"WARC/1.1\r\n")
-    swapped = b"".join(b"WARC/1.1\r\n" + r for r in (info, metadata, resource))
-    reading = _read(swapped)
-    assert [r.code for r in reading.refused] == ["no-resource"]
-    # The resource alone is an ordinary foreign resource record.
-    (record,) = reading.records
-    assert record["retrieval"]["method"] == "warc-import"
+def _split_records(data: bytes) -> list[bytes]:
+    return [b"WARC/1.1\r\n" + r for r in data.split(b"WARC/1.1\r\n")[1:]]
+
+
+def test_a_reordered_export_still_gives_the_very_records() -> None:
+    records = _records()
+    parts = _split_records(_export(records, gzip=False))
+    reordered = b"".join([parts[4], parts[2], parts[0], parts[3], parts[1]])
+    reading = _read(reordered)
+    assert reading.refused == ()
+    assert reading.own == 2
+    # In file order of the resources: the second record's resource comes first here.
+    assert list(reading.records) == [records[1].to_dict(), records[0].to_dict()]
+
+
+def test_our_metadata_without_its_resource_is_refused_and_named() -> None:
+    parts = _split_records(_export(_records()[:1], gzip=False))
+    reading = _read(parts[0] + parts[2])
+    (refusal,) = reading.refused
+    assert refusal.code == "no-resource"
+    refers = parts[2].split(b"WARC-Refers-To: ")[1].split(b"\r\n")[0].decode()
+    assert refers in refusal.reason
+    assert reading.records == ()
 
 
 # -- foreign WARC files ---------------------------------------------------------------
@@ -237,7 +292,6 @@ def test_foreign_refusals_name_the_record_and_the_reason() -> None:
     reading = read_warc(WARC / "foreign.warc", clock=clock)
     refused = {r.target_uri: r for r in reading.refused}
     assert {k: r.code for k, r in refused.items()} == {
-        "ftp://files.example/a.txt": "bad-url",
         "https://news.example/tampered": "payload-digest-mismatch",
         "https://news.example/badutf8": "bad-charset",
         "https://news.example/binary": "binary-content",
@@ -248,7 +302,13 @@ def test_foreign_refusals_name_the_record_and_the_reason() -> None:
         "record <urn:uuid:00000000-0000-4000-8000-000000000009> (https://news.example/tampered)"
     )
     assert "utf-8" in refused["https://news.example/badutf8"].reason
-    assert dict(reading.skipped) == {"non-text": 1, "request": 1, "revisit": 1, "warcinfo": 1}
+    assert dict(reading.skipped) == {
+        "non-text": 1,
+        "not-http": 1,  # the ftp: resource
+        "request": 1,
+        "revisit": 1,
+        "warcinfo": 1,
+    }
 
 
 @pytest.mark.parametrize(
@@ -308,8 +368,13 @@ def test_warc_digest_encodings() -> None:
     assert check_digest("sha1:" + base64.b64encode(raw).decode(), data) is None
     assert check_digest(b32_digest(data).rstrip("="), data) is None
     assert check_digest(b32_digest(b"other"), data) is not None
-    assert "unknown digest algorithm" in (check_digest("whirlpool:AAAA", data) or "")
-    assert check_digest("sha1:not base anything!", data) is not None
+    unknown = check_digest("whirlpool:AAAA", data)
+    assert unknown is not None
+    assert unknown.code == "unknown-digest-algorithm"
+    assert "unknown digest algorithm" in unknown.reason
+    wrong = check_digest("sha1:not base anything!", data)
+    assert wrong is not None
+    assert wrong.code == "digest-mismatch"
 
 
 def test_sniffing() -> None:
@@ -357,7 +422,7 @@ def test_import_reports_refused_records_and_exits_1(tmp_path: Path) -> None:
     code, out, err = _cli("import", "--store", store, str(WARC / "foreign.warc"), "--json")
     assert code == 1
     summary = json.loads(out)
-    assert (summary["imported"], summary["rejected"], summary["skipped"]) == (3, 5, 4)
+    assert (summary["imported"], summary["rejected"], summary["skipped"]) == (3, 4, 5)
     sources = [p["source"] for p in summary["problems"]]
     assert any("<urn:uuid:00000000-0000-4000-8000-000000000009>" in s for s in sources)
     assert err == ""
@@ -382,3 +447,335 @@ def test_export_warc_to_a_file_is_atomic(tmp_path: Path, monkeypatch: pytest.Mon
     assert err.count("\n") == 1
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# -- review fixes: adversarial and crawler input ----------------------------------------
+
+
+def _fixture_builders() -> Any:
+    spec = importlib.util.spec_from_file_location("make_fixtures", WARC / "make_fixtures.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BUILD = _fixture_builders()
+
+
+def _response(body: bytes, headers: str, uri: str = "https://news.example/a") -> bytes:
+    record: bytes = BUILD.response(1, uri, headers, body)
+    return record
+
+
+def _one(data: bytes) -> WarcReading:
+    return _read(data)
+
+
+@pytest.mark.parametrize(
+    "charset",
+    [
+        "base64",
+        "hex",
+        "rot13",
+        "zlib",
+        "unicode_escape",
+        "idna",
+        "utf-7",
+        "x-user-defined",
+        "utf-32",
+    ],
+)
+def test_a_charset_that_is_not_a_web_text_encoding_is_refused(charset: str) -> None:
+    body = b"PHA+aGk8L3A+\n" if charset != "zlib" else zlib.compress(b"<p>hi</p>")
+    reading = _one(_response(body, f"Content-Type: text/html; charset={charset}\r\n"))
+    assert reading.records == ()
+    (refusal,) = reading.refused
+    assert refusal.code == "bad-charset"
+    assert charset in refusal.reason
+
+
+@pytest.mark.parametrize(
+    ("charset", "body", "text"),
+    [
+        ("UTF-8", "<p>h\u00e9</p>".encode(), "<p>h\u00e9</p>"),
+        ('"utf-8"', "<p>h\u00e9</p>".encode(), "<p>h\u00e9</p>"),
+        ("iso-8859-1", "<p>h\u00e9</p>".encode("latin-1"), "<p>h\u00e9</p>"),
+        ("windows-1252", "\u201cq\u201d".encode("cp1252"), "\u201cq\u201d"),
+        ("Shift_JIS", "\u65e5\u672c".encode("shift_jis"), "\u65e5\u672c"),
+        ("utf-16", "h\u00e9".encode("utf-16-le"), "h\u00e9"),  # WHATWG: utf-16 is LE
+        ("windows-874", "\u0e01".encode("cp874"), "\u0e01"),
+    ],
+)
+def test_web_charsets_are_decoded(charset: str, body: bytes, text: str) -> None:
+    reading = _one(_response(body, f"Content-Type: text/html; charset={charset}\r\n"))
+    assert reading.refused == ()
+    (record,) = reading.records
+    assert record["content"] == text
+
+
+@pytest.mark.parametrize(
+    ("body", "declared", "text"),
+    [
+        (b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", "; charset=iso-8859-1", "<p>caf\u00e9</p>"),
+        (b"\xef\xbb\xbf<p>bom</p>", "", "<p>bom</p>"),
+        (b"\xff\xfe" + "<p>\u00e9</p>".encode("utf-16-le"), "", "<p>\u00e9</p>"),
+        (b"\xfe\xff" + "<p>\u00e9</p>".encode("utf-16-be"), "; charset=utf-8", "<p>\u00e9</p>"),
+    ],
+)
+def test_a_byte_order_mark_decides_the_encoding_and_is_removed(
+    body: bytes, declared: str, text: str
+) -> None:
+    reading = _one(_response(body, f"Content-Type: text/html{declared}\r\n"))
+    assert reading.refused == ()
+    (record,) = reading.records
+    assert record["content"] == text
+
+
+def test_crawler_records_that_are_not_pages_are_skipped_not_refused(tmp_path: Path) -> None:
+    reading = read_warc(WARC / "crawler.warc", clock=clock)
+    assert reading.refused == ()
+    (record,) = reading.records
+    assert record["url"] == "http://news.example/"
+    assert dict(reading.skipped) == {"not-http": 3, "warcinfo": 1}
+    # Cookies are credentials: they are not archived in the notes.
+    notes = "\n".join(record["retrieval"]["notes"])
+    assert "Set-Cookie" not in notes
+    assert "secret" not in notes
+    assert "Content-Type: text/html; charset=UTF-8" in notes
+    code, _, err = _cli("import", "--store", str(tmp_path / "s"), str(WARC / "crawler.warc"))
+    assert code == 0, err
+    assert "1 imported, 0 duplicates, 0 rejected, 4 skipped" in err
+
+
+def _with_digests(block: bytes, *digests: str, kind: str = "resource") -> bytes:
+    head = (
+        f"WARC/1.1\r\nWARC-Type: {kind}\r\n"
+        "WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000077>\r\n"
+        "WARC-Date: 2024-03-05T08:15:00Z\r\nWARC-Target-URI: https://news.example/d\r\n"
+        "Content-Type: text/plain\r\n"
+        + "".join(f"{d}\r\n" for d in digests)
+        + f"Content-Length: {len(block)}\r\n\r\n"
+    )
+    return head.encode() + block + b"\r\n\r\n"
+
+
+@pytest.mark.parametrize("header", ["WARC-Block-Digest", "WARC-Payload-Digest"])
+def test_every_repeated_digest_header_is_checked(header: str) -> None:
+    block = b"River text"
+    good, bad = b32_digest(block), b32_digest(b"other")
+    code = "block-digest-mismatch" if header == "WARC-Block-Digest" else "payload-digest-mismatch"
+    reading = _read(_with_digests(block, f"{header}: {good}", f"{header}: {bad}"))
+    assert [r.code for r in reading.refused] == [code]
+    assert reading.records == ()
+    reading = _read(_with_digests(block, f"{header}: {good}", f"{header}: {good}"))
+    assert reading.refused == ()
+    assert len(reading.records) == 1
+
+
+def test_an_unknown_digest_algorithm_is_not_a_mismatch() -> None:
+    reading = _read(_with_digests(b"text", "WARC-Block-Digest: whirlpool:AAAA"))
+    assert [r.code for r in reading.refused] == ["unknown-digest-algorithm"]
+
+
+def test_a_repeated_record_id_refuses_the_later_record() -> None:
+    first = _with_digests(b"one")
+    second = _with_digests(b"two")
+    reading = _read(first + second)
+    assert [r["content"] for r in reading.records] == ["one"]
+    (refusal,) = reading.refused
+    assert refusal.code == "duplicate-record-id"
+    assert refusal.number == 2
+    assert "#1" not in refusal.reason
+    assert "<urn:uuid:00000000-0000-4000-8000-000000000077>" in refusal.reason
+
+
+@pytest.mark.parametrize("content", [b"", gzip_module.compress(b"", mtime=0)])
+@pytest.mark.parametrize("suffix", [".warc", ".warc.gz"])
+def test_an_empty_file_is_not_a_warc_file(content: bytes, suffix: str, tmp_path: Path) -> None:
+    path = tmp_path / f"empty{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(WarcError) as info:
+        read_warc(path, clock=clock)
+    assert info.value.code == "not-warc"
+    code, _, err = _cli("import", "--store", str(tmp_path / "s"), str(path))
+    assert code == 1
+    assert "not a WARC file" in err
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"zz\r\nhello\r\n0\r\n\r\n",
+        b"-5\r\nhello\r\n0\r\n\r\n",
+        b"0x5\r\nhello\r\n0\r\n\r\n",
+        b"+5\r\nhello\r\n0\r\n\r\n",
+        b"5_0\r\nhello\r\n0\r\n\r\n",
+        b"5\r\nhelloXX0\r\n\r\n",  # no CRLF after the chunk
+        b"9\r\nhello\r\n",  # truncated
+        b"ffffffffff\r\nhello\r\n0\r\n\r\n",
+    ],
+)
+def test_malformed_chunked_coding_is_refused(body: bytes) -> None:
+    headers = "Content-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\n"
+    reading = _one(_response(body, headers))
+    assert reading.records == ()
+    (refusal,) = reading.refused
+    assert refusal.code in {"bad-http", "too-large"}
+
+
+def test_chunked_coding_with_extensions_is_decoded() -> None:
+    headers = "Content-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\n"
+    (record,) = _one(_response(b"5;x=1\r\nhello\r\n1\r\n!\r\n0\r\n\r\n", headers)).records
+    assert record["content"] == "hello!"
+
+
+def test_every_gzip_member_is_decoded_and_trailing_data_refused() -> None:
+    headers = "Content-Type: text/html; charset=utf-8\r\nContent-Encoding: gzip\r\n"
+    two = gzip_module.compress(b"<p>x</p>") + gzip_module.compress(b"<p>y</p>")
+    (record,) = _one(_response(two, headers)).records
+    assert record["content"] == "<p>x</p><p>y</p>"
+    reading = _one(_response(gzip_module.compress(b"<p>x</p>") + b"junk", headers))
+    assert reading.records == ()
+    assert [r.code for r in reading.refused] == ["bad-content-encoding"]
+
+
+@pytest.mark.parametrize(
+    ("date", "ok"),
+    [
+        ("2024-03-05T08:15:00.123456789Z", True),
+        ("2024-03-05T08:15:00.1234567891Z", False),
+    ],
+)
+def test_a_warc_date_with_more_than_nine_fractional_digits_is_refused(date: str, ok: bool) -> None:
+    data = _with_digests(b"text").replace(b"2024-03-05T08:15:00Z", date.encode())
+    reading = _read(data)
+    if ok:
+        (record,) = reading.records
+        assert record["retrieved_at"] == date
+    else:
+        assert [r.code for r in reading.refused] == ["bad-warc-date"]
+
+
+def test_oversized_text_is_refused_and_other_oversized_records_skipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("newsarchive._warcframe.MAX_BLOCK", 100)
+    big = b"x" * 150
+    text = BUILD.record("resource", 1, big, content_type="text/plain")
+    image = BUILD.record("resource", 2, big, uri="https://news.example/p", content_type="image/png")
+    page = BUILD.response(3, "https://news.example/r", "Content-Type: text/html\r\n", big)
+    small = BUILD.record(
+        "resource", 4, b"small", uri="https://news.example/s", content_type="text/plain"
+    )
+    reading = _read(text + image + page + small)
+    assert [r["content"] for r in reading.records] == ["small"]
+    assert [(r.number, r.code) for r in reading.refused] == [(1, "too-large"), (3, "too-large")]
+    assert "100" in reading.refused[0].reason
+    assert dict(reading.skipped) == {"non-text": 1}
+
+
+def test_a_decoded_body_over_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("newsarchive._warcframe.MAX_BLOCK", 1000)
+    headers = "Content-Type: text/html; charset=utf-8\r\nContent-Encoding: gzip\r\n"
+    reading = _one(_response(gzip_module.compress(b"a" * 5000), headers))
+    assert [r.code for r in reading.refused] == ["too-large"]
+
+
+def test_uri_form_of_urls() -> None:
+    assert uri_form("https://news.example/a?b=c#d") == "https://news.example/a?b=c#d"
+    assert uri_form("https://B\u00fccher.example:8080/caf\u00e9?q=\u00e9|x") == (
+        "https://xn--bcher-kva.example:8080/caf%C3%A9?q=%C3%A9%7Cx"
+    )
+    assert uri_form('http://a.example/"<>^`{|}') == "http://a.example/%22%3C%3E%5E%60%7B%7C%7D"
+    assert uri_form("http://a.example/50%25/100%/%zz") == "http://a.example/50%25/100%25/%25zz"
+    assert uri_form("http://a.example/a#b#c") == "http://a.example/a#b%23c"
+    assert uri_form("http://[::1]:80/[x]") == "http://[::1]:80/%5Bx%5D"
+
+
+_URI: Final = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~!$&'()*+,;=:%@\[\]-]*"
+    r"[/?#][A-Za-z0-9._~!$&'()*+,;=:@/?%-]*(#[A-Za-z0-9._~!$&'()*+,;=:@/?%-]*)?|"
+    r"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~!$&'()*+,;=:%@\[\]-]*"
+)
+
+
+@given(strategies.records())
+def test_exported_target_uris_are_uris(record: ArchivedArticle) -> None:
+    uri = uri_form(record.url)
+    assert uri.isascii()
+    assert _URI.fullmatch(uri), uri
+    assert re.search(r"%(?![0-9A-Fa-f]{2})", uri) is None
+
+
+def test_an_iri_record_round_trips_through_its_uri_form(tmp_path: Path) -> None:
+    record = ArchivedArticle.create(
+        url="https://b\u00fccher.example/caf\u00e9/100%?q=a|b",
+        content="text",
+        retrieved_at="2024-01-01T00:00:00Z",
+    )
+    data = _export([record], gzip=False)
+    assert b"WARC-Target-URI: https://xn--bcher-kva.example/caf%C3%A9/100%25?q=a%7Cb\r\n" in data
+    reading = _read(data)
+    assert reading.refused == ()
+    assert list(reading.records) == [record.to_dict()]
+    path = tmp_path / "iri.warc"
+    path.write_bytes(data)
+    check = _warcio("check", str(path))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_our_metadata_naming_a_foreign_resource_refuses_both() -> None:
+    parts = _split_records(_export(_records()[:1], gzip=False))
+    refers = parts[2].split(b"WARC-Refers-To: ")[1].split(b"\r\n")[0]
+    foreign = BUILD.record(
+        "resource", 9, b"Someone else's text", content_type="text/plain"
+    ).replace(b"<urn:uuid:00000000-0000-4000-8000-000000000009>", refers)
+    reading = _read(parts[0] + foreign + parts[2])
+    assert reading.records == ()
+    resource, metadata = reading.refused
+    assert resource.code == "metadata-refused"
+    assert resource.record_id == refers.decode()
+    assert str(metadata.record_id) in resource.reason
+    assert refers.decode() in metadata.reason
+
+
+def test_another_version_of_our_metadata_is_refused_with_its_resource() -> None:
+    data = _export(_records()[:1], gzip=False)
+    meta = data.split(b"WARC-Type: metadata")[1]
+    newer = data.replace(meta, meta.replace(b"; version=1", b"; version=2"))
+    reading = _read(newer)
+    assert reading.records == ()
+    assert [r.code for r in reading.refused] == ["metadata-refused", "unsupported-version"]
+    assert "unsupported version" in reading.refused[1].reason
+
+
+def test_records_are_handed_on_as_they_are_built(tmp_path: Path) -> None:
+    records = _records()
+    path = tmp_path / "out.warc.gz"
+    path.write_bytes(_export(records))
+    handed: list[dict[str, Any]] = []
+    reading = read_warc(path, clock=clock, on_record=handed.append)
+    assert reading.records == ()
+    assert handed == [r.to_dict() for r in records]
+    assert (reading.own, reading.refused) == (2, ())
+
+
+def test_a_file_that_changes_between_the_passes_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "out.warc"
+    data = _export(_records(), gzip=False)
+    path.write_bytes(data)
+    first_pass = _WarcImport.first_pass
+
+    def then_change(self: _WarcImport, source: IO[bytes]) -> list[Any]:
+        entries = first_pass(self, source)
+        path.write_bytes(data.replace(b"Ministers", b"Minesters"))
+        return entries
+
+    monkeypatch.setattr(_WarcImport, "first_pass", then_change)
+    with pytest.raises(WarcError) as info:
+        read_warc(path, clock=clock)
+    assert info.value.code == "changed"

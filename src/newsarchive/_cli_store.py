@@ -440,7 +440,14 @@ def _export_jsonld(
 
 
 def _export_warc(store: Store, ids: Iterator[str], args: argparse.Namespace, ctx: _Context) -> int:
-    """Write the records as one WARC file: to -o atomically, else to standard output."""
+    """Write the records as one WARC file: to -o atomically, else to standard output.
+
+    Standard output gets the file only once it is whole: it is written to a
+    temporary file first, so a failure (a record without content) leaves
+    standard output empty rather than holding half a WARC.
+    """
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
     from pathlib import Path  # noqa: PLC0415
 
     from newsarchive._atomicfile import atomic_writer  # noqa: PLC0415
@@ -449,7 +456,11 @@ def _export_warc(store: Store, ids: Iterator[str], args: argparse.Namespace, ctx
     records = (store.get(record_id) for record_id in ids)
     gzip = not args.no_gzip
     if args.output is None:
-        return write_warc(records, ctx.stdout, gzip=gzip)
+        with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
+            count = write_warc(records, spool, gzip=gzip)
+            spool.seek(0)
+            shutil.copyfileobj(spool, ctx.stdout)
+        return count
     with atomic_writer(args.output) as out:
         return write_warc(records, out, gzip=gzip, filename=Path(args.output).name)
 

@@ -8,6 +8,11 @@ trailer, every record must have its whole `Content-Length` block followed by
 the two CRLFs the format requires, and nothing but records may follow.
 The digest comparison accepts the encodings found in the wild (base32, the
 one warcio and Heritrix write; base16; base64).
+
+One size limit, `MAX_BLOCK`, applies to everything held in memory: a record
+block larger than it is hashed as it streams past and never held (only its
+first `HEAD_BYTES`, enough for the HTTP headers, are kept), and a decoded
+HTTP body larger than it is refused (`newsarchive.warc`).
 """
 
 from __future__ import annotations
@@ -29,10 +34,22 @@ from newsarchive.errors import WarcError
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["MAX_BLOCK", "RawRecord", "b32_digest", "check_digest", "iter_frames"]
+__all__ = [
+    "HEAD_BYTES",
+    "MAX_BLOCK",
+    "DigestProblem",
+    "RawRecord",
+    "b32_digest",
+    "check_digest",
+    "iter_frames",
+]
 
-#: Blocks above this size are hashed as they stream past but never held in memory.
-MAX_BLOCK: Final = 256 * 1024 * 1024
+#: The most bytes of one record block (or one decoded HTTP body) held in memory;
+#: larger blocks are hashed as they stream past, and their records are refused
+#: (text) or skipped (anything else) by the importer.
+MAX_BLOCK: Final = 64 * 1024 * 1024
+#: How much of a block larger than `MAX_BLOCK` is kept: enough to read its HTTP headers.
+HEAD_BYTES: Final = 64 * 1024
 _MAX_LINE: Final = 64 * 1024
 _MAX_HEADERS: Final = 1000
 _CHUNK: Final = 1 << 20
@@ -43,7 +60,10 @@ _RECORD_END: Final = b"\r\n\r\n"
 
 @attrs.frozen
 class RawRecord:
-    """One framed WARC record: its headers in order, its block (None when too large)."""
+    """One framed WARC record: its headers in order, its block (None when too large).
+
+    `head` is the block itself when it is held, else its first `HEAD_BYTES`.
+    """
 
     number: int
     offset: int
@@ -51,6 +71,7 @@ class RawRecord:
     block: bytes | None
     length: int
     block_hashes: dict[str, bytes] = attrs.field(eq=False)
+    head: bytes = attrs.field(default=b"", eq=False)
 
     def header(self, name: str) -> str | None:
         """The first value of a header (names are case-insensitive), or None."""
@@ -59,6 +80,11 @@ class RawRecord:
             if key.lower() == wanted:
                 return value
         return None
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a header, in order (a digest header may be repeated)."""
+        wanted = name.lower()
+        return [value for key, value in self.headers if key.lower() == wanted]
 
     @property
     def record_id(self) -> str | None:
@@ -84,7 +110,7 @@ def _opened(stream: IO[bytes]) -> IO[bytes]:
     """The decompressed stream: gzip (one or many members) when it starts with the gzip magic."""
     reader = (
         stream
-        if isinstance(stream, io.BufferedReader)
+        if isinstance(stream, (io.BufferedReader, io.BufferedRandom))
         else io.BufferedReader(cast("io.RawIOBase", stream))
     )
     if reader.peek(2)[:2] == _GZIP_MAGIC:
@@ -92,7 +118,7 @@ def _opened(stream: IO[bytes]) -> IO[bytes]:
     return reader
 
 
-class _Reader:
+class _Stream:
     """Reads the decompressed stream, turning decompression failures into `WarcError`."""
 
     def __init__(self, stream: IO[bytes], name: str | None) -> None:
@@ -126,7 +152,7 @@ class _Reader:
         return data
 
 
-def _decode_header(line: bytes, reader: _Reader, where: int) -> str:
+def _decode_header(line: bytes, reader: _Stream, where: int) -> str:
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError:
@@ -135,7 +161,7 @@ def _decode_header(line: bytes, reader: _Reader, where: int) -> str:
         ) from None
 
 
-def _read_headers(reader: _Reader, start: int) -> list[tuple[str, str]]:
+def _read_headers(reader: _Stream, start: int) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = []
     while True:
         line = reader.readline()
@@ -184,11 +210,12 @@ def _algorithm(label: str) -> str | None:
 
 
 def _read_block(
-    reader: _Reader, length: int, start: int, algorithms: set[str]
-) -> tuple[bytes | None, dict[str, bytes]]:
-    """Read exactly `length` bytes; keep them when small enough, hash them in any case."""
+    reader: _Stream, length: int, start: int, algorithms: set[str]
+) -> tuple[bytes | None, bytes, dict[str, bytes]]:
+    """Read exactly `length` bytes; keep them (or their head) and hash them in any case."""
     hashes = {a: hashlib.new(a) for a in algorithms}
     keep = length <= MAX_BLOCK
+    head = b""
     parts: list[bytes] = []
     remaining = length
     while remaining:
@@ -205,21 +232,27 @@ def _read_block(
             h.update(data)
         if keep:
             parts.append(data)
-    return (b"".join(parts) if keep else None), {a: h.digest() for a, h in hashes.items()}
+        elif len(head) < HEAD_BYTES:
+            head += data[: HEAD_BYTES - len(head)]
+    block = b"".join(parts) if keep else None
+    return block, (head if block is None else block), {a: h.digest() for a, h in hashes.items()}
 
 
 def iter_frames(stream: IO[bytes], name: str | None = None) -> Iterator[RawRecord]:
     """Yield each record of a WARC stream; raise `WarcError` on anything that is not whole WARC.
 
     Blocks larger than `MAX_BLOCK` are read through (their block digest is
-    still computed) and yielded with `block=None`.
+    still computed) and yielded with `block=None`. A file with no record at
+    all (empty, or an empty gzip member) is not a WARC file.
     """
-    reader = _Reader(stream, name)
+    reader = _Stream(stream, name)
     number = 0
     while True:
         start = reader.offset
         line = reader.readline()
         if not line:
+            if number == 0:
+                raise WarcError("not a WARC file: it holds no record", code="not-warc", path=name)
             return
         if line in (b"\r\n", b"\n"):
             continue  # stray blank lines between records are tolerated
@@ -252,7 +285,7 @@ def iter_frames(stream: IO[bytes], name: str | None = None) -> Iterator[RawRecor
             for k, v in headers
             if k.lower() == "warc-block-digest" and (a := _algorithm(v.partition(":")[0]))
         }
-        block, hashes = _read_block(reader, length, start, algorithms)
+        block, head, hashes = _read_block(reader, length, start, algorithms)
         end = reader.read(len(_RECORD_END))
         if end != _RECORD_END:
             code = "truncated" if len(end) < len(_RECORD_END) else "bad-warc-framing"
@@ -262,7 +295,7 @@ def iter_frames(stream: IO[bytes], name: str | None = None) -> Iterator[RawRecor
                 code=code,
                 path=name,
             )
-        yield RawRecord(number, start, tuple(headers), block, length, hashes)
+        yield RawRecord(number, start, tuple(headers), block, length, hashes, head)
 
 
 def _decode_digest_value(value: str, size: int) -> bytes | None:
@@ -282,27 +315,43 @@ def _decode_digest_value(value: str, size: int) -> bytes | None:
         return None
 
 
+@attrs.frozen
+class DigestProblem:
+    """Why a WARC digest header fails: a stable `code` and a `reason` for people."""
+
+    code: str
+    reason: str
+
+
 def check_digest(
     header: str, data: bytes | None, precomputed: dict[str, bytes] | None = None
-) -> str | None:
-    """None if the WARC digest header `ALGORITHM:VALUE` matches `data`, else the reason it fails.
+) -> DigestProblem | None:
+    """None if the WARC digest header `ALGORITHM:VALUE` matches `data`, else why it fails.
 
     `precomputed` holds digests already taken while streaming (for blocks
-    too large to keep), keyed by algorithm.
+    too large to keep), keyed by algorithm. Codes: `unknown-digest-algorithm`
+    (nothing can be checked), `digest-unchecked` (the block was too large to
+    hold), `digest-mismatch`.
     """
     label, colon, value = header.partition(":")
     algorithm = _algorithm(label) if colon else None
     if algorithm is None:
-        return f"unknown digest algorithm in {header[:80]!r}"
+        return DigestProblem(
+            "unknown-digest-algorithm", f"unknown digest algorithm in {header[:80]!r}"
+        )
     if precomputed is not None and algorithm in precomputed:
         actual = precomputed[algorithm]
     elif data is not None:
         actual = hashlib.new(algorithm, data).digest()
     else:
-        return f"cannot check {header[:80]!r}: the record is too large to hold"
+        return DigestProblem(
+            "digest-unchecked", f"cannot check {header[:80]!r}: the record is too large to hold"
+        )
     expected = _decode_digest_value(value, len(actual))
     if expected is None or not hmac.compare_digest(expected, actual):
-        return f"digest mismatch: {header[:100]} does not match the bytes"
+        return DigestProblem(
+            "digest-mismatch", f"digest mismatch: {header[:100]} does not match the bytes"
+        )
     return None
 
 

@@ -112,7 +112,7 @@ def _pointer(parts: Iterator[str | int] | list[str | int] | tuple[str | int, ...
 
 def _pointer_key(problem: Problem) -> tuple[tuple[int, int | str], ...]:
     parts = problem.pointer.split("/")[1:]
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+    return tuple((0, int(p)) if p.isascii() and p.isdigit() else (1, p) for p in parts)
 
 
 def _schema_problems(data: Any) -> list[tuple[Problem, bool]]:

@@ -2,21 +2,25 @@
 stdin -> a store.
 
 Input is read and turned into records one file at a time and written in
-batches (one fsync per batch), so memory stays flat whatever the input size.
+batches (one fsync per batch), so memory stays flat whatever the input size
+(an article-text file, or standard input that is not WARC, is read whole).
 JSON records are stored exactly as they are once they validate; article-text
 files become records with the provenance the options give. A directory with a
 bagit.txt is a BagIt bag: validated first, refused whole if it fails, and
 stored as one batch (see `newsarchive.bag`). A WARC file
-(`*.warc`, `*.warc.gz`, or WARC on standard input) is read whole in this
-process before any of it is stored, so a truncated or corrupt one adds
-nothing (see `newsarchive.warc`).
+(`*.warc`, `*.warc.gz`, or WARC on standard input, copied to a temporary
+file) is read twice in this process: first whole, checking framing and
+digests, so a truncated or corrupt one adds nothing; then record by record
+into the batches (see `newsarchive.warc`), one record block (at most
+`newsarchive.warc.MAX_BLOCK`) at a time.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import pickle
+import shutil
+import tempfile
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -230,12 +234,20 @@ class _Importer:
         self.flush()  # one batch, so the bag's records are stored together or not at all
 
     def warc(self, name: str, stream: IO[bytes]) -> None:
-        """Read a whole WARC file, then store what it gives; a file-level error adds nothing."""
+        """Check a whole WARC file, then store its records in batches as they are built.
+
+        A file-level error found by the first pass adds nothing; one found by
+        the second (the file changed while it was read) leaves what was stored.
+        """
         from newsarchive.warc import read_warc  # noqa: PLC0415 - only WARC input pays for it
 
         try:
             reading = read_warc(
-                stream, name=name, clock=self.options.clock, agent=self.options.agent
+                stream,
+                name=name,
+                clock=self.options.clock,
+                agent=self.options.agent,
+                on_record=lambda record: self.add(record, same_capture=False),
             )
         except NewsArchiveError as exc:
             self.reject(name, exc.message)
@@ -243,8 +255,6 @@ class _Importer:
         for refusal in reading.refused:
             self.reject(f"{name} {refusal.where()}", refusal.reason)
         self.summary.skipped += reading.skipped_total
-        for record in reading.records:
-            self.add(record, same_capture=False)
 
     def built(self, name: str, record: dict[str, Any] | None, reason: str) -> None:
         if record is None:
@@ -350,15 +360,19 @@ def _read_in_main(importer: _Importer, name: str, stdin: IO[bytes] | None) -> No
             if stdin is None:
                 importer.reject(name, "no standard input to read")
                 return
-            data = stdin.read()
             from newsarchive.warc import looks_like_warc  # noqa: PLC0415
 
-            if looks_like_warc(data[:4096]):
-                importer.warc(name, io.BytesIO(data))
-            elif _is_json(name, data[:64]):
-                importer.json_records(name, io.BytesIO(data))
-            else:
-                importer.built(name, *_prepare(name, data, importer.options))
+            with tempfile.TemporaryFile() as spool:  # WARC is read twice; JSON streams
+                shutil.copyfileobj(stdin, spool)
+                spool.seek(0)
+                head = spool.read(4096)
+                spool.seek(0)
+                if looks_like_warc(head):
+                    importer.warc(name, spool)
+                elif _is_json(name, head[:64]):
+                    importer.json_records(name, spool)
+                else:
+                    importer.built(name, *_prepare(name, spool.read(), importer.options))
         elif _is_warc(name):
             with Path(name).open("rb") as f:
                 importer.warc(name, f)

@@ -126,7 +126,7 @@ def foreign() -> bytes:
                 ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/server-not-modified"),
             ),
         ),
-        # 6. Not http(s): refused.
+        # 6. Not http(s): skipped.
         record(
             "resource",
             8,
@@ -167,7 +167,46 @@ def foreign() -> bytes:
     return b"".join(out)
 
 
+def crawler() -> bytes:
+    """What ordinary crawls hold besides pages: Heritrix `dns:` and Browsertrix `urn:` records."""
+    dns = b"20240101000000\nnews.example.\t300\tIN\tA\t192.0.2.7\n"
+    page = b"<html><body>Article</body></html>"
+    return b"".join(
+        [
+            record(
+                "warcinfo",
+                1,
+                b"software: Heritrix/3.4.0 http://crawler.archive.org\r\n",
+                uri=None,
+                content_type="application/warc-fields",
+            ),
+            record("response", 2, dns, uri="dns:news.example", content_type="text/dns"),
+            response(
+                3,
+                "http://news.example/",
+                "Content-Type: text/html; charset=UTF-8\r\nSet-Cookie: session=secret\r\n",
+                page,
+            ),
+            record(
+                "resource",
+                4,
+                b'{"url":"http://news.example/","title":"x"}',
+                uri="urn:pageinfo:http://news.example/",
+                content_type="application/json",
+            ),
+            record(
+                "resource",
+                5,
+                b"Article",
+                uri="urn:text:http://news.example/",
+                content_type="text/plain",
+            ),
+        ]
+    )
+
+
 def main() -> None:
+    (HERE / "crawler.warc").write_bytes(crawler())
     data = foreign()
     (HERE / "foreign.warc").write_bytes(data)
     members = b"".join(gzip.compress(r, mtime=0) for r in [data])
