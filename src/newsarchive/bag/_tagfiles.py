@@ -38,6 +38,14 @@ _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _MANIFEST_LINE: Final = re.compile(r"([^ \t]+)[ \t]+(.+)")
 _PERCENT: Final = re.compile(r"%(0[AaDd]|25)")
 _HEX: Final = re.compile(r"[0-9A-Fa-f]+")
+#: Python codec names (as `codecs.lookup` gives them) of real text charsets. Python also
+#: registers bytes-to-bytes and str-to-str codecs (hex, base64, zlib, rot13, punycode...)
+#: that `bytes.decode` refuses or misreads, so a tag-file encoding must be one of these.
+_TEXT_CODEC: Final = re.compile(
+    r"utf-8|utf-16(-le|-be)?|utf-32(-le|-be)?|ascii|latin-1|iso8859-[0-9]+|cp12[0-9]{2}"
+    r"|cp437|cp850|cp852|cp866|koi8-[ru]|mac-roman|shift_jis|euc_jp|euc_kr|gb2312|gbk"
+    r"|gb18030|big5"
+)
 
 
 def split_lines(text: str) -> list[str]:
@@ -116,12 +124,20 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[BagProblem
         import codecs  # noqa: PLC0415 - only here
 
         try:
-            codecs.lookup(encoding)
+            codec = codecs.lookup(encoding).name
         except LookupError:
             problems.append(
                 BagProblem(name, "unknown-encoding", f"unknown tag-file encoding {encoding!r}")
             )
             encoding = None
+        else:
+            if not _TEXT_CODEC.fullmatch(codec):
+                problems.append(
+                    BagProblem(
+                        name, "bad-encoding", f"{encoding!r} is not a text character encoding"
+                    )
+                )
+                encoding = None
     if version is None or encoding is None or problems:
         return None, problems
     return BagDeclaration(version, encoding), problems
