@@ -745,3 +745,82 @@ def _retag(bag: Path) -> None:
             f"{hashlib.new(algorithm, (bag / n).read_bytes()).hexdigest()}  {n}\n" for n in tags
         )
         (bag / f"tagmanifest-{algorithm}.txt").write_text(lines, encoding="utf-8")
+
+
+def test_control_characters_in_names_cannot_forge_output(bag: Path, tmp_path: Path) -> None:
+    forged = "x\nVALID: forged (BagIt 1.0; sha256): 0 errors\x1b[8m\x9b.txt"
+    (bag / "data" / forged).write_text("x\n")
+    code, out, _ = cli("bag", "validate", str(bag))
+    assert code == 1
+    text = out.decode()
+    assert "\x1b" not in text
+    assert "\x9b" not in text
+    assert not any(line.startswith("VALID") for line in text.splitlines())
+    assert "x\\x0aVALID: forged" in text
+    code, _, err = cli("import", "--store", str(tmp_path / "s"), str(bag))
+    assert code == 1
+    assert "\x1b" not in err
+    assert not any(line.startswith("VALID") for line in err.splitlines())
+    with pytest.raises(InvalidBag) as caught:
+        read_bag(bag, lambda _n, _d: (None, ""), clock=lambda: NOW)
+    assert "\n" not in str(caught.value)
+
+
+def test_sigterm_during_cli_export_leaves_no_temporary_bag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    store_path = tmp_path / "s"
+    with Store.init(store_path) as store:
+        store.add([(_record(i), False) for i in range(2)])
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def terminated(_bagit: Any, _path: Path) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr("newsarchive.bag._write._check_with_bagit", terminated)
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, _ = cli(
+        "export", "--store", str(store_path), "--format", "bagit", "-o", str(out / "b")
+    )
+    assert code == 128 + signal.SIGTERM
+    assert list(out.iterdir()) == []  # the half-built bag was removed, not left hidden
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_export_keeps_an_empty_target_directory_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "empty"
+    target.mkdir()
+
+    def failing(_bagit: Any, _path: Path) -> None:
+        raise BagError("self-check failed", code="bag-self-check")
+
+    monkeypatch.setattr("newsarchive.bag._write._check_with_bagit", failing)
+    with pytest.raises(BagError):
+        write_bag(target, [_record(1)], clock=lambda: NOW)
+    assert target.is_dir()
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_the_bag_directory_mode_follows_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        write_bag(tmp_path / "bag", [_record(1)], clock=lambda: NOW)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "bag").stat().st_mode & 0o777 == 0o750
+
+
+def test_a_symlinked_bagit_txt_is_reported_once(bag: Path) -> None:
+    (bag / "bagit.txt").rename(bag / "b.bak")
+    (bag / "bagit.txt").symlink_to("b.bak")
+    assert [p.code for p in validate_bag(bag).errors if p.path == "bagit.txt"] == ["symlink"]
+
+
+@pytest.mark.parametrize(("name", "refused"), [("C:/x", True), ("c:", True), ("a:b", False)])
+def test_only_a_real_drive_prefix_is_refused(name: str, *, refused: bool) -> None:
+    assert (path_problem(name) == "the path names a drive") is refused

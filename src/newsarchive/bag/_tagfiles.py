@@ -38,6 +38,9 @@ _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _MANIFEST_LINE: Final = re.compile(r"([^ \t]+)[ \t]+(.+)")
 _PERCENT: Final = re.compile(r"%(0[AaDd]|25)")
 _HEX: Final = re.compile(r"[0-9A-Fa-f]+")
+#: `C:`, `C:/...`: a Windows drive. `a:b` is an ordinary POSIX name (RFC 8493 says nothing
+#: of colons), and since only files found by walking the bag are ever opened it stays one.
+_DRIVE: Final = re.compile(r"[A-Za-z]:(/|$)")
 #: Python codec names (as `codecs.lookup` gives them) of real text charsets. Python also
 #: registers bytes-to-bytes and str-to-str codecs (hex, base64, zlib, rot13, punycode...)
 #: that `bytes.decode` refuses or misreads, so a tag-file encoding must be one of these.
@@ -172,7 +175,7 @@ def path_problem(path: str) -> str | None:
         return "the path starts with ~ (a home-directory shortcut)"
     if "\\" in path:
         return "the path contains a backslash"
-    if len(path) > 1 and path[1] == ":":
+    if _DRIVE.match(path):
         return "the path names a drive"
     for segment in path.split("/"):
         if segment in ("", ".", ".."):

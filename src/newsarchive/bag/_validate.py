@@ -228,6 +228,7 @@ class _Validator:
         self.problems: list[BagProblem] = []
         self.decl = _FALLBACK
         self.walk = _Walk()
+        self.refused: set[str] = set()
 
     def problem(self, path: str, code: str, message: str, severity: str = "error") -> None:
         self.problems.append(BagProblem(path, code, message, severity))  # type: ignore[arg-type]
@@ -237,6 +238,7 @@ class _Validator:
         declared = self.declaration()
         self.walk = walk = _walk(root)
         self.problems.extend(walk.problems)
+        self.refused = {p.path for p in walk.problems}
         if not (root / "data").is_dir() or (root / "data").is_symlink():
             self.problem("data", "missing-payload", "no data/ payload directory")
         payload, tags = self.manifests()
@@ -283,6 +285,8 @@ class _Validator:
     # -- the steps ----------------------------------------------------------------------
 
     def declaration(self) -> BagDeclaration | None:
+        if (self.root / "bagit.txt").is_symlink():
+            return None  # the walk reports the symlink: one problem, not two
         try:
             data = read_bag_file(self.root, "bagit.txt")
         except FileNotFoundError:
@@ -467,7 +471,7 @@ class _Validator:
                         f"listed in {name} and fetch.txt but not in the bag; "
                         "newsarchive never fetches",
                     )
-                else:
+                elif path not in self.refused:  # else already reported (a symlink, a FIFO)
                     self.problem(path, "missing", f"listed in {name} but not in the bag")
         return len(excused)
 
@@ -504,7 +508,7 @@ class _Validator:
                         f"lines {before.line} and {entry.line} both list {entry.path!r}",
                         "error" if self.decl.version >= (1, 0) else "warning",
                     )
-                if entry.path not in self.walk.files:
+                if entry.path not in self.walk.files and entry.path not in self.refused:
                     self.problem(entry.path, "missing", f"listed in {name} but not in the bag")
             for manifest in sorted(manifests - set(seen)):
                 self.problem(
