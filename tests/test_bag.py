@@ -125,8 +125,10 @@ def test_conformance_invalid_bags_fail(path: Path, tmp_path: Path) -> None:
         summary = import_paths(store, [str(path)], OPTIONS)
         assert summary.imported == 0
         assert summary.rejected
-        if is_bag(path):  # without a bagit.txt it is only a directory of files
-            assert len(summary.rejected) == len(report.errors)
+        # Even without a bagit.txt (missing-bagit.txt) it is refused as a bag, never
+        # imported as loose files.
+        assert is_bag(path)
+        assert len(summary.rejected) == len(report.errors)
         assert list(store.find()) == []
 
 
@@ -510,3 +512,315 @@ def test_export_without_the_bagit_extra_says_how_to_install_it(
         write_bag(tmp_path / "bag", [_record(1)])
     assert list(tmp_path.iterdir()) == []
     assert validate_bag(SUITE / "v1.0/valid/basicBag").ok  # validating never needs it
+
+
+# -- review fixes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["hex", "rot13", "base64", "zlib", "punycode", "idna"])
+def test_a_codec_that_is_no_charset_is_a_bad_encoding(
+    bag: Path, tmp_path: Path, encoding: str
+) -> None:
+    (bag / "bagit.txt").write_text(
+        f"BagIt-Version: 1.0\nTag-File-Character-Encoding: {encoding}\n", encoding="utf-8"
+    )
+    report = validate_bag(bag)
+    assert ("bagit.txt", "bad-encoding") in {(p.path, p.code) for p in report.errors}
+    _refused(bag, tmp_path)
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "utf-16", "ISO-8859-1", "windows-1252", "US-ASCII"])
+def test_text_charsets_are_accepted_as_tag_file_encodings(encoding: str) -> None:
+    data = f"BagIt-Version: 1.0\nTag-File-Character-Encoding: {encoding}\n".encode()
+    declared, problems = parse_bagit_txt(data)
+    assert declared is not None, problems
+    assert declared.encoding == encoding
+
+
+def test_missing_entries_are_excused_in_linear_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every missing entry once looked at every present file: n * m normalizations."""
+    import unicodedata
+
+    bag = tmp_path / "bag"
+    (bag / "data").mkdir(parents=True)
+    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    present, missing = 400, 400
+    checksum = hashlib.sha256(b"same").hexdigest()
+    for i in range(present):
+        (bag / f"data/f{i}.txt").write_bytes(b"same")
+    names = [f"data/f{i}.txt" for i in range(present)] + [f"data/g{i}" for i in range(missing)]
+    (bag / "manifest-sha256.txt").write_text("".join(f"{checksum}  {n}\n" for n in names))
+    calls = 0
+    real = unicodedata.normalize
+
+    def counting(form: Any, text: str) -> str:
+        nonlocal calls
+        calls += 1
+        return real(form, text)
+
+    monkeypatch.setattr(unicodedata, "normalize", counting)
+    report = validate_bag(bag)
+    assert sum(p.code == "missing" for p in report.errors) == missing
+    assert calls <= 4 * (present + missing)  # was about 2 * present * missing
+
+
+def test_a_deep_tree_is_walked_without_recursion(bag: Path) -> None:
+    top = str(bag / "data")
+    deep = top
+    for _ in range(1100):  # Path.mkdir(parents=True) would itself recurse too deep
+        deep += "/d"
+        os.mkdir(deep)  # noqa: PTH102
+    Path(deep, "f.txt").write_text("x")
+    try:
+        report = validate_bag(bag)  # RecursionError before
+    finally:
+        # pytest's own clean-up (shutil.rmtree) recurses: take the tree down from the bottom.
+        Path(deep, "f.txt").unlink()
+        while deep != top:
+            os.rmdir(deep)  # noqa: PTH106
+            deep = deep[: -len("/d")]
+    assert any(p.code == "not-in-manifest" and p.path.endswith("/d/f.txt") for p in report.errors)
+
+
+def test_an_entry_that_cannot_be_stat_ed_is_a_problem(
+    bag: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Path.lstat
+
+    def failing(self: Path) -> os.stat_result:
+        if self.name == "records.jsonl":
+            raise OSError(36, "File name too long")
+        return real(self)
+
+    monkeypatch.setattr(Path, "lstat", failing)
+    report = validate_bag(bag)
+    assert ("data/records.jsonl", "unreadable") in {(p.path, p.code) for p in report.errors}
+
+
+@pytest.mark.parametrize("how", ["missing", "dangling-symlink"])
+def test_a_bag_without_bagit_txt_is_refused_not_imported_as_files(
+    bag: Path, tmp_path: Path, how: str
+) -> None:
+    (bag / "bagit.txt").unlink()
+    if how == "dangling-symlink":
+        (bag / "bagit.txt").symlink_to(tmp_path / "nowhere")
+    assert is_bag(bag)
+    _refused(bag, tmp_path)
+
+
+def test_a_plain_directory_with_data_is_not_a_bag(tmp_path: Path) -> None:
+    (tmp_path / "d/data").mkdir(parents=True)
+    (tmp_path / "d/notes.txt").write_text("x")
+    assert not is_bag(tmp_path / "d")
+
+
+def test_a_lost_content_file_refuses_the_bag(bag: Path, tmp_path: Path) -> None:
+    victim = min((bag / "data/content").iterdir())
+    victim.unlink()
+    _rehash(bag)
+    assert validate_bag(bag).ok  # a sound bag that lost a record's content
+    with pytest.raises(InvalidBag) as caught:
+        read_bag(bag, lambda _n, _d: (None, ""), clock=lambda: NOW)
+    [problem] = caught.value.problems
+    assert problem.code == "missing-content"
+    line = next(
+        n
+        for n, text in enumerate((bag / "data/records.jsonl").read_text().splitlines(), 1)
+        if victim.stem in text
+    )
+    assert f"line {line}" in problem.message
+    _refused(bag, tmp_path)
+
+
+def test_records_jsonl_is_json_lines_every_bad_line_named(bag: Path) -> None:
+    lines = (bag / "data/records.jsonl").read_bytes().splitlines(keepends=True)
+    lines[0] = lines[0][:40] + b"\n"
+    lines[2] = b"{not json\n"
+    (bag / "data/records.jsonl").write_bytes(b"".join(lines))
+    _rehash(bag)
+    with pytest.raises(InvalidBag) as caught:
+        read_bag(bag, lambda _n, _d: (None, ""), clock=lambda: NOW)
+    bad = [p.message for p in caught.value.problems if p.code == "bad-json"]
+    assert [m.split(":")[0] for m in bad] == ["line 1", "line 3"]
+
+
+def test_a_single_record_bag_reports_line_1(tmp_path: Path) -> None:
+    bag = tmp_path / "bag"
+    write_bag(bag, [_record(1)], clock=lambda: NOW)
+    record = json.loads((bag / "data/records.jsonl").read_text())
+    record["title"] = "edited"
+    (bag / "data/records.jsonl").write_text(json.dumps(record) + "\n")
+    _rehash(bag)
+    with pytest.raises(InvalidBag) as caught:
+        read_bag(bag, lambda _n, _d: (None, ""), clock=lambda: NOW)
+    assert caught.value.problems[0].message.startswith("line 1:")
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_a_duplicate_record_refuses_the_bag_naming_both_lines(
+    bag: Path, tmp_path: Path, *, inline: bool
+) -> None:
+    lines = (bag / "data/records.jsonl").read_text().splitlines()
+    if inline:
+        records = [json.loads(line) for line in lines]
+        for r in records:
+            r["content"] = (bag / f"data/content/{r['id']}.txt").read_bytes().decode()
+        shutil.rmtree(bag / "data/content")
+        info = (bag / "bag-info.txt").read_text().replace("Content-Files: 3", "Content-Files: 0")
+        (bag / "bag-info.txt").write_text(info)
+        lines = [json.dumps(r) for r in records]
+    (bag / "data/records.jsonl").write_text("\n".join([*lines, lines[0]]) + "\n")
+    _rehash(bag)
+    with pytest.raises(InvalidBag) as caught:
+        read_bag(bag, lambda _n, _d: (None, ""), clock=lambda: NOW)
+    assert [p.code for p in caught.value.problems] == ["duplicate-id"]
+    assert "lines 1 and 4" in caught.value.problems[0].message
+    _refused(bag, tmp_path)
+
+
+def test_content_files_are_read_one_record_at_a_time(
+    bag: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsarchive.bag._validate import read_bag_file
+    from newsarchive.validation import validate
+
+    events: list[str] = []
+    real_read, real_validate = read_bag_file, validate
+
+    def reading(root: Path, name: str) -> bytes:
+        events.append("read")
+        return real_read(root, name)
+
+    def validating(value: Any) -> Any:
+        events.append("record")
+        return real_validate(value)
+
+    monkeypatch.setattr("newsarchive.bag._read.read_bag_file", reading)
+    monkeypatch.setattr("newsarchive.bag._read.validate", validating)
+    read_bag(bag, lambda _n, _d: (None, ""), clock=lambda: NOW)
+    # records.jsonl, then each content file just before its record: never all at once.
+    assert events == ["read", *["read", "record"] * 3]
+
+
+def test_tag_manifests_follow_rfc_8493(bag: Path) -> None:
+    tagmanifest = bag / "tagmanifest-sha256.txt"
+    lines = tagmanifest.read_text().splitlines()
+    kept = [line for line in lines if "manifest-sha512.txt" not in line]
+    other = hashlib.sha256((bag / "tagmanifest-sha512.txt").read_bytes()).hexdigest()
+    tagmanifest.write_text("\n".join([*kept, kept[0], f"{other}  tagmanifest-sha512.txt"]) + "\n")
+    codes = {p.code for p in validate_bag(bag).errors if p.path == "tagmanifest-sha256.txt"}
+    assert codes == {"duplicate-entry", "manifest-not-in-tagmanifest", "tagmanifest-in-tagmanifest"}
+
+
+def test_a_bom_in_a_manifest_is_a_warning(bag: Path) -> None:
+    manifest = bag / "manifest-sha256.txt"
+    manifest.write_bytes(b"\xef\xbb\xbf" + manifest.read_bytes())
+    _retag(bag)
+    report = validate_bag(bag)
+    assert report.ok, [str(p) for p in report.errors]
+    assert ("manifest-sha256.txt", "bom") in {(p.path, p.code) for p in report.warnings}
+
+
+def test_a_name_listed_in_nfc_found_in_nfd_is_a_warning(tmp_path: Path) -> None:
+    bag = tmp_path / "bag"
+    write_bag(bag, [_record(1)], clock=lambda: NOW)
+    nfd = "data/cafe\u0301.txt"
+    (bag / nfd).write_text("Hello\n")
+    _rehash(bag)
+    for algorithm in ("sha256", "sha512"):
+        manifest = bag / f"manifest-{algorithm}.txt"
+        manifest.write_text(manifest.read_text().replace(nfd, "data/caf\u00e9.txt"))
+    _retag(bag)
+    report = validate_bag(bag)
+    assert report.ok, [str(p) for p in report.errors]
+    assert (nfd, "normalization-mismatch") in {(p.path, p.code) for p in report.warnings}
+
+
+def _retag(bag: Path) -> None:
+    tags = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt"]
+    for algorithm in ("sha256", "sha512"):
+        lines = "".join(
+            f"{hashlib.new(algorithm, (bag / n).read_bytes()).hexdigest()}  {n}\n" for n in tags
+        )
+        (bag / f"tagmanifest-{algorithm}.txt").write_text(lines, encoding="utf-8")
+
+
+def test_control_characters_in_names_cannot_forge_output(bag: Path, tmp_path: Path) -> None:
+    forged = "x\nVALID: forged (BagIt 1.0; sha256): 0 errors\x1b[8m\x9b.txt"
+    (bag / "data" / forged).write_text("x\n")
+    code, out, _ = cli("bag", "validate", str(bag))
+    assert code == 1
+    text = out.decode()
+    assert "\x1b" not in text
+    assert "\x9b" not in text
+    assert not any(line.startswith("VALID") for line in text.splitlines())
+    assert "x\\x0aVALID: forged" in text
+    code, _, err = cli("import", "--store", str(tmp_path / "s"), str(bag))
+    assert code == 1
+    assert "\x1b" not in err
+    assert not any(line.startswith("VALID") for line in err.splitlines())
+    with pytest.raises(InvalidBag) as caught:
+        read_bag(bag, lambda _n, _d: (None, ""), clock=lambda: NOW)
+    assert "\n" not in str(caught.value)
+
+
+def test_sigterm_during_cli_export_leaves_no_temporary_bag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    store_path = tmp_path / "s"
+    with Store.init(store_path) as store:
+        store.add([(_record(i), False) for i in range(2)])
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def terminated(_bagit: Any, _path: Path) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr("newsarchive.bag._write._check_with_bagit", terminated)
+    before = signal.getsignal(signal.SIGTERM)
+    code, _, _ = cli(
+        "export", "--store", str(store_path), "--format", "bagit", "-o", str(out / "b")
+    )
+    assert code == 128 + signal.SIGTERM
+    assert list(out.iterdir()) == []  # the half-built bag was removed, not left hidden
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_export_keeps_an_empty_target_directory_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "empty"
+    target.mkdir()
+
+    def failing(_bagit: Any, _path: Path) -> None:
+        raise BagError("self-check failed", code="bag-self-check")
+
+    monkeypatch.setattr("newsarchive.bag._write._check_with_bagit", failing)
+    with pytest.raises(BagError):
+        write_bag(target, [_record(1)], clock=lambda: NOW)
+    assert target.is_dir()
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_the_bag_directory_mode_follows_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        write_bag(tmp_path / "bag", [_record(1)], clock=lambda: NOW)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "bag").stat().st_mode & 0o777 == 0o750
+
+
+def test_a_symlinked_bagit_txt_is_reported_once(bag: Path) -> None:
+    (bag / "bagit.txt").rename(bag / "b.bak")
+    (bag / "bagit.txt").symlink_to("b.bak")
+    assert [p.code for p in validate_bag(bag).errors if p.path == "bagit.txt"] == ["symlink"]
+
+
+@pytest.mark.parametrize(("name", "refused"), [("C:/x", True), ("c:", True), ("a:b", False)])
+def test_only_a_real_drive_prefix_is_refused(name: str, *, refused: bool) -> None:
+    assert (path_problem(name) == "the path names a drive") is refused

@@ -5,6 +5,7 @@ Kept apart from `cli` so each file reads in one sitting; `cli.run` dispatches he
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from typing import TYPE_CHECKING, Any, Final
@@ -314,10 +315,13 @@ def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
     if args.json:
         ctx.out(_dump(summary.to_dict()))
     else:
+        from newsarchive.errors import printable  # noqa: PLC0415
+
+        # Sources are file names: printed with controls escaped, they cannot forge lines.
         for warning in summary.warnings:
-            ctx.err(f"{warning['source']}: warning: {warning['reason']}")
+            ctx.err(printable(f"{warning['source']}: warning: {warning['reason']}"))
         for problem in summary.rejected:
-            ctx.err(f"{problem['source']}: rejected: {problem['reason']}")
+            ctx.err(printable(f"{problem['source']}: rejected: {problem['reason']}"))
         skipped = f", {summary.skipped} skipped" if summary.skipped else ""
         ctx.err(
             f"newsarchive import: {summary.imported} imported, {summary.duplicates} "
@@ -406,12 +410,36 @@ def _export_text(store: Store, ids: Iterator[str], args: argparse.Namespace, _: 
 def _export_bagit(store: Store, ids: Iterator[str], args: argparse.Namespace, _: _Context) -> int:
     from newsarchive.bag import write_bag  # noqa: PLC0415
 
-    return write_bag(
-        _needs_directory(args),
-        (store.get(record_id) for record_id in ids),
-        description=args.description,
-        source_organization=args.source_organization,
-    )
+    with _terminate_as_exit():
+        return write_bag(
+            _needs_directory(args),
+            (store.get(record_id) for record_id in ids),
+            description=args.description,
+            source_organization=args.source_organization,
+        )
+
+
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """While a bag is built, SIGTERM raises SystemExit so the bag's temporary directory
+    is removed on the way out (the default action would leave a full-size hidden copy).
+
+    The CLI's, not the library's: the old handler is put back afterwards.
+    """
+    import signal  # noqa: PLC0415
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        old = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _export_jsonld(
@@ -572,6 +600,7 @@ def _cmd_bag(args: argparse.Namespace, ctx: _Context) -> int:
 
         raise UsageError("newsarchive bag: an action is required: validate")
     from newsarchive.bag import validate_bag  # noqa: PLC0415
+    from newsarchive.errors import printable  # noqa: PLC0415
 
     report = validate_bag(args.dir)  # BagError (exit 2) when DIR is not a directory
     if args.json:
@@ -583,8 +612,9 @@ def _cmd_bag(args: argparse.Namespace, ctx: _Context) -> int:
         version = f"BagIt {report.version}" if report.version else "BagIt version unknown"
         algorithms = ", ".join(report.algorithms) or "no manifest"
         ctx.out(
-            f"{verdict}: {args.dir} ({version}; {algorithms}): {len(report.manifests)} payload "
-            f"files checked; {len(report.errors)} errors, {len(report.warnings)} warnings\n"
+            f"{verdict}: {printable(args.dir)} ({version}; {algorithms}): "
+            f"{len(report.manifests)} payload files checked; {len(report.errors)} errors, "
+            f"{len(report.warnings)} warnings\n"
         )
     return 0 if report.ok else 1
 

@@ -9,7 +9,8 @@ that generic handlers keep working.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Final, Literal
 
 import attrs
 
@@ -32,6 +33,7 @@ __all__ = [
     "StoreCorrupted",
     "StoreError",
     "WarcError",
+    "printable",
 ]
 
 Severity = Literal["error", "warning"]
@@ -219,7 +221,16 @@ class BagProblem:
         }
 
     def __str__(self) -> str:
-        return f"{self.path or '.'}: {self.code}: {self.message}"
+        return printable(f"{self.path or '.'}: {self.code}: {self.message}")
+
+
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with C0/C1 controls and DEL as `\\xNN`: a file name cannot forge a line of
+    output or send a terminal escape when printed."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class InvalidBag(BagError, ValueError):

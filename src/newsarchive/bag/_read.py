@@ -15,22 +15,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from newsarchive.bag._validate import ALGORITHMS, BagReport, read_bag_file, validate_bag
-from newsarchive.bag._write import CONTENT_DIR, RECORDS_FILE
+from newsarchive.bag._validate import MANIFEST_ALGORITHMS, BagReport, read_bag_file, validate_bag
+from newsarchive.bag._write import CONTENT_DIR, CONTENT_FILES_LABEL, RECORDS_FILE
 from newsarchive.errors import BagProblem, InvalidBag
-from newsarchive.jsonl import iter_values
+from newsarchive.jsonl import iter_jsonl
 from newsarchive.record import DEFAULT_AGENT, ArchivedArticle, ProvenanceEvent
 from newsarchive.timestamps import Timestamp
 from newsarchive.validation import validate
 
 if TYPE_CHECKING:
-    import os
     from collections.abc import Callable
     from datetime import datetime
 
@@ -38,6 +38,7 @@ __all__ = ["BagContents", "is_bag", "read_bag"]
 
 #: Strongest first: the checksum named in a foreign record's provenance.
 _PREFERENCE: Final = ("sha512", "sha3-512", "sha384", "sha3-384", "sha256", "sha3-256")
+_BAG_TAG_FILE: Final = re.compile(r"(tag)?manifest-[A-Za-z0-9-]+\.txt")
 _CONTENT_NAME: Final = re.compile(r"data/content/([0-9a-f]{64})\.txt")
 
 
@@ -52,9 +53,27 @@ class BagContents:
 
 
 def is_bag(path: str | os.PathLike[str]) -> bool:
-    """A directory holding a bagit.txt: import treats it as one bag, not as loose files."""
+    """Whether import treats the directory `path` as one bag rather than as loose files.
+
+    A bagit.txt (even a dangling symlink), or a bag-info.txt or manifest
+    beside a data/ directory, makes it a bag: one whose bagit.txt was lost is
+    then refused as an invalid bag, never stored file by file (which would
+    store records without their bag's provenance and make the real bag
+    "duplicates" later).
+    """
     root = Path(path)
-    return root.is_dir() and not root.is_symlink() and (root / "bagit.txt").exists()
+    if not root.is_dir() or root.is_symlink():
+        return False
+    if os.path.lexists(root / "bagit.txt"):
+        return True
+    if not (root / "data").is_dir():
+        return False
+    try:
+        return any(
+            p.name == "bag-info.txt" or _BAG_TAG_FILE.fullmatch(p.name) for p in root.iterdir()
+        )
+    except OSError:
+        return False
 
 
 def _vouched(report: BagReport, name: str, data: bytes) -> tuple[str, str] | BagProblem:
@@ -62,7 +81,7 @@ def _vouched(report: BagReport, name: str, data: bytes) -> tuple[str, str] | Bag
     sums = report.manifests.get(name, {})
     order = sorted(sums, key=lambda a: _PREFERENCE.index(a) if a in _PREFERENCE else 99)
     for algorithm in order:
-        found = hashlib.new(ALGORITHMS[algorithm], data).hexdigest()
+        found = hashlib.new(MANIFEST_ALGORITHMS[algorithm], data).hexdigest()
         if found != sums[algorithm]:
             return BagProblem(
                 name, "changed", f"changed since validation: {algorithm} is now {found}"
@@ -114,33 +133,46 @@ def read_bag(
 
 
 def _native(root: Path, report: BagReport) -> BagContents:
+    """Our own bag's records, exactly; every problem refuses the bag.
+
+    Each content file is read (and re-checked) when its record comes up and
+    dropped once decoded, so only the records themselves are held in memory.
+    """
     problems: list[BagProblem] = []
-    payload: dict[str, bytes] = {}
-    for name in report.manifests:
-        data = read_bag_file(root, name)
-        vouched = _vouched(report, name, data)
-        if isinstance(vouched, BagProblem):
-            problems.append(vouched)
-        payload[name] = data
+    data = read_bag_file(root, RECORDS_FILE)
+    vouched = _vouched(report, RECORDS_FILE, data)
+    if isinstance(vouched, BagProblem):
+        raise InvalidBag([vouched], path=str(root))
+    expected = _expected_content_files(report, problems)
     records: list[dict[str, Any]] = []
     used = {RECORDS_FILE}
-    # An export of no records is an empty file: no JSON value, and no error either.
-    lines = payload[RECORDS_FILE] if payload[RECORDS_FILE].strip() else b""
-    for line, value, error in iter_values(io.BytesIO(lines)) if lines else ():
-        where = f"line {line}"
-        if error is not None:
-            problems.append(BagProblem(RECORDS_FILE, "bad-json", f"{where}: {error.message}"))
+    seen: dict[str, int] = {}
+    without_file: list[int] = []
+    for line in iter_jsonl(io.BytesIO(data), keep_going=True):
+        where = f"line {line.number}"
+        if line.error is not None:
+            problems.append(BagProblem(RECORDS_FILE, "bad-json", f"{where}: {line.error.message}"))
             continue
+        value = line.value
         if not isinstance(value, dict):
             problems.append(BagProblem(RECORDS_FILE, "not-a-record", f"{where}: not an object"))
             continue
         record_id = value.get("id")
+        if isinstance(record_id, str):
+            first = seen.setdefault(record_id, line.number)
+            if first != line.number:
+                problems.append(
+                    BagProblem(
+                        RECORDS_FILE,
+                        "duplicate-id",
+                        f"lines {first} and {line.number} hold the same record id "
+                        f"{record_id[:70]!r}",
+                    )
+                )
+                continue
         content_name = f"{CONTENT_DIR}/{record_id}.txt"
         if isinstance(record_id, str) and _CONTENT_NAME.fullmatch(content_name):
-            if content_name in used:
-                problems.append(BagProblem(RECORDS_FILE, "duplicate-id", f"{where}: id again"))
-                continue
-            if content_name in payload:
+            if content_name in report.manifests:
                 used.add(content_name)
                 if "content" in value:
                     problems.append(
@@ -151,30 +183,75 @@ def _native(root: Path, report: BagReport) -> BagContents:
                         )
                     )
                     continue
-                try:
-                    value["content"] = payload[content_name].decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    problems.append(
-                        BagProblem(content_name, "bad-utf8", f"not UTF-8: {exc.reason}")
-                    )
+                content = _content(root, report, content_name, problems)
+                if content is None:
                     continue
+                value["content"] = content
+            elif "content" not in value:
+                without_file.append(line.number)
         errors = [p for p in validate(value) if p.severity == "error"]
         if errors:
-            first = errors[0]
+            first_error = errors[0]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             problems.append(
                 BagProblem(
                     RECORDS_FILE,
                     "invalid-record",
-                    f"{where}: {first.pointer or '/'} {first.code}: {first.message}{more}",
+                    f"{where}: {first_error.pointer or '/'} {first_error.code}: "
+                    f"{first_error.message}{more}",
                 )
             )
             continue
         records.append(value)
+    if expected is not None and expected != len(used) - 1:
+        lines = ", ".join(str(n) for n in without_file[:10])
+        more = "" if len(without_file) <= 10 else f" and {len(without_file) - 10} more"
+        problems.append(
+            BagProblem(
+                CONTENT_DIR,
+                "missing-content",
+                f"bag-info.txt says {expected} content files; {len(used) - 1} are here"
+                + (f"; records without one: line {lines}{more}" if without_file else ""),
+            )
+        )
     problems.extend(
         BagProblem(name, "unexpected-payload", f"no record in {RECORDS_FILE} names this file")
-        for name in sorted(set(payload) - used)
+        for name in sorted(set(report.manifests) - used)
     )
     if problems:
         raise InvalidBag(problems, path=str(root))
     return BagContents(report, native=True, records=tuple(records))
+
+
+def _expected_content_files(report: BagReport, problems: list[BagProblem]) -> int | None:
+    """How many content files the writer says it wrote (None for a bag that does not say)."""
+    values = [v for label, v in report.info if label.lower() == CONTENT_FILES_LABEL.lower()]
+    if not values:
+        return None
+    if len(values) > 1 or not values[0].isdigit():
+        problems.append(
+            BagProblem(
+                "bag-info.txt",
+                "bad-content-count",
+                f"{CONTENT_FILES_LABEL} must appear once as a number (got {values})",
+            )
+        )
+        return None
+    return int(values[0])
+
+
+def _content(root: Path, report: BagReport, name: str, problems: list[BagProblem]) -> str | None:
+    try:
+        data = read_bag_file(root, name)
+    except OSError as exc:
+        problems.append(BagProblem(name, "unreadable", exc.strerror or str(exc)))
+        return None
+    vouched = _vouched(report, name, data)
+    if isinstance(vouched, BagProblem):
+        problems.append(vouched)
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(BagProblem(name, "bad-utf8", f"not UTF-8: {exc.reason}"))
+        return None

@@ -38,6 +38,17 @@ _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _MANIFEST_LINE: Final = re.compile(r"([^ \t]+)[ \t]+(.+)")
 _PERCENT: Final = re.compile(r"%(0[AaDd]|25)")
 _HEX: Final = re.compile(r"[0-9A-Fa-f]+")
+#: `C:`, `C:/...`: a Windows drive. `a:b` is an ordinary POSIX name (RFC 8493 says nothing
+#: of colons), and since only files found by walking the bag are ever opened it stays one.
+_DRIVE: Final = re.compile(r"[A-Za-z]:(/|$)")
+#: Python codec names (as `codecs.lookup` gives them) of real text charsets. Python also
+#: registers bytes-to-bytes and str-to-str codecs (hex, base64, zlib, rot13, punycode...)
+#: that `bytes.decode` refuses or misreads, so a tag-file encoding must be one of these.
+_TEXT_CODEC: Final = re.compile(
+    r"utf-8|utf-16(-le|-be)?|utf-32(-le|-be)?|ascii|latin-1|iso8859-[0-9]+|cp12[0-9]{2}"
+    r"|cp437|cp850|cp852|cp866|koi8-[ru]|mac-roman|shift_jis|euc_jp|euc_kr|gb2312|gbk"
+    r"|gb18030|big5"
+)
 
 
 def split_lines(text: str) -> list[str]:
@@ -116,12 +127,20 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[BagProblem
         import codecs  # noqa: PLC0415 - only here
 
         try:
-            codecs.lookup(encoding)
+            codec = codecs.lookup(encoding).name
         except LookupError:
             problems.append(
                 BagProblem(name, "unknown-encoding", f"unknown tag-file encoding {encoding!r}")
             )
             encoding = None
+        else:
+            if not _TEXT_CODEC.fullmatch(codec):
+                problems.append(
+                    BagProblem(
+                        name, "bad-encoding", f"{encoding!r} is not a text character encoding"
+                    )
+                )
+                encoding = None
     if version is None or encoding is None or problems:
         return None, problems
     return BagDeclaration(version, encoding), problems
@@ -156,7 +175,7 @@ def path_problem(path: str) -> str | None:
         return "the path starts with ~ (a home-directory shortcut)"
     if "\\" in path:
         return "the path contains a backslash"
-    if len(path) > 1 and path[1] == ":":
+    if _DRIVE.match(path):
         return "the path names a drive"
     for segment in path.split("/"):
         if segment in ("", ".", ".."):

@@ -32,10 +32,10 @@ from newsarchive.errors import BagError, BagProblem
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["ALGORITHMS", "BagReport", "hash_file", "read_bag_file", "validate_bag"]
+__all__ = ["MANIFEST_ALGORITHMS", "BagReport", "hash_file", "read_bag_file", "validate_bag"]
 
 #: Manifest algorithm names (RFC 8493 §2.4, IANA names) -> hashlib names.
-ALGORITHMS: Final = {
+MANIFEST_ALGORITHMS: Final = {
     "md5": "md5",
     "sha1": "sha1",
     "sha224": "sha224",
@@ -53,6 +53,7 @@ _OXUM: Final = re.compile(r"([0-9]+)\.([0-9]+)")
 #: Files operating systems leave behind; a bag that lost one in copying is only warned about.
 _SYSTEM_FILES: Final = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 _CHUNK: Final = 1024 * 1024
+_BOM: Final = b"\xef\xbb\xbf"
 _FALLBACK: Final = BagDeclaration((1, 0), "utf-8")
 
 
@@ -99,19 +100,22 @@ class BagReport:
         }
 
 
+def _open_nofollow(root: Path, name: str) -> int:
+    """A read-only descriptor for one bag file, refusing to follow a symlink at the last step."""
+    return os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+
+
 def read_bag_file(root: Path, name: str) -> bytes:
     """Read one regular file of the bag by its relative name, refusing to follow a symlink."""
-    fd = os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as f:
+    with os.fdopen(_open_nofollow(root, name), "rb") as f:
         return f.read()
 
 
 def hash_file(root: Path, name: str, algorithms: Iterable[str]) -> tuple[dict[str, str], int]:
     """({algorithm: hex}, size) of one bag file, reading it once whatever the algorithms."""
-    hashers = {a: hashlib.new(ALGORITHMS[a]) for a in algorithms}
+    hashers = {a: hashlib.new(MANIFEST_ALGORITHMS[a]) for a in algorithms}
     size = 0
-    fd = os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as f:
+    with os.fdopen(_open_nofollow(root, name), "rb") as f:
         while chunk := f.read(_CHUNK):
             size += len(chunk)
             for h in hashers.values():
@@ -128,32 +132,49 @@ class _Walk:
 
 
 def _walk(root: Path) -> _Walk:
-    found = _Walk()
+    """Every entry under `root`, depth first, with a stack (a deep tree must not recurse).
 
-    def visit(directory: Path, prefix: str) -> None:
+    An entry that cannot be listed or stat-ed (a path too long for the OS, a
+    permission) becomes a problem naming it, so the report still comes out.
+    """
+    found = _Walk()
+    stack: list[tuple[Path, str]] = [(root, "")]
+    while stack:
+        directory, prefix = stack.pop()
         try:
             names = sorted(p.name for p in directory.iterdir())
         except OSError as exc:
             found.problems.append(
-                BagProblem(prefix.rstrip("/"), "unreadable", exc.strerror or str(exc))
+                BagProblem(_short(prefix.rstrip("/")), "unreadable", exc.strerror or str(exc))
             )
-            return
+            continue
+        subdirectories: list[tuple[Path, str]] = []
         for name in names:
             rel = f"{prefix}{name}"
-            st = (directory / name).lstat()
+            try:
+                st = (directory / name).lstat()
+            except OSError as exc:
+                found.problems.append(
+                    BagProblem(_short(rel), "unreadable", exc.strerror or str(exc))
+                )
+                continue
             if stat.S_ISLNK(st.st_mode):
                 found.problems.append(
                     BagProblem(rel, "symlink", "a symbolic link; bags may hold only plain files")
                 )
             elif stat.S_ISDIR(st.st_mode):
-                visit(directory / name, f"{rel}/")
+                subdirectories.append((directory / name, f"{rel}/"))
             elif stat.S_ISREG(st.st_mode):
                 found.files[rel] = st.st_size
             else:
                 found.problems.append(BagProblem(rel, "not-a-file", "not a regular file"))
-
-    visit(root, "")
+        stack.extend(reversed(subdirectories))  # popped in name order
     return found
+
+
+def _short(path: str, keep: int = 60) -> str:
+    """A path cut in the middle when long (a report line, not a 4 KiB name)."""
+    return path if len(path) <= 2 * keep else f"{path[:keep]}...{path[-keep:]}"
 
 
 def _decode(name: str, data: bytes, encoding: str, problems: list[BagProblem]) -> str | None:
@@ -163,6 +184,41 @@ def _decode(name: str, data: bytes, encoding: str, problems: list[BagProblem]) -
         problems.append(
             BagProblem(name, "bad-encoding", f"not valid {encoding}: {exc.reason} at {exc.start}")
         )
+    except (UnicodeError, LookupError, ValueError) as exc:  # a codec that is no charset
+        problems.append(BagProblem(name, "bad-encoding", f"cannot decode as {encoding}: {exc}"))
+    return None
+
+
+class _Twins:
+    """Why a listed-but-absent payload file is only a warning: lookups built once per manifest.
+
+    A bag made on a case-insensitive or normalizing file system may list one
+    file under two spellings with the same checksum; and files the operating
+    system makes (.DS_Store, Thumbs.db) are often lost in copying. Each lookup
+    is a dict from (folded name, checksum) to a present file, so checking n
+    missing entries against m present files costs n + m, not n * m.
+    """
+
+    def __init__(self, entries: dict[str, ManifestEntry], present: set[str]) -> None:
+        self.by_case: dict[tuple[str, str], str] = {}
+        self.by_form: dict[tuple[str, str], str] = {}
+        for other in sorted(present):
+            entry = entries.get(other)
+            if entry is not None:
+                self.by_case.setdefault((other.casefold(), entry.checksum), other)
+                self.by_form.setdefault(
+                    (unicodedata.normalize("NFC", other), entry.checksum), other
+                )
+
+    def excuse(self, path: str, checksum: str) -> str | None:
+        other = self.by_case.get((path.casefold(), checksum))
+        if other is not None:
+            return f"absent; {other!r} differs only in case and has the same checksum"
+        other = self.by_form.get((unicodedata.normalize("NFC", path), checksum))
+        if other is not None:
+            return f"absent; {other!r} differs only in Unicode normalization, same checksum"
+        if path.rsplit("/", 1)[-1].lower() in _SYSTEM_FILES:
+            return "absent, and only a file the operating system makes"
         return None
 
 
@@ -172,6 +228,7 @@ class _Validator:
         self.problems: list[BagProblem] = []
         self.decl = _FALLBACK
         self.walk = _Walk()
+        self.refused: set[str] = set()
 
     def problem(self, path: str, code: str, message: str, severity: str = "error") -> None:
         self.problems.append(BagProblem(path, code, message, severity))  # type: ignore[arg-type]
@@ -181,15 +238,16 @@ class _Validator:
         declared = self.declaration()
         self.walk = walk = _walk(root)
         self.problems.extend(walk.problems)
+        self.refused = {p.path for p in walk.problems}
         if not (root / "data").is_dir() or (root / "data").is_symlink():
             self.problem("data", "missing-payload", "no data/ payload directory")
         payload, tags = self.manifests()
         payload_files = {n for n in walk.files if n.startswith("data/")}
-        listed = self.payload_entries(payload)
+        listed = self.payload_entries(payload, payload_files)
         fetched = self.fetch(listed)
         excused = self.completeness(listed, payload_files, fetched)
-        self.tag_completeness(tags)
-        self.fixity(payload, tags)
+        self.tag_completeness(tags, payload)
+        self.fixity(self.fixity_entries(payload, listed), tags)
         info = self.bag_info(payload_files, excused)
         for name in sorted(payload_files):
             base = name.rsplit("/", 1)[-1]
@@ -227,6 +285,8 @@ class _Validator:
     # -- the steps ----------------------------------------------------------------------
 
     def declaration(self) -> BagDeclaration | None:
+        if (self.root / "bagit.txt").is_symlink():
+            return None  # the walk reports the symlink: one problem, not two
         try:
             data = read_bag_file(self.root, "bagit.txt")
         except FileNotFoundError:
@@ -257,6 +317,14 @@ class _Validator:
         except OSError as exc:
             self.problem(name, "unreadable", exc.strerror or str(exc))
             return None
+        if data.startswith(_BOM) and self.decl.encoding.lower().replace("_", "-") in (
+            "utf-8",
+            "utf8",
+        ):
+            # RFC 8493 asks bagit.txt alone to have no BOM; elsewhere bagit.py warns and reads
+            # on, and so do we (a BOM is no part of the first line's text).
+            self.problem(name, "bom", "starts with a UTF-8 byte-order mark", "warning")
+            data = data[len(_BOM) :]
         return _decode(name, data, self.decl.encoding, self.problems)
 
     def manifests(self) -> tuple[dict[str, list[ManifestEntry]], dict[str, list[ManifestEntry]]]:
@@ -267,13 +335,13 @@ class _Validator:
             if match is None:
                 continue
             algorithm = match.group(2)
-            if algorithm not in ALGORITHMS:
+            if algorithm not in MANIFEST_ALGORITHMS:
                 self.problem(name, "unsupported-algorithm", f"cannot check {algorithm!r} checksums")
                 continue
             text = self.text(name)
             if text is None:
                 continue
-            length = hashlib.new(ALGORITHMS[algorithm]).digest_size * 2
+            length = hashlib.new(MANIFEST_ALGORITHMS[algorithm]).digest_size * 2
             entries, problems = parse_manifest(name, text, self.decl.version, length)
             self.problems.extend(problems)
             (tags if match.group(1) else payload)[algorithm] = entries
@@ -282,14 +350,20 @@ class _Validator:
         return payload, tags
 
     def payload_entries(
-        self, payload: dict[str, list[ManifestEntry]]
+        self, payload: dict[str, list[ManifestEntry]], present: set[str]
     ) -> dict[str, dict[str, ManifestEntry]]:
-        """Per algorithm: path -> entry, after checking scope and duplicates."""
+        """Per algorithm: path -> entry, after checking scope and duplicates.
+
+        A listed name absent from disk whose NFC form is that of exactly one
+        unlisted file on disk names that file (a bag copied through a file
+        system that normalizes names): accepted with a warning, as bagit.py does.
+        """
         listed: dict[str, dict[str, ManifestEntry]] = {}
         for algorithm, entries in payload.items():
             name = f"manifest-{algorithm}.txt"
             seen: dict[str, ManifestEntry] = {}
-            for entry in entries:
+            renamed = self.normalization_twins(name, entries, present)
+            for entry in renamed:
                 if not entry.path.startswith("data/"):
                     self.problem(
                         name,
@@ -318,6 +392,38 @@ class _Validator:
             listed[algorithm] = seen
         return listed
 
+    def normalization_twins(
+        self, name: str, entries: list[ManifestEntry], present: set[str]
+    ) -> list[ManifestEntry]:
+        listed = {e.path for e in entries}
+        absent = [e for e in entries if e.path not in present]
+        if not absent:
+            return entries
+        forms: dict[str, list[str]] = {}
+        for path in present - listed:
+            forms.setdefault(unicodedata.normalize("NFC", path), []).append(path)
+        out: list[ManifestEntry] = []
+        for entry in entries:
+            disk = forms.get(unicodedata.normalize("NFC", entry.path), [])
+            if entry.path in present or len(disk) != 1:
+                out.append(entry)
+                continue
+            self.problem(
+                disk[0],
+                "normalization-mismatch",
+                f"{name} line {entry.line} lists it as {entry.path!r} (another Unicode "
+                "normalization of the same name)",
+                "warning",
+            )
+            out.append(attrs.evolve(entry, path=disk[0]))
+        return out
+
+    def fixity_entries(
+        self, payload: dict[str, list[ManifestEntry]], listed: dict[str, dict[str, ManifestEntry]]
+    ) -> dict[str, list[ManifestEntry]]:
+        """The payload entries as `listed` names them (after normalization renames)."""
+        return {a: list(listed[a].values()) for a in payload}
+
     def fetch(self, listed: dict[str, dict[str, ManifestEntry]]) -> set[str]:
         if "fetch.txt" not in self.walk.files:
             return set()
@@ -343,15 +449,17 @@ class _Validator:
     ) -> int:
         """Check every manifest lists every payload file and each listed file is there.
 
-        Returns how many missing entries were only warned about (see `_excuse`).
+        Returns how many missing entries were only warned about (see `_Twins`).
         """
         excused: set[str] = set()
         for algorithm, entries in listed.items():
             name = f"manifest-{algorithm}.txt"
             for path in sorted(present - set(entries)):
                 self.problem(path, "not-in-manifest", f"a payload file {name} does not list")
-            for path in sorted(set(entries) - present):
-                why = self._excuse(path, entries, present)
+            missing = sorted(set(entries) - present)
+            twins = _Twins(entries, present) if missing else None
+            for path in missing:
+                why = None if twins is None else twins.excuse(path, entries[path].checksum)
                 if why is not None:
                     if path not in excused:
                         self.problem(path, "missing-excused", why, "warning")
@@ -363,49 +471,52 @@ class _Validator:
                         f"listed in {name} and fetch.txt but not in the bag; "
                         "newsarchive never fetches",
                     )
-                else:
+                elif path not in self.refused:  # else already reported (a symlink, a FIFO)
                     self.problem(path, "missing", f"listed in {name} but not in the bag")
         return len(excused)
 
-    @staticmethod
-    def _excuse(path: str, entries: dict[str, ManifestEntry], present: set[str]) -> str | None:
-        """Why a listed-but-absent file is only a warning, or None when it is an error.
-
-        A bag made on a case-insensitive or normalizing file system may list
-        one file under two spellings with the same checksum; and files the
-        operating system makes (.DS_Store, Thumbs.db) are often lost in copying.
-        """
-        checksum = entries[path].checksum
-        for other in present:
-            if other in entries and entries[other].checksum == checksum and other != path:
-                if other.casefold() == path.casefold():
-                    return f"absent; {other!r} differs only in case and has the same checksum"
-                if unicodedata.normalize("NFC", other) == unicodedata.normalize("NFC", path):
-                    return (
-                        f"absent; {other!r} differs only in Unicode normalization and has "
-                        "the same checksum"
-                    )
-        if path.rsplit("/", 1)[-1].lower() in _SYSTEM_FILES:
-            return "absent, and only a file the operating system makes"
-        return None
-
-    def tag_completeness(self, tags: dict[str, list[ManifestEntry]]) -> None:
+    def tag_completeness(
+        self, tags: dict[str, list[ManifestEntry]], payload: dict[str, list[ManifestEntry]]
+    ) -> None:
+        """RFC 8493 §2.2.1: a tag manifest lists every payload manifest, no tag manifest,
+        no payload file, and (as for payload manifests) no file twice."""
+        manifests = {f"manifest-{a}.txt" for a in payload}
         for algorithm, entries in tags.items():
             name = f"tagmanifest-{algorithm}.txt"
             seen: dict[str, ManifestEntry] = {}
             for entry in entries:
                 if entry.path.startswith("data/"):
                     self.problem(name, "payload-in-tagmanifest", f"lists payload {entry.path!r}")
+                elif _MANIFEST_NAME.fullmatch(entry.path) and entry.path.startswith("tag"):
+                    self.problem(
+                        name, "tagmanifest-in-tagmanifest", f"lists tag manifest {entry.path!r}"
+                    )
                 before = seen.setdefault(entry.path, entry)
-                if before.checksum != entry.checksum:
+                if before is entry:
+                    pass
+                elif before.checksum != entry.checksum:
                     self.problem(
                         name,
                         "conflicting-entries",
                         f"lines {before.line} and {entry.line} list {entry.path!r} with "
                         "different checksums",
                     )
-                if entry.path not in self.walk.files:
+                else:
+                    self.problem(
+                        name,
+                        "duplicate-entry",
+                        f"lines {before.line} and {entry.line} both list {entry.path!r}",
+                        "error" if self.decl.version >= (1, 0) else "warning",
+                    )
+                if entry.path not in self.walk.files and entry.path not in self.refused:
                     self.problem(entry.path, "missing", f"listed in {name} but not in the bag")
+            for manifest in sorted(manifests - set(seen)):
+                self.problem(
+                    name,
+                    "manifest-not-in-tagmanifest",
+                    f"does not list payload manifest {manifest}",
+                    "error" if self.decl.version >= (1, 0) else "warning",
+                )
 
     def fixity(
         self, payload: dict[str, list[ManifestEntry]], tags: dict[str, list[ManifestEntry]]

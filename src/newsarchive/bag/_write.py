@@ -4,13 +4,20 @@ Layout (a contract `read_bag` relies on):
 
     bagit.txt                 BagIt-Version: 1.0, UTF-8
     bag-info.txt              Bag-Software-Agent, Bagging-Date, External-Description,
-                              Source-Organization (when given), Payload-Oxum
+                              Source-Organization (when given),
+                              Newsarchive-Content-Files, Payload-Oxum
     manifest-sha256.txt       every payload file
     manifest-sha512.txt
     tagmanifest-sha256.txt    bagit.txt, bag-info.txt and both manifests
     tagmanifest-sha512.txt
     data/records.jsonl        one record per line, without `content`
     data/content/<id>.txt     the exact UTF-8 bytes of a record's content
+
+`Newsarchive-Content-Files: N` counts the content files written. The reader
+refuses a bag holding fewer or more (a content file lost and the manifests
+re-hashed would otherwise import its record silently without content); a
+record line with no content file is one whose record had no content. A bag
+without the label (written before it existed) is read without this check.
 
 Content lives in its own files so a bag is useful to any BagIt tool and each
 article is checked by the manifests on its own; the record digest leaves
@@ -43,18 +50,27 @@ from newsarchive.jsonl import dumps_line
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-__all__ = ["ALGORITHMS", "CONTENT_DIR", "RECORDS_FILE", "write_bag"]
+__all__ = ["BAG_ALGORITHMS", "CONTENT_DIR", "CONTENT_FILES_LABEL", "RECORDS_FILE", "write_bag"]
 
 RECORDS_FILE: Final = "data/records.jsonl"
+#: bag-info.txt label: how many `data/content/<id>.txt` files the bag holds.
+CONTENT_FILES_LABEL: Final = "Newsarchive-Content-Files"
 CONTENT_DIR: Final = "data/content"
 #: The payload and tag manifests every bag we write carries.
-ALGORITHMS: Final = ("sha256", "sha512")
+BAG_ALGORITHMS: Final = ("sha256", "sha512")
 _ID: Final = re.compile(r"[0-9a-f]{64}")
 _BAGIT_TXT: Final = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _umask() -> int:
+    """The process umask (read by setting it, then putting it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _one_line(label: str, value: str) -> str:
@@ -81,7 +97,7 @@ class _Builder:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        self.sums[name] = {a: hashlib.new(a, data).hexdigest() for a in ALGORITHMS}
+        self.sums[name] = {a: hashlib.new(a, data).hexdigest() for a in BAG_ALGORITHMS}
         if payload:
             self.octets += len(data)
 
@@ -149,10 +165,10 @@ def write_bag(
     try:
         count = _fill(tmp, records, description, source_organization, clock)
         _check_with_bagit(bagit, tmp)
-        os.chmod(tmp, 0o755)  # noqa: PTH101, S103 - mkdtemp made it 0700; a bag is for sharing
-        if target.is_dir():
-            target.rmdir()  # empty, checked above
-        tmp.rename(target)
+        os.chmod(tmp, 0o777 & ~_umask())  # noqa: PTH101 - mkdtemp made it 0700
+        # rename(2) replaces an empty directory atomically: an empty target stays
+        # in place until the bag takes its name, and never disappears on failure.
+        tmp.replace(target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -169,6 +185,7 @@ def _fill(
 ) -> int:
     bag = _Builder(root)
     lines: list[bytes] = []
+    content_files = 0
     for record in records:
         record_id = str(record.get("id"))
         if not _ID.fullmatch(record_id):
@@ -176,6 +193,7 @@ def _fill(
         content = record.get("content")
         if isinstance(content, str):
             bag.write(f"{CONTENT_DIR}/{record_id}.txt", content.encode("utf-8"), payload=True)
+            content_files += 1
         lines.append(dumps_line({k: v for k, v in record.items() if k != "content"}))
     bag.write(RECORDS_FILE, b"".join(lines), payload=True)
     payload = sorted(bag.sums)
@@ -193,12 +211,13 @@ def _fill(
     ]
     if source_organization is not None:
         info.insert(0, ("Source-Organization", source_organization))
+    info.append((CONTENT_FILES_LABEL, str(content_files)))
     info.append(("Payload-Oxum", f"{bag.octets}.{len(payload)}"))
     bag.write("bag-info.txt", format_bag_info(info), payload=False)
-    for algorithm in ALGORITHMS:
+    for algorithm in BAG_ALGORITHMS:
         bag.write(f"manifest-{algorithm}.txt", bag.manifest(payload, algorithm), payload=False)
-    tags = ["bagit.txt", "bag-info.txt", *(f"manifest-{a}.txt" for a in ALGORITHMS)]
-    for algorithm in ALGORITHMS:
+    tags = ["bagit.txt", "bag-info.txt", *(f"manifest-{a}.txt" for a in BAG_ALGORITHMS)]
+    for algorithm in BAG_ALGORITHMS:
         bag.write(f"tagmanifest-{algorithm}.txt", bag.manifest(tags, algorithm), payload=False)
     for directory in (root / CONTENT_DIR, root / "data", root):
         with contextlib.suppress(FileNotFoundError):

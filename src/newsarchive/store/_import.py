@@ -212,20 +212,17 @@ class _Importer:
                 path, lambda name, data: _prepare(name, data, bag_options), clock=o.clock
             )
         except InvalidBag as exc:
+            refused: InvalidBag | None = exc
+            problems = exc.problems
+        else:
+            refused, problems = None, contents.report.warnings
+        for p in problems:
+            entry = {"source": f"{path}/{p.path}".rstrip("/"), "reason": f"{p.code}: {p.message}"}
+            kept = self.summary.rejected if p.severity == "error" else self.summary.warnings
+            kept.append(entry)
+        if refused is not None:
             self.summary.files += 1
-            for p in exc.problems:
-                entry = {
-                    "source": f"{path}/{p.path}".rstrip("/"),
-                    "reason": f"{p.code}: {p.message}",
-                }
-                if p.severity == "error":
-                    self.summary.rejected.append(entry)
-                else:
-                    self.summary.warnings.append(entry)
             return
-        for p in contents.report.warnings:
-            source = f"{path}/{p.path}".rstrip("/")
-            self.summary.warnings.append({"source": source, "reason": f"{p.code}: {p.message}"})
         self.summary.files += len(contents.report.manifests)
         for source, reason in contents.rejected:
             self.reject(source, reason)
@@ -261,12 +258,6 @@ class _Importer:
             self.reject(name, reason)
         else:
             self.add(record, same_capture=self.options.retrieved_at is None)
-
-
-def _is_bag(path: str) -> bool:
-    from newsarchive.bag import is_bag  # noqa: PLC0415
-
-    return is_bag(path)
 
 
 def _is_warc(name: str) -> bool:
@@ -328,9 +319,11 @@ def import_paths(
         while len(inflight) > limit:
             consume(inflight.popleft().result())
 
+    from newsarchive.bag import is_bag  # noqa: PLC0415 - bag support loads on import only
+
     try:
         for top in paths:
-            if top != "-" and _is_bag(top):
+            if top != "-" and is_bag(top):
                 send(0)
                 importer.bag(top)
                 continue
