@@ -35,8 +35,8 @@ import contextlib
 import hashlib
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -66,11 +66,19 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _umask() -> int:
-    """The process umask (read by setting it, then putting it back at once)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _make_staging_dir(parent: Path) -> Path:
+    """A new, uniquely named directory beside the target, with the mode the umask gives.
+
+    Not `tempfile.mkdtemp` (always 0700, so the bag would need a chmod from a
+    umask read by changing it, which races with threads of a host program).
+    """
+    while True:
+        path = parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+        try:
+            path.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        return path
 
 
 def _one_line(label: str, value: str) -> str:
@@ -158,14 +166,13 @@ def write_bag(
     bagit = _require_bagit()  # fail before any work, not after it
     parent = target.absolute().parent
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=parent))
+        tmp = _make_staging_dir(parent)
     except OSError as exc:
         exc.filename = str(target)
         raise
     try:
         count = _fill(tmp, records, description, source_organization, clock)
         _check_with_bagit(bagit, tmp)
-        os.chmod(tmp, 0o777 & ~_umask())  # noqa: PTH101 - mkdtemp made it 0700
         # rename(2) replaces an empty directory atomically: an empty target stays
         # in place until the bag takes its name, and never disappears on failure.
         tmp.replace(target)
