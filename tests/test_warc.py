@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
 from newsarchive._warcframe import b32_digest, check_digest
+from newsarchive._warcread import _WarcImport
 from newsarchive.cli import run
 from newsarchive.errors import MissingExtra, WarcError
 from newsarchive.store import ImportOptions, Store, import_paths
 from newsarchive.warc import (
     RECORD_CONTENT_TYPE,
     WarcReading,
-    _WarcImport,
     looks_like_warc,
     read_warc,
     uri_form,

@@ -1,0 +1,585 @@
+"""WARC import: `read_warc` turns a WARC file into store records, refusals and skip counts.
+
+Framing and digests are `_warcframe`'s, payload decoding `_httpbody`'s; our own exports are
+recognized by the export's names (`_warcwrite`). See `newsarchive.warc` for what is imported.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import tempfile
+import zlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Final
+
+import attrs
+
+from newsarchive import _json, _warcframe
+from newsarchive._httpbody import Refused, decode_text, decode_transfer
+from newsarchive._warcframe import RawRecord, check_digest, iter_frames
+from newsarchive._warcwrite import RECORD_CONTENT_TYPE, uri_form
+from newsarchive.digest import Digest
+from newsarchive.errors import JSONError, NewsArchiveError, WarcError
+from newsarchive.record import DEFAULT_AGENT, ArchivedArticle, ProvenanceEvent, Retrieval
+from newsarchive.timestamps import Timestamp, parse_timestamp
+from newsarchive.validation import validate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+__all__ = ["WarcReading", "WarcRefusal", "looks_like_warc", "read_warc"]
+
+_HTTP_RECORDS: Final = ("response", "request", "revisit")
+_TEXT_TYPES: Final = frozenset(
+    {
+        "application/xhtml+xml",
+        "application/xml",
+        "application/json",
+        "application/javascript",
+        "application/ecmascript",
+    }
+)
+_TOKEN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
+_RECORD_ESSENCE: Final = RECORD_CONTENT_TYPE.split(";")[0]
+_VERSION_PARAM: Final = re.compile(r""";\s*version\s*=\s*"?([^";\s]*)"?""", re.IGNORECASE)
+#: HTTP headers left out of the notes: credentials must not be archived.
+_CREDENTIAL_HEADERS: Final = frozenset({"set-cookie", "set-cookie2", "cookie", "authorization"})
+_LONG_FRACTION: Final = re.compile(r"[.,][0-9]{10}")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@attrs.frozen
+class WarcRefusal:
+    """A WARC record that was not imported, and why (`code` is stable, `reason` for people)."""
+
+    number: int
+    record_id: str | None
+    target_uri: str | None
+    code: str
+    reason: str
+
+    def where(self) -> str:
+        """The record as a person finds it again: WARC-Record-ID, else number, and target URI."""
+        text = f"record {self.record_id or f'#{self.number}'}"
+        return f"{text} ({self.target_uri})" if self.target_uri else text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "record_id": self.record_id,
+            "target_uri": self.target_uri,
+            "code": self.code,
+            "reason": self.reason,
+        }
+
+
+@attrs.frozen
+class WarcReading:
+    """What a WARC file gives: records for the store, refused records, skipped counts."""
+
+    #: Records ready for the store, in file order (valid; content included).
+    records: tuple[dict[str, Any], ...]
+    refused: tuple[WarcRefusal, ...]
+    #: Why records were skipped -> how many (warcinfo, request, revisit, non-text, ...).
+    skipped: Mapping[str, int]
+    #: How many of `records` were newsarchive exports (the rest were built from foreign records).
+    own: int
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+
+class _Skipped(Exception):
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+def read_warc(
+    source: str | os.PathLike[str] | IO[bytes],
+    *,
+    name: str | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+    agent: str = DEFAULT_AGENT,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+) -> WarcReading:
+    """Read a WARC file (plain or gzip) into records; raise `WarcError` if it is not whole.
+
+    Two passes: the first frames the whole file and checks ids and digests,
+    keeping only headers, so a truncated or corrupt file raises before any
+    record is built; the second builds the records one at a time. A stream
+    that is not a seekable buffered file (standard input, a pipe, a BytesIO)
+    is first copied to a temporary file. With `on_record`, each record is
+    handed to it as soon as it is built (and `WarcReading.records` is empty),
+    so memory holds one record block at a time (plus, for our own exports
+    whose metadata and resource are far apart, the first of each pair until
+    the second comes); without it, the records are collected, in file order.
+    A file that changes between the passes raises `WarcError` (`changed`),
+    possibly after some records were handed on.
+    Records are checked in this order: a repeated WARC-Record-ID refuses the
+    later record; every `WARC-Block-Digest` and every `WARC-Payload-Digest`
+    header must match (a repeated header is checked, not ignored; an unknown
+    algorithm is refused as `unknown-digest-algorithm`).
+
+    Our own metadata records (`RECORD_CONTENT_TYPE`) are paired with the
+    resource their `WARC-Refers-To` names, wherever it is in the file; a pair
+    that does not rebuild the record exactly is refused as a pair (both
+    named), as is one whose metadata names another `version`.
+
+    Foreign `resource`/`response` records with an http(s) `WARC-Target-URI`
+    become records with method `warc-import` (other schemes, such as
+    Heritrix's `dns:` or Browsertrix's `urn:pageinfo:`, are skipped and
+    counted): `url` is the WARC-Target-URI, `retrieved_at` the WARC-Date (at
+    most 9 fractional digits), `content` the payload decoded as text (HTTP
+    bodies after removing chunked transfer coding and gzip/deflate content
+    coding; a byte order mark decides the encoding, else the declared
+    charset, which must be a web text encoding, else UTF-8), `media_type`
+    the declared type with `charset=utf-8` (the content is stored as UTF-8;
+    the original header is kept in the notes, as are the HTTP status line and
+    headers except cookies), and one `import` event naming the file,
+    WARC-Record-ID and payload digest, whose `source_digest` is the SHA-256
+    of the payload bytes as stored in the WARC. A text record whose block is
+    larger than `MAX_BLOCK` is refused (`too-large`); a larger non-text one
+    is skipped. `retrieval.agent` is the warcinfo `software` when there is
+    one, else `agent`. `clock` gives the import time (and "now" for
+    validation).
+    """
+    if isinstance(source, (str, os.PathLike)):
+        label = name or str(source)
+        with Path(source).open("rb") as f:
+            return _WarcImport(label, clock, agent).read(f, on_record)
+    return _WarcImport(name or "(stream)", clock, agent).read(source, on_record)
+
+
+def _kind(raw: RawRecord) -> str:
+    return (raw.header("WARC-Type") or "").lower()
+
+
+def _rereadable(stream: IO[bytes]) -> bool:
+    """True when `stream` can be read twice by the framer as it is (buffered, seekable)."""
+    return isinstance(stream, (io.BufferedReader, io.BufferedRandom)) and stream.seekable()
+
+
+def _spooled(stream: IO[bytes]) -> IO[bytes]:
+    """A temporary file holding the rest of `stream` (a pipe, standard input, a BytesIO)."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the caller
+    shutil.copyfileobj(stream, spool)
+    spool.seek(0)
+    return spool
+
+
+def _our_version(raw: RawRecord) -> str | None:
+    """The `version` of our record content type, "" when it names none; None if not ours."""
+    essence, _, params = (raw.header("Content-Type") or "").partition(";")
+    if essence.strip().lower() != _RECORD_ESSENCE:
+        return None
+    match = _VERSION_PARAM.search(";" + params)
+    return match.group(1) if match else ""
+
+
+class _WarcImport:
+    """One WARC file's records turned into store records, refusals and skip counts."""
+
+    def __init__(self, name: str, clock: Callable[[], datetime], agent: str) -> None:
+        self.name = name
+        self.clock = clock
+        self.agent = agent
+        self.crawler: str | None = None
+        self.records: list[tuple[int, dict[str, Any]]] = []
+        self.refused: list[WarcRefusal] = []
+        self.refused_numbers: set[int] = set()
+        self.handled: set[int] = set()  # record numbers already imported or refused
+        self.skipped: dict[str, int] = {}
+        self.own = 0
+        #: Our pairs found in the first pass: resource number <-> metadata number.
+        self.pairs: dict[int, int] = {}
+        self.on_record: Callable[[dict[str, Any]], None] | None = None
+
+    def read(
+        self, stream: IO[bytes], on_record: Callable[[dict[str, Any]], None] | None
+    ) -> WarcReading:
+        """Two passes over a seekable copy of `stream`; see `read_warc`."""
+        self.on_record = on_record
+        source = stream if _rereadable(stream) else _spooled(stream)
+        try:
+            start = source.tell()
+            entries = self.first_pass(source)
+            source.seek(start)
+            self.second_pass(source, entries)
+        finally:
+            if source is not stream:
+                source.close()
+        self.records.sort(key=lambda item: item[0])
+        return WarcReading(
+            tuple(record for _, record in self.records),
+            tuple(sorted(self.refused, key=lambda r: r.number)),
+            dict(sorted(self.skipped.items())),
+            self.own,
+        )
+
+    def first_pass(self, source: IO[bytes]) -> list[RawRecord]:
+        """Frame the whole file and check ids and digests, keeping headers only; pair ours."""
+        entries: list[RawRecord] = []
+        first: dict[str, RawRecord] = {}
+        for raw in iter_frames(source, self.name):
+            entry = attrs.evolve(raw, block=None, head=b"")
+            self.check(raw, first, entry)
+            entries.append(entry)
+        for entry in entries:
+            if _kind(entry) == "metadata" and _our_version(entry) is not None:
+                self.own_record(entry, first)
+        return entries
+
+    def second_pass(self, source: IO[bytes], entries: list[RawRecord]) -> None:
+        """Build the records in file order, holding one side of a pair until the other comes."""
+        held: dict[int, RawRecord] = {}
+        frames = iter_frames(source, self.name)
+        for entry in entries:
+            raw = next(frames, None)
+            if (
+                raw is None
+                or raw.record_id != entry.record_id
+                or raw.length != entry.length
+                or raw.block_hashes != entry.block_hashes
+            ):
+                raise WarcError(
+                    "the file changed while it was being read", code="changed", path=self.name
+                )
+            partner = self.pairs.get(raw.number)
+            if partner is not None:
+                other = held.pop(partner, None)
+                if other is None:
+                    held[raw.number] = raw
+                elif _kind(raw) == "resource":
+                    self.rebuild_pair(raw, other)
+                else:
+                    self.rebuild_pair(other, raw)
+            elif raw.number not in self.handled:
+                self.other(raw)
+        if next(frames, None) is not None:
+            raise WarcError(
+                "the file changed while it was being read", code="changed", path=self.name
+            )
+
+    def emit(self, number: int, record: dict[str, Any]) -> None:
+        if self.on_record is None:
+            self.records.append((number, record))
+        else:
+            self.on_record(record)
+
+    def refuse(self, raw: RawRecord, code: str, reason: str) -> None:
+        self.refused.append(WarcRefusal(raw.number, raw.record_id, raw.target_uri, code, reason))
+        self.handled.add(raw.number)
+        self.refused_numbers.add(raw.number)
+
+    def skip(self, why: str) -> None:
+        self.skipped[why] = self.skipped.get(why, 0) + 1
+
+    def check(self, raw: RawRecord, first: dict[str, RawRecord], entry: RawRecord) -> None:
+        """Refuse a record whose id is taken or whose digests fail; index `entry` by its id."""
+        record_id = raw.record_id
+        if record_id is not None and record_id in first:
+            self.refuse(
+                raw,
+                "duplicate-record-id",
+                f"WARC-Record-ID {record_id} is already the id of {first[record_id].describe()}",
+            )
+            return
+        if record_id is not None:
+            first[record_id] = entry
+        try:
+            self.check_digests(raw, _kind(raw))
+        except Refused as exc:
+            self.refuse(raw, exc.code, exc.reason)
+
+    def check_digests(self, raw: RawRecord, kind: str) -> None:
+        """Check every digest header, repeated ones included (each must match)."""
+        if kind == "revisit":
+            return  # its payload digest names the earlier payload, not this block
+        for header in raw.header_values("WARC-Block-Digest"):
+            problem = check_digest(header, raw.block, raw.block_hashes)
+            if problem is not None:
+                code = (
+                    "block-digest-mismatch" if problem.code == "digest-mismatch" else problem.code
+                )
+                raise Refused(code, f"WARC-Block-Digest: {problem.reason}")
+        payload_digests = raw.header_values("WARC-Payload-Digest")
+        if payload_digests and raw.block is not None:
+            payload = _http_split(raw, kind)[1]
+            for header in payload_digests:
+                problem = check_digest(header, payload)
+                if problem is not None:
+                    code = (
+                        "payload-digest-mismatch"
+                        if problem.code == "digest-mismatch"
+                        else problem.code
+                    )
+                    raise Refused(code, f"WARC-Payload-Digest: {problem.reason}")
+
+    # -- our own exports ------------------------------------------------------------
+
+    def own_record(self, meta: RawRecord, first: dict[str, RawRecord]) -> None:
+        """Pair our metadata record with the resource it names, or refuse what cannot pair.
+
+        Only headers are read here (first pass); the pair is rebuilt in the second.
+
+        A resource is never dropped unreported: it is imported with its
+        metadata, refused with it, or (when no metadata of ours claims it)
+        imported as a foreign record.
+        """
+        refers = meta.header("WARC-Refers-To")
+        target = first.get(refers) if refers is not None else None
+        if target is not None and (target.number == meta.number or _kind(target) != "resource"):
+            if target.number != meta.number and meta.number not in self.handled:
+                self.refuse(
+                    meta,
+                    "no-resource",
+                    f"WARC-Refers-To {refers} names {target.describe()}, "
+                    f"a {_kind(target) or 'untyped'} record, not a resource",
+                )
+            target = None
+        version = _our_version(meta)
+        if meta.number in self.handled or version != "1":
+            if meta.number not in self.handled:
+                self.refuse(
+                    meta,
+                    "unsupported-version",
+                    "unsupported version of the newsarchive record content type "
+                    f"({meta.header('Content-Type')!r}); this reads version=1",
+                )
+            if target is not None and target.number not in self.handled:
+                self.refuse(
+                    target, "metadata-refused", f"its metadata {meta.describe()} was refused"
+                )
+            return
+        self.handled.add(meta.number)
+        if target is None:
+            self.refuse(
+                meta, "no-resource", f"WARC-Refers-To {refers} names no record in this file"
+            )
+            return
+        if target.number in self.refused_numbers:
+            self.refuse(meta, "resource-refused", f"its resource {target.describe()} was refused")
+            return
+        if target.number in self.handled:
+            self.refuse(
+                meta,
+                "duplicate-metadata",
+                f"another metadata record already refers to {target.describe()}",
+            )
+            return
+        self.handled.add(target.number)
+        self.pairs[target.number] = meta.number
+        self.pairs[meta.number] = target.number
+
+    def rebuild_pair(self, resource: RawRecord, meta: RawRecord) -> None:
+        """Our record from its resource and metadata, or both refused, each naming the other."""
+        try:
+            record = self._rebuild(resource, meta)
+        except Refused as exc:
+            self.refuse(meta, exc.code, f"{exc.reason} (its resource: {resource.describe()})")
+            self.refuse(
+                resource,
+                "metadata-refused",
+                f"its metadata {meta.describe()} was refused: {exc.code}",
+            )
+            return
+        self.emit(resource.number, record)
+        self.own += 1
+
+    def _rebuild(self, resource: RawRecord, meta: RawRecord) -> dict[str, Any]:
+        if resource.block is None or meta.block is None:
+            raise Refused("too-large", f"larger than {_warcframe.MAX_BLOCK} bytes")
+        try:
+            text = resource.block.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Refused("bad-utf8", f"its resource is not UTF-8 ({exc.reason})") from None
+        try:
+            data = _json.loads(meta.block)
+        except JSONError as exc:
+            raise Refused("bad-json", f"the embedded record is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise Refused("bad-json", "the embedded record is not a JSON object")
+        if "content" in data and data["content"] != text:
+            raise Refused("content-mismatch", "the embedded content differs from the resource")
+        data["content"] = text
+        errors = [p for p in validate(data, now=self.clock()) if p.severity == "error"]
+        if errors:
+            first = errors[0]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise Refused(
+                "invalid-record",
+                f"the embedded record does not match its resource: "
+                f"{first.pointer or '/'} {first.code}: {first.message}{more}",
+            )
+        # Older exports wrote the url itself as the target URI; now its URI form.
+        checks = (
+            ("url", "WARC-Target-URI", resource.target_uri, {data["url"], uri_form(data["url"])}),
+            ("retrieved_at", "WARC-Date", resource.header("WARC-Date"), {data["retrieved_at"]}),
+            ("media_type", "Content-Type", resource.header("Content-Type"), {data["media_type"]}),
+        )
+        for key, header, actual, allowed in checks:
+            if actual not in allowed:
+                raise Refused(
+                    "header-mismatch",
+                    f"the record's {key} {data[key]!r} differs from the resource's "
+                    f"{header} {actual!r}",
+                )
+        return ArchivedArticle.from_dict(data, now=self.clock()).to_dict()
+
+    # -- everything else ------------------------------------------------------------
+
+    def other(self, raw: RawRecord) -> None:
+        kind = _kind(raw)
+        if kind in {"resource", "response"}:
+            self.foreign(raw)
+            return
+        if kind == "warcinfo":
+            self.crawler = _software(raw)
+        self.skip(kind or "untyped")
+
+    def foreign(self, raw: RawRecord) -> None:
+        try:
+            record = self._convert(raw)
+        except _Skipped as exc:
+            self.skip(exc.why)
+            return
+        except Refused as exc:
+            self.refuse(raw, exc.code, exc.reason)
+            return
+        self.emit(raw.number, record)
+
+    def _convert(self, raw: RawRecord) -> dict[str, Any]:
+        kind = _kind(raw)
+        uri = raw.target_uri
+        if not uri:
+            raise Refused("bad-url", f"a {kind} record without a WARC-Target-URI")
+        scheme, colon, _ = uri.partition(":")
+        if not colon or scheme.lower() not in {"http", "https"}:
+            raise _Skipped("not-http")  # dns:, urn:pageinfo:, ftp:, ... are not articles
+        if raw.header("WARC-Segment-Number") is not None:
+            raise _Skipped("segmented")
+        head, payload = _http_split(raw, kind)
+        notes = [f"WARC record {raw.record_id} in {self.name}"]
+        if kind == "response":
+            if head is None:
+                raise Refused("bad-http", "a response record without an HTTP response message")
+            content_type = head.get_header("Content-Type") or ""
+            notes.append(f"HTTP status: {head.protocol} {head.statusline}")
+            kept = [(k, v) for k, v in head.headers if k.lower() not in _CREDENTIAL_HEADERS]
+            notes.append("HTTP headers:\n" + "\n".join(f"{k}: {v}" for k, v in kept))
+        else:
+            content_type = raw.header("Content-Type") or ""
+            notes.append(f"Content-Type: {content_type}")
+        essence = content_type.split(";")[0].strip().lower()
+        if not _is_text(essence):
+            raise _Skipped("non-text")
+        if raw.block is None:
+            raise Refused(
+                "too-large",
+                f"its block of {raw.length} bytes is larger than the limit of "
+                f"{_warcframe.MAX_BLOCK} bytes",
+            )
+        body = decode_transfer(head, payload) if kind == "response" else payload
+        content = decode_text(body, content_type)
+        warc_date = raw.header("WARC-Date")
+        if warc_date is None:
+            raise Refused("bad-warc-date", "no WARC-Date")
+        if _LONG_FRACTION.search(warc_date):
+            raise Refused(
+                "bad-warc-date", f"WARC-Date {warc_date[:60]!r} has more than 9 fractional digits"
+            )
+        payload_digest = raw.header("WARC-Payload-Digest")
+        now = self.clock()
+        try:
+            event = ProvenanceEvent(
+                type="import",
+                at=Timestamp.from_datetime(now),
+                agent=DEFAULT_AGENT,
+                detail=f"imported from WARC file {self.name}: WARC-Record-ID {raw.record_id}, "
+                f"WARC-Payload-Digest {payload_digest or '(none)'}",
+                source_digest=Digest.of_bytes(payload),
+            )
+            record = ArchivedArticle.create(
+                url=uri,
+                content=content,
+                retrieved_at=parse_timestamp(warc_date),
+                retrieval=Retrieval(
+                    method="warc-import", agent=self.crawler or self.agent, notes=tuple(notes)
+                ),
+                provenance=[event],
+                media_type=f"{essence}; charset=utf-8",
+            )
+        except NewsArchiveError as exc:
+            raise Refused(exc.code, str(exc).splitlines()[0]) from None
+        data = record.to_dict()
+        errors = [p for p in validate(data, now=now) if p.severity == "error"]
+        if errors:  # e.g. a WARC-Date in the future
+            raise Refused(errors[0].code, errors[0].message)
+        return data
+
+
+def _software(raw: RawRecord) -> str | None:
+    """The `software` field of a warcinfo record, if it is a usable one-line label."""
+    if raw.block is None:
+        return None
+    for line in raw.block.decode("utf-8", "replace").splitlines():
+        key, colon, value = line.partition(":")
+        value = value.strip()
+        if colon and key.strip().lower() == "software" and value.isprintable() and value:
+            return value[:200]
+    return None
+
+
+def _is_text(essence: str) -> bool:
+    if not _TOKEN.fullmatch(essence):
+        return False
+    return (
+        essence.startswith("text/") or essence in _TEXT_TYPES or essence.endswith(("+xml", "+json"))
+    )
+
+
+def _http_split(raw: RawRecord, kind: str) -> tuple[Any, bytes]:
+    """(HTTP status and headers or None, payload) as WARC defines the payload of a record.
+
+    For a block too large to hold, its head: enough for the HTTP headers.
+    """
+    block = raw.block if raw.block is not None else raw.head
+    uri = (raw.target_uri or "").lower()
+    if kind not in _HTTP_RECORDS or not block or not uri.startswith(("http:", "https:")):
+        return None, block
+    from warcio.statusandheaders import (  # noqa: PLC0415
+        StatusAndHeadersParser,
+        StatusAndHeadersParserException,
+    )
+
+    stream = io.BytesIO(block)
+    parser = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=kind == "response")
+    try:
+        head = parser.parse(stream)
+    except (StatusAndHeadersParserException, EOFError, ValueError):
+        return None, block
+    return head, block[stream.tell() :]
+
+
+def looks_like_warc(head: bytes) -> bool:
+    """True when the first bytes of a stream are WARC (plain, or gzip of WARC).
+
+    Give a few KiB: a gzip member's Huffman tables come before its first byte of output.
+    """
+    if head.startswith(b"WARC/"):
+        return True
+    if head[:2] == b"\x1f\x8b":
+        try:
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 5) == b"WARC/"
+        except zlib.error:
+            return False
+    return False
