@@ -124,7 +124,9 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
         "directory: records in data/records.jsonl, content in data/content/ID.txt, sha256 and "
         "sha512 manifests (needs the bagit extra).",
     )
-    exp.add_argument("--format", choices=list(_EXPORTERS), default="jsonl")
+    exp.add_argument(
+        "--format", choices=list(_EXPORTERS), default="jsonl", help="output format (default: jsonl)"
+    )
     exp.add_argument(
         "-o",
         "--output",
