@@ -74,7 +74,12 @@ def compute_id(url: str, content_sha256: Digest, retrieved_at: Timestamp) -> str
 def compute_record_digest(
     record: Mapping[str, Any], algorithm: str, *, schema_valid: bool = False
 ) -> Digest:
-    """Digest of the record without `record_digest` and `content` (see the module docstring).
+    """Digest of the record without `record_digest` and `content` (see the module docstring)."""
+    return Digest.of_bytes(record_digest_bytes(record, schema_valid=schema_valid), algorithm)
+
+
+def record_digest_bytes(record: Mapping[str, Any], *, schema_valid: bool = False) -> bytes:
+    """The bytes the record digest is computed over: RFC 8785 JSON of the record's body.
 
     `schema_valid=True` says the record schema accepts `record`: then it holds
     only ASCII keys, strings, null and integers (unless an integer field is
@@ -88,11 +93,9 @@ def compute_record_digest(
         and type(record["content_length"]) is int
     ):
         try:
-            data = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+            return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:
             raise JSONError(
                 "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
             ) from None
-    else:
-        data = canonical_dumps(body)
-    return Digest.of_bytes(data, algorithm)
+    return canonical_dumps(body)

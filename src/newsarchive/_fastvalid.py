@@ -112,12 +112,7 @@ class FastChecks:
             if type(d["content_length"]) is not int or d["content_length"] != len(encoded):
                 return False
             sha256 = hashlib.sha256(encoded).hexdigest()
-            if algorithm == "sha256":
-                actual = sha256
-            else:
-                other = hasher(algorithm)
-                other.update(encoded)
-                actual = other.hexdigest()
+            actual = sha256 if algorithm == "sha256" else _hexdigest(algorithm, encoded)
             if not hmac.compare_digest(actual, declared_hex):
                 return False
         if sha256 is not None:
@@ -134,9 +129,13 @@ class FastChecks:
 
 def _final_line_feed(d: Mapping[str, Any]) -> bool:
     """The fields `validation._Checker.final_line_feeds` looks at."""
-    values = [d["id"], d["media_type"], d["retrieval"]["method"]]
-    values.extend(event["type"] for event in d["provenance"])
-    return any(value.endswith("\n") for value in values)
+    if (
+        d["id"].endswith("\n")
+        or d["media_type"].endswith("\n")
+        or d["retrieval"]["method"].endswith("\n")
+    ):
+        return True
+    return any(event["type"].endswith("\n") for event in d["provenance"])
 
 
 def _tags_normal(tags: list[str]) -> bool:
@@ -150,7 +149,15 @@ def _tags_normal(tags: list[str]) -> bool:
 def _record_digest_matches(d: Mapping[str, Any]) -> bool:
     algorithm, _, declared_hex = d["record_digest"].partition(":")
     try:
-        actual = _derive.compute_record_digest(d, algorithm, schema_valid=True)
+        data = _derive.record_digest_bytes(d, schema_valid=True)
     except JSONError:
         return False  # a lone surrogate: the full checker says where
-    return hmac.compare_digest(actual.hex, declared_hex)
+    return hmac.compare_digest(_hexdigest(algorithm, data), declared_hex)
+
+
+def _hexdigest(algorithm: str, data: bytes) -> str:
+    if algorithm == "sha256":
+        return hashlib.sha256(data).hexdigest()  # the common case, without the name lookup
+    other = hasher(algorithm)
+    other.update(data)
+    return other.hexdigest()
