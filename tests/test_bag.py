@@ -824,3 +824,19 @@ def test_a_symlinked_bagit_txt_is_reported_once(bag: Path) -> None:
 @pytest.mark.parametrize(("name", "refused"), [("C:/x", True), ("c:", True), ("a:b", False)])
 def test_only_a_real_drive_prefix_is_refused(name: str, *, refused: bool) -> None:
     assert (path_problem(name) == "the path names a drive") is refused
+
+
+def test_a_bag_inside_a_directory_is_imported_as_a_bag(tmp_path: Path) -> None:
+    parent = tmp_path / "parent"
+    parent.mkdir()
+    records = [_record(i) for i in range(3)]
+    write_bag(parent / "bag1", records, clock=lambda: NOW)
+    (parent / "notes").mkdir()
+    (parent / "notes" / "ferry.txt").write_bytes(
+        b"The ferry runs again.\n\nLINK: https://news.example.org/ferry\n"
+    )
+    with Store.init(tmp_path / "target") as store:
+        summary = import_paths(store, [str(parent)], OPTIONS)
+        assert (summary.imported, summary.rejected) == (4, [])
+        for record in records:
+            assert store.get(record["id"]) == record  # content included

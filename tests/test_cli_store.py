@@ -200,11 +200,15 @@ def test_import_one_archive_today_copy_with_its_original_url(tmp_path: Path) -> 
 
 def test_original_url_is_for_one_file(tmp_path: Path) -> None:
     store = str(tmp_path / "st")
-    for paths in ([str(IMPORT)], [str(IMPORT / "ferry.txt"), str(IMPORT / "nolink.txt")]):
+    for paths in (
+        [str(IMPORT)],
+        [str(IMPORT / "ferry.txt"), str(IMPORT / "nolink.txt")],
+        [str(IMPORT / "records.jsonl")],
+    ):
         code, _, err = cli(
             "import", "--store", store, *paths, "--original-url", "https://example.org/a"
         )
-        assert_one_line_error(code, err, "single file")
+        assert_one_line_error(code, err, "single article-text file")
 
 
 def test_verify_fixity_only(store: str) -> None:

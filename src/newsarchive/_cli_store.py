@@ -58,7 +58,7 @@ def add_store_commands(sub: Any, methods_help: str) -> list[argparse.ArgumentPar
         help="import article-text files, directories, JSON/JSON Lines records and WARC files",
         description="Import into the store: article-text files, directories (recursively; "
         "*.json, *.jsonl and *.ndjson are read as records; *.warc and *.warc.gz as WARC "
-        "files, which need the warc extra), and - for standard input. "
+        "files; a directory holding a bag as one bag), and - for standard input. "
         "A store directory that does not exist yet is created. "
         "JSON records are stored exactly as they are once they validate; the options below "
         "apply to article-text input only. Re-importing is idempotent: a stored id is a "
@@ -283,13 +283,19 @@ def _cmd_import(args: argparse.Namespace, ctx: _Context) -> int:
     from newsarchive.cli import _zone  # noqa: PLC0415
     from newsarchive.record import DEFAULT_AGENT  # noqa: PLC0415
     from newsarchive.store import ImportOptions, Store, import_paths  # noqa: PLC0415
+    from newsarchive.store._import import JSON_SUFFIXES, WARC_SUFFIXES  # noqa: PLC0415
 
-    if args.original_url is not None and (
-        len(args.paths) != 1 or (args.paths[0] != "-" and Path(args.paths[0]).is_dir())
-    ):
-        from newsarchive.cli import UsageError  # noqa: PLC0415
+    if args.original_url is not None:
+        only = args.paths[0] if len(args.paths) == 1 else None
+        if only is None or (
+            only != "-"
+            and (Path(only).is_dir() or only.lower().endswith((*JSON_SUFFIXES, *WARC_SUFFIXES)))
+        ):
+            from newsarchive.cli import UsageError  # noqa: PLC0415
 
-        raise UsageError("newsarchive import: --original-url applies to a single file")
+            raise UsageError(
+                "newsarchive import: --original-url applies to a single article-text file"
+            )
     options = ImportOptions(
         retrieved_at=args.retrieved_at,
         method=args.method,

@@ -3,11 +3,13 @@ stdin -> a store.
 
 Input is read and turned into records one file at a time and written in
 batches (one fsync per batch), so memory stays flat whatever the input size
-(an article-text file, or standard input that is not WARC, is read whole).
+(an article-text file, or standard input that is not WARC, is read whole; a
+bag is held whole, as one batch).
 JSON records are stored exactly as they are once they validate; article-text
-files become records with the provenance the options give. A directory with a
-bagit.txt is a BagIt bag: validated first, refused whole if it fails, and
-stored as one batch (see `newsarchive.bag`). A WARC file
+files become records with the provenance the options give. A directory that
+is a bag (`newsarchive.bag.is_bag`), given or found while walking, is read as
+a BagIt bag: validated first, refused whole if it fails, and stored as one
+batch (see `newsarchive.bag`). A WARC file
 (`*.warc`, `*.warc.gz`, or WARC on standard input, copied to a temporary
 file) is read twice in this process: first whole, checking framing and
 digests, so a truncated or corrupt one adds nothing; then record by record
@@ -95,16 +97,27 @@ class ImportSummary:
         }
 
 
-def _walk(path: str) -> Iterator[str]:
-    """`path` itself, or every file under a directory, in a stable order (links not followed)."""
-    if path != "-" and os.path.isdir(path) and not os.path.islink(path):
-        for top, dirs, files in os.walk(path):
-            dirs.sort()
-            for name in sorted(files):
-                # os.path, not pathlib: per file, pathlib's parsing cost more than the walk.
-                yield os.path.join(top, name)
-    else:
-        yield path
+def _walk(path: str) -> Iterator[tuple[str, bool]]:
+    """`path` itself, or what is under a directory, in a stable order (links not followed).
+
+    Yields (name, is_bag): each file, and each bag directory as one item whose
+    files are not walked (a bag's records.jsonl read as loose records would
+    store them without their content).
+    """
+    if path == "-" or not os.path.isdir(path) or os.path.islink(path):
+        yield path, False
+        return
+    from newsarchive.bag import is_bag  # noqa: PLC0415 - bag support loads on import only
+
+    for top, dirs, files in os.walk(path):
+        if is_bag(top):
+            dirs.clear()
+            yield top, True
+            continue
+        dirs.sort()
+        for name in sorted(files):
+            # os.path, not pathlib: per file, pathlib's parsing cost more than the walk.
+            yield os.path.join(top, name), False
 
 
 def _prepare(name: str, data: bytes, o: ImportOptions) -> tuple[dict[str, Any] | None, str]:
@@ -319,15 +332,13 @@ def import_paths(
         while len(inflight) > limit:
             consume(inflight.popleft().result())
 
-    from newsarchive.bag import is_bag  # noqa: PLC0415 - bag support loads on import only
-
     try:
         for top in paths:
-            if top != "-" and is_bag(top):
-                send(0)
-                importer.bag(top)
-                continue
-            for name in _walk(top):
+            for name, bag in _walk(top):
+                if bag:
+                    send(0)  # keep input order: earlier files go in first
+                    importer.bag(name)
+                    continue
                 importer.summary.files += 1
                 if name != "-" and not _is_json(name, b"") and not _is_warc(name):
                     chunk.append(name)

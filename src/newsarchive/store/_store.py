@@ -218,8 +218,11 @@ class Store:
         a duplicate; with `same_capture`, so is one whose canonical url and
         content digest are already stored. Every record is validated first
         (`InvalidRecord`, nothing stored) unless the caller says it already
-        did (`validated=True`, as the bulk import does). The call returns only
-        after the batch and its directory entry are fsync'd.
+        did (`validated=True`, as the bulk import does): that is a promise the
+        records pass `validate`, on which the writer relies (their lines are
+        written by a fast path that is RFC 8785 only for schema-valid records).
+        The call returns only after the batch and its directory entry are
+        fsync'd.
         """
         items = list(records)
         if not validated:
