@@ -12,7 +12,6 @@ import re
 import shutil
 import tempfile
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
@@ -25,11 +24,12 @@ from newsarchive._warcwrite import RECORD_CONTENT_TYPE, uri_form
 from newsarchive.digest import Digest
 from newsarchive.errors import JSONError, NewsArchiveError, WarcError
 from newsarchive.record import DEFAULT_AGENT, ArchivedArticle, ProvenanceEvent, Retrieval
-from newsarchive.timestamps import Timestamp, parse_timestamp
+from newsarchive.timestamps import Timestamp, parse_timestamp, utc_now
 from newsarchive.validation import validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from datetime import datetime
 
 __all__ = ["WarcReading", "WarcRefusal", "looks_like_warc", "read_warc"]
 
@@ -49,10 +49,6 @@ _VERSION_PARAM: Final = re.compile(r""";\s*version\s*=\s*"?([^";\s]*)"?""", re.I
 #: HTTP headers left out of the notes: credentials must not be archived.
 _CREDENTIAL_HEADERS: Final = frozenset({"set-cookie", "set-cookie2", "cookie", "authorization"})
 _LONG_FRACTION: Final = re.compile(r"[.,][0-9]{10}")
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @attrs.frozen
@@ -107,7 +103,7 @@ def read_warc(
     source: str | os.PathLike[str] | IO[bytes],
     *,
     name: str | None = None,
-    clock: Callable[[], datetime] = _utc_now,
+    clock: Callable[[], datetime] = utc_now,
     agent: str = DEFAULT_AGENT,
     on_record: Callable[[dict[str, Any]], None] | None = None,
 ) -> WarcReading:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Final
 
 import idna
@@ -19,7 +19,7 @@ from newsarchive._version import __version__
 from newsarchive._warcframe import b32_digest
 from newsarchive.errors import MissingExtra, WarcError
 from newsarchive.record import ArchivedArticle
-from newsarchive.timestamps import Timestamp, parse_timestamp
+from newsarchive.timestamps import Timestamp, parse_timestamp, utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -42,10 +42,6 @@ def _warcio() -> Any:
     except ImportError:
         raise MissingExtra("WARC support", "warc", "warcio") from None
     return WARCWriter
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _record_uuid(kind: str, record_id: str, record_digest: str) -> str:
@@ -113,7 +109,7 @@ def _exportable(item: Mapping[str, Any] | ArchivedArticle) -> ArchivedArticle:
 
 def _export_date(date: datetime | Timestamp | str | None) -> str:
     if date is None:
-        return str(Timestamp.from_datetime(_utc_now().replace(microsecond=0)))
+        return str(Timestamp.from_datetime(utc_now().replace(microsecond=0)))
     if isinstance(date, Timestamp):
         return str(date)
     if isinstance(date, datetime):

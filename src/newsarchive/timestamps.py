@@ -27,7 +27,7 @@ import attrs
 
 from newsarchive.errors import InvalidTimestamp
 
-__all__ = ["Timestamp", "parse_timestamp"]
+__all__ = ["Timestamp", "parse_timestamp", "utc_now"]
 
 _RECORD_FORM: Final = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z"
@@ -41,6 +41,11 @@ _FRACTION_IN_TEXT: Final = re.compile(r"\d:\d\d[.,](\d+)")
 # Two defaults that differ in every field dateutil could fill in silently:
 # a field taken from the default shows up as a difference between two parses.
 _DEFAULTS: Final = (datetime(2000, 1, 1, 0, 0), datetime(2003, 2, 2, 1, 1))  # noqa: DTZ001
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC: the default clock wherever one can be passed in."""
+    return datetime.now(UTC)
 
 
 def _shorten(text: str) -> str:

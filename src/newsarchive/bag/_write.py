@@ -46,6 +46,7 @@ from newsarchive._version import __version__
 from newsarchive.bag._tagfiles import encode_path, format_bag_info
 from newsarchive.errors import BagError, MissingExtra
 from newsarchive.jsonl import dumps_line
+from newsarchive.timestamps import utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -60,10 +61,6 @@ CONTENT_DIR: Final = "data/content"
 BAG_ALGORITHMS: Final = ("sha256", "sha512")
 _ID: Final = re.compile(r"[0-9a-f]{64}")
 _BAGIT_TXT: Final = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _make_staging_dir(parent: Path) -> Path:
@@ -150,7 +147,7 @@ def write_bag(
     *,
     description: str | None = None,
     source_organization: str | None = None,
-    clock: Callable[[], datetime] = _utc_now,
+    clock: Callable[[], datetime] = utc_now,
 ) -> int:
     """Write `records` (JSON object form) as a new bag at `target`; return how many.
 

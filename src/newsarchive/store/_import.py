@@ -25,7 +25,6 @@ import shutil
 import tempfile
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
@@ -34,11 +33,12 @@ import attrs
 from newsarchive.errors import NewsArchiveError
 from newsarchive.jsonl import iter_values, records_of
 from newsarchive.record import DEFAULT_AGENT, ArchivedArticle
+from newsarchive.timestamps import utc_now
 from newsarchive.validation import validate
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from datetime import tzinfo
+    from datetime import datetime, tzinfo
 
     from newsarchive.store._store import Store
 
@@ -53,10 +53,6 @@ _BATCH_BYTES: Final = 16 * 1024 * 1024
 _CHUNK_FILES: Final = 200
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @attrs.frozen
 class ImportOptions:
     """Provenance for article-text input (JSON records are never changed)."""
@@ -67,7 +63,7 @@ class ImportOptions:
     notes: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     default_tz: tzinfo | None = None
-    clock: Callable[[], datetime] = attrs.field(factory=lambda: _utc_now)
+    clock: Callable[[], datetime] = attrs.field(factory=lambda: utc_now)
     #: The article's own URL when a file's LINK: is an archive.today or Perma.cc
     #: snapshot (which does not contain it); meant for importing one file.
     original_url: str | None = None
