@@ -371,26 +371,30 @@ class _Validator:
                         f"line {entry.line}: {entry.path!r} is not under data/",
                     )
                     continue
-                before = seen.get(entry.path)
-                if before is None:
-                    seen[entry.path] = entry
-                elif before.checksum != entry.checksum:
-                    self.problem(
-                        name,
-                        "conflicting-entries",
-                        f"lines {before.line} and {entry.line} list {entry.path!r} with "
-                        "different checksums",
-                    )
-                else:
-                    # RFC 8493 (1.0) forbids listing a file twice; 0.97 did not say.
-                    self.problem(
-                        name,
-                        "duplicate-entry",
-                        f"lines {before.line} and {entry.line} both list {entry.path!r}",
-                        "error" if self.decl.version >= (1, 0) else "warning",
-                    )
+                self.listed_once(name, seen, entry)
             listed[algorithm] = seen
         return listed
+
+    def listed_once(self, name: str, seen: dict[str, ManifestEntry], entry: ManifestEntry) -> None:
+        """Note `entry` in `seen`; a second listing of its path in one manifest is a problem."""
+        before = seen.setdefault(entry.path, entry)
+        if before is entry:
+            return
+        if before.checksum != entry.checksum:
+            self.problem(
+                name,
+                "conflicting-entries",
+                f"lines {before.line} and {entry.line} list {entry.path!r} with "
+                "different checksums",
+            )
+        else:
+            # RFC 8493 (1.0) forbids listing a file twice; 0.97 did not say.
+            self.problem(
+                name,
+                "duplicate-entry",
+                f"lines {before.line} and {entry.line} both list {entry.path!r}",
+                "error" if self.decl.version >= (1, 0) else "warning",
+            )
 
     def normalization_twins(
         self, name: str, entries: list[ManifestEntry], present: set[str]
@@ -491,23 +495,7 @@ class _Validator:
                     self.problem(
                         name, "tagmanifest-in-tagmanifest", f"lists tag manifest {entry.path!r}"
                     )
-                before = seen.setdefault(entry.path, entry)
-                if before is entry:
-                    pass
-                elif before.checksum != entry.checksum:
-                    self.problem(
-                        name,
-                        "conflicting-entries",
-                        f"lines {before.line} and {entry.line} list {entry.path!r} with "
-                        "different checksums",
-                    )
-                else:
-                    self.problem(
-                        name,
-                        "duplicate-entry",
-                        f"lines {before.line} and {entry.line} both list {entry.path!r}",
-                        "error" if self.decl.version >= (1, 0) else "warning",
-                    )
+                self.listed_once(name, seen, entry)
                 if entry.path not in self.walk.files and entry.path not in self.refused:
                     self.problem(entry.path, "missing", f"listed in {name} but not in the bag")
             for manifest in sorted(manifests - set(seen)):
