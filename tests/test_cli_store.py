@@ -170,6 +170,9 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
     code = run(["store", "verify", "--store", store], stdout=io.BytesIO(), stderr=terminal)
     assert code == 0
     assert "B/s]" in terminal.getvalue()  # bytes audited
+    args = ["export", "--store", store, "-o", str(tmp_path / "out.jsonl")]
+    assert run(args, stdout=io.BytesIO(), stderr=terminal) == 0
+    assert "record/s]" in terminal.getvalue()
 
 
 def test_import_one_archive_today_copy_with_its_original_url(tmp_path: Path) -> None:

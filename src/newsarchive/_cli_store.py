@@ -367,10 +367,24 @@ def _cmd_find(args: argparse.Namespace, ctx: _Context) -> int:
 
 
 def _cmd_export(args: argparse.Namespace, ctx: _Context) -> int:
+    bar = _progress(ctx, "record")
     with _open(args) as store:
-        count = _EXPORTERS[args.format](store, _query(store, args), args, ctx)
+        ids = _query(store, args)
+        if bar is not None:
+            ids = _counted(ids, bar)
+        try:
+            count = _EXPORTERS[args.format](store, ids, args, ctx)
+        finally:
+            if bar is not None:
+                bar.close()
     ctx.err(f"newsarchive export: {count} record{'s' if count != 1 else ''}")
     return 0
+
+
+def _counted(ids: Iterator[str], bar: Any) -> Iterator[str]:
+    for record_id in ids:
+        yield record_id
+        bar.update(1)
 
 
 def _needs_directory(args: argparse.Namespace) -> str:
