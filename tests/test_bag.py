@@ -766,11 +766,13 @@ def test_control_characters_in_names_cannot_forge_output(bag: Path, tmp_path: Pa
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
 def test_sigterm_during_cli_export_leaves_no_temporary_bag(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signame: str
 ) -> None:
     import signal
 
+    signum = getattr(signal, signame)
     store_path = tmp_path / "s"
     with Store.init(store_path) as store:
         store.add([(_record(i), False) for i in range(2)])
@@ -778,16 +780,16 @@ def test_sigterm_during_cli_export_leaves_no_temporary_bag(
     out.mkdir()
 
     def terminated(_bagit: Any, _path: Path) -> None:
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signum)
 
     monkeypatch.setattr("newsarchive.bag._write._check_with_bagit", terminated)
-    before = signal.getsignal(signal.SIGTERM)
+    before = signal.getsignal(signum)
     code, _, _ = cli(
         "export", "--store", str(store_path), "--format", "bagit", "-o", str(out / "b")
     )
-    assert code == 128 + signal.SIGTERM
+    assert code == 128 + signum
     assert list(out.iterdir()) == []  # the half-built bag was removed, not left hidden
-    assert signal.getsignal(signal.SIGTERM) == before
+    assert signal.getsignal(signum) == before
 
 
 def test_export_keeps_an_empty_target_directory_when_it_fails(
@@ -840,3 +842,58 @@ def test_a_bag_inside_a_directory_is_imported_as_a_bag(tmp_path: Path) -> None:
         assert (summary.imported, summary.rejected) == (4, [])
         for record in records:
             assert store.get(record["id"]) == record  # content included
+
+
+def test_a_folder_with_a_stray_manifest_is_loose_files(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    (folder / "data").mkdir(parents=True)
+    (folder / "a.txt").write_bytes(b"A story.\n\nLINK: https://news.example.org/a\n")
+    (folder / "data" / "b.txt").write_bytes(b"B story.\n\nLINK: https://news.example.org/b\n")
+    (folder / "manifest-md5.txt").write_text("notes, not a manifest\n")
+    assert not is_bag(folder)
+    with Store.init(tmp_path / "s") as store:
+        summary = import_paths(store, [str(folder)], OPTIONS)
+        assert summary.imported == 2
+
+
+@pytest.mark.parametrize("inside", ["data", "data/records.jsonl", "data/content"])
+def test_part_of_a_bag_is_refused_not_imported_as_loose_files(
+    bag: Path, tmp_path: Path, inside: str
+) -> None:
+    with Store.init(tmp_path / "s") as store:
+        summary = import_paths(store, [str(bag / inside)], OPTIONS)
+        assert summary.imported == 0
+        [rejected] = summary.rejected
+        assert "inside the bag" in rejected["reason"]
+        assert list(store.find()) == []
+
+
+@pytest.mark.parametrize("count", ["³", "9" * 5000, "-1", "2, 3"])
+def test_a_bad_content_count_is_a_problem_not_a_crash(
+    bag: Path, tmp_path: Path, count: str
+) -> None:
+    info = (bag / "bag-info.txt").read_text("utf-8")
+    lines = [
+        f"Newsarchive-Content-Files: {count}"
+        if line.startswith("Newsarchive-Content-Files")
+        else line
+        for line in info.splitlines()
+    ]
+    (bag / "bag-info.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _rehash(bag)
+    rejected = _refused(bag, tmp_path)
+    assert any("bad-content-count" in r["reason"] for r in rejected)
+
+
+def test_export_into_an_empty_private_directory_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    target.mkdir(mode=0o700)
+    target.chmod(0o700)
+    write_bag(target, [_record(1)], clock=lambda: NOW)
+    assert (target / "bagit.txt").is_file()
+    assert target.stat().st_mode & 0o777 == 0o700
+
+
+def test_bagit_txt_lines_must_come_in_order(bag: Path) -> None:
+    (bag / "bagit.txt").write_bytes(b"Tag-File-Character-Encoding: UTF-8\nBagIt-Version: 1.0\n")
+    assert "bad-declaration" in {p.code for p in validate_bag(bag).errors}

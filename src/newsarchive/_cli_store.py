@@ -443,8 +443,9 @@ def _export_bagit(store: Store, ids: Iterator[str], args: argparse.Namespace, _:
 
 @contextlib.contextmanager
 def _terminate_as_exit() -> Iterator[None]:
-    """While a bag is built, SIGTERM raises SystemExit so the bag's temporary directory
-    is removed on the way out (the default action would leave a full-size hidden copy).
+    """While a bag is built, SIGTERM and SIGHUP raise SystemExit so the bag's temporary
+    directory is removed on the way out (their default action would leave a full-size
+    hidden copy).
 
     The CLI's, not the library's: the old handler is put back afterwards.
     """
@@ -453,15 +454,17 @@ def _terminate_as_exit() -> Iterator[None]:
     def terminate(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
+    caught = (signal.SIGTERM, signal.SIGHUP)
     try:
-        old = signal.signal(signal.SIGTERM, terminate)
+        old = {signum: signal.signal(signum, terminate) for signum in caught}
     except ValueError:  # not the main thread: signals cannot be handled here
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
 
 
 def _export_jsonld(

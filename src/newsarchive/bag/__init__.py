@@ -6,8 +6,16 @@ each bag before it is put in place); `read_bag` turns a valid bag into
 records, refusing an invalid one whole.
 """
 
-from newsarchive.bag._read import BagContents, is_bag, read_bag
+from newsarchive.bag._read import BagContents, enclosing_bag, is_bag, read_bag
 from newsarchive.bag._validate import BagReport, validate_bag
 from newsarchive.bag._write import write_bag
 
-__all__ = ["BagContents", "BagReport", "is_bag", "read_bag", "validate_bag", "write_bag"]
+__all__ = [
+    "BagContents",
+    "BagReport",
+    "enclosing_bag",
+    "is_bag",
+    "read_bag",
+    "validate_bag",
+    "write_bag",
+]

@@ -39,6 +39,7 @@ __all__ = ["BagContents", "is_bag", "read_bag"]
 #: Strongest first: the checksum named in a foreign record's provenance.
 _PREFERENCE: Final = ("sha512", "sha3-512", "sha384", "sha3-384", "sha256", "sha3-256")
 _BAG_TAG_FILE: Final = re.compile(r"(tag)?manifest-[A-Za-z0-9-]+\.txt")
+_COUNT: Final = re.compile(r"[0-9]{1,18}")  # ASCII digits only: int() also reads '³'-like digits
 _CONTENT_NAME: Final = re.compile(r"data/content/([0-9a-f]{64})\.txt")
 
 
@@ -55,11 +56,13 @@ class BagContents:
 def is_bag(path: str | os.PathLike[str]) -> bool:
     """Whether import treats the directory `path` as one bag rather than as loose files.
 
-    A bagit.txt (even a dangling symlink), or a bag-info.txt or manifest
-    beside a data/ directory, makes it a bag: one whose bagit.txt was lost is
-    then refused as an invalid bag, never stored file by file (which would
-    store records without their bag's provenance and make the real bag
-    "duplicates" later).
+    A bagit.txt (even a dangling symlink) makes it a bag. So does a data/
+    directory beside a payload manifest and one more sign of a bag (a
+    bag-info.txt, a tag manifest, or a newsarchive bag's data/records.jsonl):
+    a bag whose bagit.txt was lost is then refused as an invalid bag, never
+    stored file by file (a newsarchive bag's records would be stored without
+    their content, and the real bag would be "duplicates" later). A directory
+    with a data/ folder and a stray manifest-like file alone is loose files.
     """
     root = Path(path)
     if not root.is_dir() or root.is_symlink():
@@ -69,11 +72,24 @@ def is_bag(path: str | os.PathLike[str]) -> bool:
     if not (root / "data").is_dir():
         return False
     try:
-        return any(
-            p.name == "bag-info.txt" or _BAG_TAG_FILE.fullmatch(p.name) for p in root.iterdir()
-        )
+        names = {p.name for p in root.iterdir()}
     except OSError:
         return False
+    manifest = any(_BAG_TAG_FILE.fullmatch(n) and not n.startswith("tag") for n in names)
+    another = (
+        "bag-info.txt" in names
+        or any(_BAG_TAG_FILE.fullmatch(n) and n.startswith("tag") for n in names)
+        or (root / RECORDS_FILE).is_file()
+    )
+    return manifest and another
+
+
+def enclosing_bag(path: str | os.PathLike[str]) -> Path | None:
+    """The bag directory `path` lies inside (a bag's data/ or one of its files), if any."""
+    for parent in Path(path).absolute().parents:
+        if is_bag(parent):
+            return parent
+    return None
 
 
 def _vouched(report: BagReport, name: str, data: bytes) -> tuple[str, str] | BagProblem:
@@ -228,7 +244,7 @@ def _expected_content_files(report: BagReport, problems: list[BagProblem]) -> in
     values = [v for label, v in report.info if label.lower() == CONTENT_FILES_LABEL.lower()]
     if not values:
         return None
-    if len(values) > 1 or not values[0].isdigit():
+    if len(values) > 1 or not _COUNT.fullmatch(values[0]):
         problems.append(
             BagProblem(
                 "bag-info.txt",

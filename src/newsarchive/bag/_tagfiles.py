@@ -82,9 +82,10 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[BagProblem
         return None, [BagProblem(name, "bad-encoding", f"bagit.txt is not UTF-8: {exc.reason}")]
     problems: list[BagProblem] = []
     found: dict[str, str] = {}
+    order = ("BagIt-Version", "Tag-File-Character-Encoding")  # RFC 8493 2.1.1: this order
     for number, line in enumerate(split_lines(text), 1):
         match = _DECLARATION.fullmatch(line)
-        if match is None or match.group(1) in found:
+        if match is None or match.group(1) in found or order[min(number, 2) - 1] != match.group(1):
             problems.append(
                 BagProblem(
                     name,

@@ -290,7 +290,11 @@ class _Validator:
         try:
             data = read_bag_file(self.root, "bagit.txt")
         except FileNotFoundError:
-            self.problem("bagit.txt", "missing-bagit-txt", "no bagit.txt: not a bag")
+            self.problem(
+                "bagit.txt",
+                "missing-bagit-txt",
+                "no bagit.txt, though the directory has a bag's other files: refused as a bag",
+            )
             return None
         except OSError as exc:
             self.problem("bagit.txt", "unreadable", exc.strerror or str(exc))

@@ -37,6 +37,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -170,6 +171,8 @@ def write_bag(
     try:
         count = _fill(tmp, records, description, source_organization, clock)
         _check_with_bagit(bagit, tmp)
+        if target.is_dir():  # an empty directory the user made keeps its mode (say 0700)
+            tmp.chmod(stat.S_IMODE(target.stat().st_mode))
         # rename(2) replaces an empty directory atomically: an empty target stays
         # in place until the bag takes its name, and never disappears on failure.
         tmp.replace(target)

@@ -328,8 +328,15 @@ def import_paths(
         while len(inflight) > limit:
             consume(inflight.popleft().result())
 
+    from newsarchive.bag import enclosing_bag  # noqa: PLC0415 - bag support loads on import only
+
     try:
         for top in paths:
+            outer = None if top == "-" else enclosing_bag(top)
+            if outer is not None:
+                # Part of a bag read as loose files would store records without content.
+                importer.reject(top, f"it is inside the bag {outer}; import the bag directory")
+                continue
             for name, bag in _walk(top):
                 if bag:
                     send(0)  # keep input order: earlier files go in first
