@@ -506,6 +506,11 @@ def test_a_charset_that_is_not_a_web_text_encoding_is_refused(charset: str) -> N
         ("Shift_JIS", "\u65e5\u672c".encode("shift_jis"), "\u65e5\u672c"),
         ("utf-16", "h\u00e9".encode("utf-16-le"), "h\u00e9"),  # WHATWG: utf-16 is LE
         ("windows-874", "\u0e01".encode("cp874"), "\u0e01"),
+        # WHATWG decoders: latin-1 and us-ascii labels mean windows-1252, and so on.
+        ("iso-8859-1", b"\x93quoted\x94 \x80", "\u201cquoted\u201d \u20ac"),
+        ("us-ascii", b"caf\xe9", "caf\u00e9"),
+        ("gb2312", "\u9555".encode("gbk"), "\u9555"),
+        ("euc-kr", "\uac02".encode("cp949"), "\uac02"),
     ],
 )
 def test_web_charsets_are_decoded(charset: str, body: bytes, text: str) -> None:
@@ -779,3 +784,34 @@ def test_a_file_that_changes_between_the_passes_is_refused(
     with pytest.raises(WarcError) as info:
         read_warc(path, clock=clock)
     assert info.value.code == "changed"
+
+
+def test_a_file_whose_headers_change_between_the_passes_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Same length, no digest over what changed: the target URI of a foreign record.
+    path = tmp_path / "in.warc"
+    data = _response(b"<p>hi</p>", "Content-Type: text/html\r\n", uri="https://news.example/a")
+    path.write_bytes(data)
+    first_pass = _WarcImport.first_pass
+
+    def then_change(self: _WarcImport, source: IO[bytes]) -> list[Any]:
+        entries = first_pass(self, source)
+        path.write_bytes(data.replace(b"news.example/a", b"news.example/b"))
+        return entries
+
+    monkeypatch.setattr(_WarcImport, "first_pass", then_change)
+    with pytest.raises(WarcError) as info:
+        read_warc(path, clock=clock)
+    assert info.value.code == "changed"
+
+
+def test_http_responses_are_read_without_warcio(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "warcio", None)  # reading needs no extra
+    headers = "Content-Type: text/html; charset=utf-8\r\nX-Folded: one\r\n two\r\n"
+    reading = _one(_response("<p>h\u00e9</p>".encode(), headers))
+    (record,) = reading.records
+    assert record["content"] == "<p>h\u00e9</p>"
+    notes = record["retrieval"]["notes"]
+    assert any("200" in note for note in notes)
+    assert any("X-Folded: one two" in note for note in notes)

@@ -12,9 +12,11 @@ import re
 import zlib
 from typing import Any, Final
 
+import attrs
+
 from newsarchive import _warcframe
 
-__all__ = ["Refused", "decode_text", "decode_transfer"]
+__all__ = ["HttpHead", "Refused", "decode_text", "decode_transfer", "split_http"]
 
 _CHARSET: Final = re.compile(r""";\s*charset\s*=\s*"?([^";\s]+)"?""", re.IGNORECASE)
 _CHUNK_SIZE: Final = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?")
@@ -62,6 +64,21 @@ _ENCODING_ALIASES: Final = {
     "windows-31j": "cp932",
     "x-sjis": "shift_jis",
 }
+#: The decoder the WHATWG Encoding Standard (what browsers do) uses for an encoding
+#: Python knows under its own, narrower name: pages labelled latin-1 or us-ascii are
+#: read as windows-1252, GB2312 as GB18030, and so on, or their text would come out
+#: as C1 controls or be refused.
+_WHATWG_DECODERS: Final = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "tis-620": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+    "big5": "big5hkscs",
+}
 _BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -79,6 +96,47 @@ class Refused(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+
+
+@attrs.frozen
+class HttpHead:
+    """The status (or request) line and the headers of an HTTP message, in order."""
+
+    protocol: str  # "HTTP/1.1" for a response; the method for a request
+    statusline: str  # the rest of the first line, "200 OK"
+    headers: tuple[tuple[str, str], ...]
+
+    def get_header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+
+def split_http(block: bytes, *, response: bool) -> tuple[HttpHead, bytes] | None:
+    """(head, payload) of an HTTP message in a WARC block, or None if it is not one.
+
+    Header bytes are ISO-8859-1 (RFC 9110 section 5.5); lines end in CRLF or
+    LF; a line starting with a space or tab continues the previous header
+    (obsolete line folding). A response must start with HTTP/1.0 or HTTP/1.1.
+    """
+    ends = [i for i in (block.find(b"\r\n\r\n"), block.find(b"\n\n")) if i >= 0]
+    if ends:
+        cut = min(ends)
+        payload = block[cut + (4 if block.startswith(b"\r\n\r\n", cut) else 2) :]
+    else:
+        cut, payload = len(block), b""
+    lines = block[:cut].decode("iso-8859-1").replace("\r\n", "\n").split("\n")
+    protocol, _, statusline = lines[0].strip().partition(" ")
+    if not protocol or (response and protocol not in ("HTTP/1.0", "HTTP/1.1")):
+        return None
+    headers: list[tuple[str, str]] = []
+    for line in lines[1:]:
+        if line[:1] in (" ", "\t") and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, f"{value} {line.strip()}")
+        elif ":" in line:
+            name, _, value = line.partition(":")
+            headers.append((name.strip(), value.strip()))
+    return HttpHead(protocol, statusline.strip(), tuple(headers)), payload
 
 
 def _dechunk(data: bytes) -> bytes:
@@ -169,7 +227,9 @@ def _encoding(label: str) -> str:
     if name not in _WEB_ENCODINGS:
         raise Refused("bad-charset", f"charset {label[:40]!r} is not a web text encoding")
     # WHATWG: the label utf-16 means UTF-16LE when no byte order mark says otherwise.
-    return "utf-16-le" if name == "utf-16" else name
+    if name == "utf-16":
+        return "utf-16-le"
+    return _WHATWG_DECODERS.get(name, name)
 
 
 def decode_text(body: bytes, content_type: str) -> str:

@@ -280,7 +280,9 @@ def iter_frames(stream: IO[bytes], name: str | None = None) -> Iterator[RawRecor
                 path=name,
             )
         length = int(lengths[0])
-        algorithms = {
+        # SHA-256 always, besides what the digest headers name: the import's second
+        # pass compares it with the first, to notice a file changed in between.
+        algorithms = {"sha256"} | {
             a
             for k, v in headers
             if k.lower() == "warc-block-digest" and (a := _algorithm(v.partition(":")[0]))

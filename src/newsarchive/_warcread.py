@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import attrs
 
 from newsarchive import _json, _warcframe
-from newsarchive._httpbody import Refused, decode_text, decode_transfer
+from newsarchive._httpbody import Refused, decode_text, decode_transfer, split_http
 from newsarchive._warcframe import RawRecord, check_digest, iter_frames
 from newsarchive._warcwrite import RECORD_CONTENT_TYPE, uri_form
 from newsarchive.digest import Digest
@@ -244,6 +244,7 @@ class _WarcImport:
                 raw is None
                 or raw.record_id != entry.record_id
                 or raw.length != entry.length
+                or raw.headers != entry.headers
                 or raw.block_hashes != entry.block_hashes
             ):
                 raise WarcError(
@@ -552,18 +553,8 @@ def _http_split(raw: RawRecord, kind: str) -> tuple[Any, bytes]:
     uri = (raw.target_uri or "").lower()
     if kind not in _HTTP_RECORDS or not block or not uri.startswith(("http:", "https:")):
         return None, block
-    from warcio.statusandheaders import (  # noqa: PLC0415
-        StatusAndHeadersParser,
-        StatusAndHeadersParserException,
-    )
-
-    stream = io.BytesIO(block)
-    parser = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=kind == "response")
-    try:
-        head = parser.parse(stream)
-    except (StatusAndHeadersParserException, EOFError, ValueError):
-        return None, block
-    return head, block[stream.tell() :]
+    split = split_http(block, response=kind == "response")
+    return (None, block) if split is None else split
 
 
 def looks_like_warc(head: bytes) -> bool:
