@@ -125,3 +125,12 @@ def test_worker_processes_give_the_same_store(tmp_path: Path) -> None:
     assert stores[0] == stores[1]
     segments = [(tmp_path / f"s{j}" / "segments" / "00000001.jsonl").read_bytes() for j in (1, 2)]
     assert segments[0] == segments[1]  # same order, same bytes
+
+
+def test_a_link_to_a_directory_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    with Store.init(tmp_path / "s") as store:
+        summary = import_paths(store, [str(tmp_path / "link")], ImportOptions())
+    [rejected] = summary.rejected
+    assert "symbolic link to a directory" in rejected["reason"]

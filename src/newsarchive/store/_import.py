@@ -332,6 +332,9 @@ def import_paths(
 
     try:
         for top in paths:
+            if top != "-" and os.path.islink(top) and os.path.isdir(top):
+                importer.reject(top, "a symbolic link to a directory (links are not followed)")
+                continue
             outer = None if top == "-" else enclosing_bag(top)
             if outer is not None:
                 # Part of a bag read as loose files would store records without content.
