@@ -897,3 +897,17 @@ def test_export_into_an_empty_private_directory_keeps_its_mode(tmp_path: Path) -
 def test_bagit_txt_lines_must_come_in_order(bag: Path) -> None:
     (bag / "bagit.txt").write_bytes(b"Tag-File-Character-Encoding: UTF-8\nBagIt-Version: 1.0\n")
     assert "bad-declaration" in {p.code for p in validate_bag(bag).errors}
+
+
+def test_huge_numbers_in_tag_files_are_problems_not_crashes(bag: Path) -> None:
+    info = (bag / "bag-info.txt").read_text("utf-8")
+    lines = [
+        "Payload-Oxum: " + "9" * 5000 + ".1" if line.startswith("Payload-Oxum") else line
+        for line in info.splitlines()
+    ]
+    (bag / "bag-info.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert "bad-oxum" in {p.code for p in validate_bag(bag).errors}
+    (bag / "bagit.txt").write_text(
+        "BagIt-Version: 1." + "9" * 5000 + "\nTag-File-Character-Encoding: UTF-8\n"
+    )
+    assert not validate_bag(bag).ok

@@ -815,3 +815,11 @@ def test_http_responses_are_read_without_warcio(monkeypatch: pytest.MonkeyPatch)
     notes = record["retrieval"]["notes"]
     assert any("200" in note for note in notes)
     assert any("X-Folded: one two" in note for note in notes)
+
+
+@pytest.mark.parametrize("length", ["9" * 5000, "\u00b3", "-1"])
+def test_an_absurd_content_length_is_refused_not_a_crash(length: str) -> None:
+    data = f"WARC/1.1\r\nWARC-Type: resource\r\nContent-Length: {length}\r\n\r\nx".encode()
+    with pytest.raises(WarcError) as info:
+        _read(data)
+    assert info.value.code == "bad-warc-header"

@@ -54,6 +54,8 @@ _MAX_LINE: Final = 64 * 1024
 _MAX_HEADERS: Final = 1000
 _CHUNK: Final = 1 << 20
 _VERSION: Final = re.compile(rb"WARC/1\.[01]\r?\n")
+# ASCII digits, bounded (int() refuses more than 4,300 digits with a ValueError).
+_LENGTH: Final = re.compile(r"[0-9]{1,18}")
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 _RECORD_END: Final = b"\r\n\r\n"
 
@@ -272,7 +274,7 @@ def iter_frames(stream: IO[bytes], name: str | None = None) -> Iterator[RawRecor
         number += 1
         headers = _read_headers(reader, start)
         lengths = [v for k, v in headers if k.lower() == "content-length"]
-        if len(lengths) != 1 or not lengths[0].isascii() or not lengths[0].isdigit():
+        if len(lengths) != 1 or not _LENGTH.fullmatch(lengths[0]):
             raise WarcError(
                 f"the record at byte {start} has no single valid Content-Length, "
                 "so the rest of the file cannot be framed",

@@ -33,7 +33,9 @@ __all__ = [
 SUPPORTED_VERSIONS: Final = frozenset({(0, 93), (0, 94), (0, 95), (0, 96), (0, 97), (1, 0)})
 
 _DECLARATION: Final = re.compile(r"(BagIt-Version|Tag-File-Character-Encoding): (\S(?:.*\S)?)")
-_VERSION: Final = re.compile(r"([0-9]+)\.([0-9]+)")
+# Bounded digit runs: int() refuses over 4,300 digits with a ValueError, not our problem.
+_LENGTH: Final = re.compile(r"[0-9]{1,18}")
+_VERSION: Final = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})")
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _MANIFEST_LINE: Final = re.compile(r"([^ \t]+)[ \t]+(.+)")
 _PERCENT: Final = re.compile(r"%(0[AaDd]|25)")
@@ -295,7 +297,7 @@ def parse_fetch(
         if not line.strip():
             continue
         parts = line.split(None, 2)
-        if len(parts) != 3 or not (parts[1] == "-" or parts[1].isdigit()):
+        if len(parts) != 3 or not (parts[1] == "-" or _LENGTH.fullmatch(parts[1])):
             problems.append(
                 BagProblem(
                     name, "bad-fetch-line", f"line {number}: not 'URL LENGTH PATH' ({line[:80]!r})"

@@ -49,7 +49,7 @@ MANIFEST_ALGORITHMS: Final = {
 }
 _WEAK: Final = frozenset({"md5", "sha1"})
 _MANIFEST_NAME: Final = re.compile(r"(tag)?manifest-([A-Za-z0-9-]+)\.txt")
-_OXUM: Final = re.compile(r"([0-9]+)\.([0-9]+)")
+_OXUM: Final = re.compile(r"([0-9]{1,18})\.([0-9]{1,18})")  # bounded: int() has a digit limit
 #: Files operating systems leave behind; a bag that lost one in copying is only warned about.
 _SYSTEM_FILES: Final = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 _CHUNK: Final = 1024 * 1024
