@@ -243,15 +243,25 @@ def parse_manifest(
                 )
             )
             raw = raw[2:]
-        path = decode_path(raw, version)
-        why = path_problem(path)
-        if why is not None:
-            problems.append(
-                BagProblem(name, "unsafe-path", f"line {number}: {path[:80]!r}: {why}; refused")
-            )
+        path = _safe_path(name, number, raw, version, problems)
+        if path is None:
             continue
         entries.append(ManifestEntry(checksum.lower(), path, number))
     return entries, problems
+
+
+def _safe_path(
+    name: str, number: int, raw: str, version: tuple[int, int], problems: list[BagProblem]
+) -> str | None:
+    """The decoded path of a manifest or fetch.txt line, or None (with a problem) if unsafe."""
+    path = decode_path(raw, version)
+    why = path_problem(path)
+    if why is None:
+        return path
+    problems.append(
+        BagProblem(name, "unsafe-path", f"line {number}: {path[:80]!r}: {why}; refused")
+    )
+    return None
 
 
 def parse_bag_info(name: str, text: str) -> tuple[list[tuple[str, str]], list[BagProblem]]:
@@ -305,12 +315,8 @@ def parse_fetch(
             )
             continue
         url, length, raw = parts
-        path = decode_path(raw, version)
-        why = path_problem(path)
-        if why is not None:
-            problems.append(
-                BagProblem(name, "unsafe-path", f"line {number}: {path[:80]!r}: {why}; refused")
-            )
+        path = _safe_path(name, number, raw, version, problems)
+        if path is None:
             continue
         items.append((url, length, path))
     return items, problems
