@@ -22,7 +22,7 @@ from newsarchive._httpbody import Refused, decode_text, decode_transfer, split_h
 from newsarchive._warcframe import RawRecord, check_digest, iter_frames
 from newsarchive._warcwrite import RECORD_CONTENT_TYPE, uri_form
 from newsarchive.digest import Digest
-from newsarchive.errors import JSONError, NewsArchiveError, WarcError
+from newsarchive.errors import JSONError, NewsArchiveError, WarcError, error_summary
 from newsarchive.record import DEFAULT_AGENT, ArchivedArticle, ProvenanceEvent, Retrieval
 from newsarchive.timestamps import Timestamp, parse_timestamp, utc_now
 from newsarchive.validation import validate
@@ -408,14 +408,10 @@ class _WarcImport:
         if "content" in data and data["content"] != text:
             raise Refused("content-mismatch", "the embedded content differs from the resource")
         data["content"] = text
-        errors = [p for p in validate(data, now=self.clock()) if p.severity == "error"]
-        if errors:
-            first = errors[0]
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        reason = error_summary(validate(data, now=self.clock()))
+        if reason is not None:
             raise Refused(
-                "invalid-record",
-                f"the embedded record does not match its resource: "
-                f"{first.pointer or '/'} {first.code}: {first.message}{more}",
+                "invalid-record", f"the embedded record does not match its resource: {reason}"
             )
         # Older exports wrote the url itself as the target URI; now its URI form.
         checks = (

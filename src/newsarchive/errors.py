@@ -10,9 +10,12 @@ that generic handlers keep working.
 from __future__ import annotations
 
 import re
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = [
     "ArticleTextError",
@@ -165,6 +168,20 @@ class Problem:
         }
 
 
+def error_summary(problems: Iterable[Problem]) -> str | None:
+    """One line for the errors among `problems` (the first, and how many more), else None."""
+    errors = [p for p in problems if p.severity == "error"]
+    return _summary(errors) if errors else None
+
+
+def _summary(problems: list[Problem] | tuple[Problem, ...]) -> str:
+    first, more = problems[0], len(problems) - 1
+    summary = f"{first.pointer or '/'} {first.code}: {first.message}"
+    if more > 0:
+        summary += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return summary
+
+
 class InvalidRecord(NewsArchiveError, ValueError):
     """A record that failed validation; `problems` holds every problem found, not just the first."""
 
@@ -174,15 +191,7 @@ class InvalidRecord(NewsArchiveError, ValueError):
         self, problems: tuple[Problem, ...] | list[Problem], *, path: str | None = None
     ) -> None:
         problems = tuple(problems)
-        errors = [p for p in problems if p.severity == "error"]
-        first = errors[0] if errors else (problems[0] if problems else None)
-        if first is None:
-            summary = "invalid record"
-        else:
-            more = len(errors) - 1
-            summary = f"{first.pointer or '/'} {first.code}: {first.message}"
-            if more > 0:
-                summary += f" (and {more} more problem{'s' if more > 1 else ''})"
+        summary = error_summary(problems) or (_summary(problems) if problems else "invalid record")
         super().__init__(summary, path=path)
         self.problems = problems
 

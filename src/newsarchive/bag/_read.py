@@ -24,7 +24,7 @@ import attrs
 
 from newsarchive.bag._validate import MANIFEST_ALGORITHMS, BagReport, read_bag_file, validate_bag
 from newsarchive.bag._write import CONTENT_DIR, CONTENT_FILES_LABEL, RECORDS_FILE
-from newsarchive.errors import BagProblem, InvalidBag
+from newsarchive.errors import BagProblem, InvalidBag, error_summary
 from newsarchive.jsonl import iter_jsonl
 from newsarchive.record import DEFAULT_AGENT, ArchivedArticle, ProvenanceEvent
 from newsarchive.timestamps import Timestamp
@@ -205,18 +205,9 @@ def _native(root: Path, report: BagReport) -> BagContents:
                 value["content"] = content
             elif "content" not in value:
                 without_file.append(line.number)
-        errors = [p for p in validate(value) if p.severity == "error"]
-        if errors:
-            first_error = errors[0]
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            problems.append(
-                BagProblem(
-                    RECORDS_FILE,
-                    "invalid-record",
-                    f"{where}: {first_error.pointer or '/'} {first_error.code}: "
-                    f"{first_error.message}{more}",
-                )
-            )
+        reason = error_summary(validate(value))
+        if reason is not None:
+            problems.append(BagProblem(RECORDS_FILE, "invalid-record", f"{where}: {reason}"))
             continue
         records.append(value)
     if expected is not None and expected != len(used) - 1:

@@ -30,7 +30,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
-from newsarchive.errors import NewsArchiveError
+from newsarchive.errors import NewsArchiveError, error_summary
 from newsarchive.jsonl import iter_values, records_of
 from newsarchive.record import DEFAULT_AGENT, ArchivedArticle
 from newsarchive.timestamps import utc_now
@@ -196,14 +196,9 @@ class _Importer:
                 self.reject(where, error.message)
                 continue
             for pointer, item in records_of(value):
-                problems = [p for p in validate(item) if p.severity == "error"]
-                if problems:
-                    first = problems[0]
-                    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-                    self.reject(
-                        f"{where}{' ' + pointer if pointer else ''}",
-                        f"{first.pointer or '/'} {first.code}: {first.message}{more}",
-                    )
+                reason = error_summary(validate(item))
+                if reason is not None:
+                    self.reject(f"{where}{' ' + pointer if pointer else ''}", reason)
                 else:
                     self.add(item, same_capture=False)
 
