@@ -13,7 +13,7 @@ from newsarchive.cli._common import (
     open_store,
     progress,
 )
-from newsarchive.cli._query import add_query_options, query
+from newsarchive.cli._query import add_query_options, query, query_bounds
 
 if TYPE_CHECKING:
     import argparse
@@ -60,9 +60,10 @@ def add_commands(sub: Any) -> dict[str, Handler]:
 
 
 def _cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    bounds = query_bounds(args)  # bad times are usage errors, before the store is opened
     bar = progress(ctx, "record")
     with open_store(args) as store:
-        ids = query(store, args)
+        ids = query(store, args, bounds)
         if bar is not None:
             ids = _counted(ids, bar)
         try:

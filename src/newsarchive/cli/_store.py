@@ -18,7 +18,7 @@ from newsarchive.cli._common import (
     store_dir,
     zone,
 )
-from newsarchive.cli._query import add_query_options, query
+from newsarchive.cli._query import add_query_options, query, query_bounds
 
 if TYPE_CHECKING:
     import argparse
@@ -195,8 +195,9 @@ def _cmd_cat(args: argparse.Namespace, ctx: Context) -> int:
 def _cmd_find(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.jsonl import dumps_line  # noqa: PLC0415
 
+    bounds = query_bounds(args)  # bad times are usage errors, before the store is opened
     with open_store(args) as store:
-        for record_id in query(store, args):
+        for record_id in query(store, args, bounds):
             record = store.get(record_id)
             if args.json:
                 ctx.stdout.write(dumps_line(record))
