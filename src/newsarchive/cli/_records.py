@@ -141,9 +141,23 @@ def add_commands(sub: Any) -> dict[str, Handler]:
 
 
 def _cmd_record(args: argparse.Namespace, ctx: Context) -> int:
+    from newsarchive.cli._provenance import check_provenance  # noqa: PLC0415
     from newsarchive.record import DEFAULT_AGENT, ArchivedArticle  # noqa: PLC0415
     from newsarchive.serialize import to_canonical_json, to_json  # noqa: PLC0415
 
+    agent = DEFAULT_AGENT if args.agent is None else args.agent
+    default_tz = zone(args.timezone)
+    check_provenance(  # the options, by name, before the file is read
+        "record",
+        method=args.method,
+        agent=agent,
+        notes=args.note,
+        tags=args.tag,
+        retrieved_at=args.retrieved_at,
+        published_at=args.published_at,
+        title=args.title,
+        default_tz=default_tz,
+    )
     data = ctx.read(args.file)
     record = ArchivedArticle.from_article_text(
         data,
@@ -153,11 +167,11 @@ def _cmd_record(args: argparse.Namespace, ctx: Context) -> int:
         tags=args.tag,
         published_at=args.published_at,
         method=args.method,
-        agent=args.agent or DEFAULT_AGENT,
+        agent=agent,
         notes=args.note,
         source_name=None if args.file == "-" else args.file,
         algorithm=args.algorithm,
-        default_tz=zone(args.timezone),
+        default_tz=default_tz,
         original_url=args.original_url,
     )
     ctx.emit(to_canonical_json(record) if args.canonical else to_json(record), args.output)

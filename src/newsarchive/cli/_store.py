@@ -122,6 +122,7 @@ def _cmd_init(args: argparse.Namespace, ctx: Context) -> int:
 def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     from pathlib import Path  # noqa: PLC0415
 
+    from newsarchive.cli._provenance import check_provenance  # noqa: PLC0415
     from newsarchive.record import DEFAULT_AGENT  # noqa: PLC0415
     from newsarchive.store import ImportOptions, Store, import_paths  # noqa: PLC0415
     from newsarchive.store._import import JSON_SUFFIXES, WARC_SUFFIXES  # noqa: PLC0415
@@ -135,13 +136,25 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
             raise UsageError(
                 "newsarchive import: --original-url applies to a single article-text file"
             )
+    agent = DEFAULT_AGENT if args.agent is None else args.agent
+    default_tz = zone(args.timezone)
+    # Once, before anything is read or created: not one rejection per file.
+    check_provenance(
+        "import",
+        method=args.method,
+        agent=agent,
+        notes=args.note,
+        tags=args.tag,
+        retrieved_at=args.retrieved_at,
+        default_tz=default_tz,
+    )
     options = ImportOptions(
         retrieved_at=args.retrieved_at,
         method=args.method,
-        agent=args.agent or DEFAULT_AGENT,
+        agent=agent,
         notes=tuple(args.note),
         tags=tuple(args.tag),
-        default_tz=zone(args.timezone),
+        default_tz=default_tz,
         original_url=args.original_url,
     )
 
