@@ -23,6 +23,7 @@ from newsarchive.cli._common import (
     Handler,
     Parser,
     UsageError,
+    error_line,
     subcommands,
 )
 
@@ -69,12 +70,11 @@ def run(
     try:
         args = parser.parse_args(list(argv))
         if args.command is None:
-            ctx.err(parser.format_usage().strip())
             ctx.err("newsarchive: error: a command is required (see --help)")
             return EXIT_USAGE
         return handlers[args.command](args, ctx)
     except UsageError as exc:
-        ctx.err(str(exc))
+        ctx.err(error_line(str(exc)))
     except BrokenPipeError:
         raise  # the reader went away: main() handles it quietly
     except IsADirectoryError as exc:
@@ -106,13 +106,15 @@ def _report(ctx: Context, exc: Exception) -> int:
         # An unknown id, or stored bytes that fail their check: a failed check.
         ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
         return EXIT_FAILED
+    if isinstance(exc, InvalidRecord):
+        # Well-formed input that breaks a rule: a failed check, from every command.
+        ctx.err(f"newsarchive: error: invalid record: {exc}")
+        return EXIT_FAILED
     if isinstance(exc, sqlite3.Error):
         ctx.err(
             f"newsarchive: error: the store's index: {exc} "
             "(`newsarchive store reindex` rebuilds it from the data)"
         )
-    elif isinstance(exc, InvalidRecord):
-        ctx.err(f"newsarchive: error: invalid record: {exc}")
     elif isinstance(exc, NewsArchiveError):
         ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
     else:

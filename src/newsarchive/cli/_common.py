@@ -29,6 +29,7 @@ __all__ = [
     "UsageError",
     "add_store_option",
     "dump",
+    "error_line",
     "jobs",
     "open_store",
     "progress",
@@ -53,6 +54,19 @@ _STORE_HELP: Final = f"the store directory (default: $NEWSARCHIVE_STORE, else ./
 
 class UsageError(Exception):
     """Bad command-line words; reported as one line, exit 2."""
+
+
+def error_line(message: str) -> str:
+    """Every error in one shape: `newsarchive: error: [COMMAND: ]MESSAGE`.
+
+    Messages may name the program as `newsarchive COMMAND:` (argparse does);
+    the name is folded into the one prefix.
+    """
+    for prefix in ("newsarchive: error: ", "newsarchive: ", "newsarchive "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+            break
+    return f"newsarchive: error: {message}"
 
 
 class Parser(argparse.ArgumentParser):

@@ -13,13 +13,14 @@ from newsarchive.cli._common import (
     Context,
     Handler,
     UsageError,
+    error_line,
     zone,
 )
 
 if TYPE_CHECKING:
     import argparse
 
-    from newsarchive.errors import Problem
+    from newsarchive.errors import JSONError, Problem
 
 __all__ = ["add_commands"]
 
@@ -193,15 +194,13 @@ def _cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
         try:
             stream = ctx.open(path)
         except OSError as exc:
-            _problem(ctx, args, entry, None, "", "unreadable", exc.strerror or str(exc))
+            _input_error(ctx, args, entry, None, "unreadable", exc.strerror or str(exc))
             worst = EXIT_USAGE
             continue
         try:
             for line, value, error in iter_values(stream):
                 if error is not None:
-                    code = getattr(error, "code", "bad-json")
-                    message = getattr(error, "message", str(error))
-                    _problem(ctx, args, entry, line, "", code, message)
+                    _input_error(ctx, args, entry, line, error.code, error.message, error)
                     worst = EXIT_USAGE
                     continue
                 for prefix, item in records_of(value):
@@ -213,7 +212,7 @@ def _cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
                         if problem.severity == "error":
                             worst = max(worst, EXIT_FAILED)
         except OSError as exc:
-            _problem(ctx, args, entry, None, "", "unreadable", exc.strerror or str(exc))
+            _input_error(ctx, args, entry, None, "unreadable", exc.strerror or str(exc))
             worst = EXIT_USAGE
         finally:
             if stream is not ctx.stdin:
@@ -235,6 +234,35 @@ def _cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
             f"{bad} problem{'s' if bad != 1 else ''}"
         )
     return worst
+
+
+def _input_error(
+    ctx: Context,
+    args: argparse.Namespace,
+    entry: dict[str, Any],
+    line: int | None,
+    code: str,
+    message: str,
+    error: JSONError | None = None,
+) -> None:
+    """Input that could not be read as JSON: in the report, and as an error line on stderr."""
+    if error is not None and error.line is not None:
+        line = error.line if line is None else line
+    column = None if error is None else error.column
+    entry["problems"].append(
+        {
+            "line": line,
+            "column": column,
+            "pointer": "",
+            "code": code,
+            "message": message,
+            "severity": "error",
+        }
+    )
+    if not args.json:
+        where = entry["path"] + (f":{line}" if line is not None else "")
+        where += f":{column}" if line is not None and column is not None else ""
+        ctx.err(error_line(f"{where}: {message}"))
 
 
 def _problem(
@@ -348,7 +376,7 @@ def _cmd_hash(args: argparse.Namespace, ctx: Context) -> int:
                 if stream is not ctx.stdin:
                     stream.close()
         except OSError as exc:
-            ctx.err(f"newsarchive hash: cannot read {path}: {exc.strerror or exc}")
+            ctx.err(f"newsarchive: error: {path}: {exc.strerror or exc}")
             status = EXIT_USAGE
             continue
         ctx.out(f"{digest}  {path}\n")
@@ -356,8 +384,12 @@ def _cmd_hash(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _cmd_text(args: argparse.Namespace, ctx: Context) -> int:
+    from newsarchive.errors import InvalidRecord  # noqa: PLC0415
     from newsarchive.record import ArchivedArticle  # noqa: PLC0415
 
-    record = ArchivedArticle.from_dict(_load_record_dict(ctx, args.record))
+    try:
+        record = ArchivedArticle.from_dict(_load_record_dict(ctx, args.record))
+    except InvalidRecord as exc:
+        raise exc.with_path(args.record) from None
     ctx.emit(record.to_article_text(), args.output)
     return EXIT_OK

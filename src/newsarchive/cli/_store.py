@@ -158,6 +158,7 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         original_url=args.original_url,
     )
 
+    _check_paths(args.paths)
     if not Path(store_dir(args)).exists():
         Store.init(store_dir(args)).close()  # importing into a new directory creates the store
     bar = progress(ctx, "file")
@@ -189,6 +190,22 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
             f"{len(summary.rejected)} rejected{skipped}"
         )
     return 1 if summary.rejected else 0
+
+
+def _check_paths(paths: list[str]) -> None:
+    """A path named on the command line that is missing or unreadable is a usage error
+    (exit 2, as for every command), found before anything is created or imported.
+    What is found inside a directory is still imported file by file."""
+    import errno  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    for path in paths:
+        if path == "-":
+            continue
+        if not os.path.lexists(path):
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+        if not os.access(path, os.R_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
 
 
 def _cmd_show(args: argparse.Namespace, ctx: Context) -> int:
