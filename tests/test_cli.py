@@ -186,7 +186,22 @@ def test_verify_mismatch_shows_first_difference(record_file: Path, tmp_path: Pat
     code, out, _ = cli("verify", str(record_file), str(copy))
     assert code == 1
     assert b"MISMATCH" in out
-    assert b"line 4" in out
+    assert (
+        "line 4, column 18: expected 'The project cost 2.4 million euros, m'…, "
+        "got 'The project cost 3 million euros, mos'…" in out.decode()
+    )
+
+
+def test_verify_shows_an_invisible_difference(record_file: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "crlf.txt"
+    copy.write_bytes(LIGHTHOUSE.read_bytes().replace(b"\n", b"\r\n"))
+    code, out, _ = cli("verify", str(record_file), str(copy))
+    assert code == 1
+    # Both sides end where they differ, and the CR is spelled out.
+    assert (
+        "column 162: expected …'ee-year restoration.', got …'ee-year restoration.\\r'"
+        in out.decode()
+    )
 
 
 def test_validate_formats(record_file: Path, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import argparse
 
     from newsarchive.errors import JSONError, Problem
+    from newsarchive.verify import LineDifference
 
 __all__ = ["add_commands"]
 
@@ -325,7 +326,12 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             "detail": verdict.detail,
             "first_difference": None
             if diff is None
-            else {"line": diff.line, "expected": diff.expected, "actual": diff.actual},
+            else {
+                "line": diff.line,
+                "column": diff.column,
+                "expected": diff.expected,
+                "actual": diff.actual,
+            },
         }
     ok = not problems and ("copy" not in result or result["copy"]["status"] == "exact")
     if args.json:
@@ -343,23 +349,18 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out(f"{args.copy}: OK: exact match ({copy['detail']})\n")
         else:
             word = "NORMALIZED" if copy["status"] == "normalized" else "MISMATCH"
-            line = copy["first_difference"]
-            where = (
-                ""
-                if line is None
-                else (
-                    f"; first difference at line {line['line']}: expected "
-                    f"{_clip(line['expected'])}, got {_clip(line['actual'])}"
-                )
-            )
+            where = "" if diff is None else _difference(diff)
             ctx.out(f"{args.copy}: FAILED: {word}: {copy['detail']}{where}\n")
     return EXIT_OK if ok else EXIT_FAILED
 
 
-def _clip(text: str | None) -> str:
-    if text is None:
-        return "end of text"
-    return repr(text if len(text) <= 60 else text[:57] + "...")
+def _difference(diff: LineDifference) -> str:
+    """Where the texts part, each side shown around that place with invisibles escaped."""
+    expected, actual = diff.excerpts()
+    return (
+        f"; first difference at line {diff.line}, column {diff.column}: "
+        f"expected {expected}, got {actual}"
+    )
 
 
 def _cmd_hash(args: argparse.Namespace, ctx: Context) -> int:
