@@ -242,3 +242,22 @@ def test_export_never_renames_over_a_special_file(store: str, tmp_path: Path) ->
     code, _, err = cli("export", "--store", store, "-o", str(fifo))
     assert_one_line_error(code, err, "not a regular file")
     assert fifo.is_fifo()
+
+
+def test_store_before_the_command(store: str, tmp_path: Path) -> None:
+    code, out, _ = cli("--store", store, "find")
+    assert (code, len(out.splitlines())) == (0, 3)
+    code, out, _ = cli("--store", store, "store", "stats")
+    assert code == 0
+    assert b"records: 3" in out
+    # After the command wins over before it.
+    code, out, _ = cli("--store", str(tmp_path / "elsewhere"), "find", "--store", store)
+    assert (code, len(out.splitlines())) == (0, 3)
+    new = str(tmp_path / "new")
+    assert cli("--store", new, "import", str(IMPORT / "ferry.txt"))[0] == 0
+    assert (Path(new) / "segments").is_dir()
+
+
+def test_store_before_a_command_without_a_store_is_refused(store: str) -> None:
+    code, _, err = cli("--store", store, "validate", "x.json")
+    assert_one_line_error(code, err, "validate: --store applies only to commands that use a store")

@@ -19,6 +19,7 @@ from newsarchive.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    STORE_HELP,
     Context,
     Handler,
     Parser,
@@ -28,6 +29,7 @@ from newsarchive.cli._common import (
 )
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Sequence
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
@@ -46,6 +48,9 @@ def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:
         epilog="Exit codes: 0 ok, 1 a check failed, 2 usage error or unreadable/malformed input.",
     )
     parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
+    # Before the command, for every command that works on a store (`newsarchive
+    # --store DIR find`); a --store after the command wins.
+    parser.add_argument("--store", dest="global_store", metavar="DIR", help=STORE_HELP)
     sub = subcommands(parser, "command", "COMMAND")
     handlers: dict[str, Handler] = {}
     for group in _GROUPS:
@@ -72,6 +77,7 @@ def run(
         if args.command is None:
             ctx.err("newsarchive: error: a command is required (see --help)")
             return EXIT_USAGE
+        _check_global_options(args)
         return handlers[args.command](args, ctx)
     except UsageError as exc:
         ctx.err(error_line(str(exc)))
@@ -87,6 +93,12 @@ def run(
     except Exception as exc:  # noqa: BLE001 - _report re-raises what is not ours
         return _report(ctx, exc)
     return EXIT_USAGE
+
+
+def _check_global_options(args: argparse.Namespace) -> None:
+    """Options before the command must make sense for it."""
+    if args.global_store is not None and not hasattr(args, "store") and args.command != "store":
+        raise UsageError(f"{args.command}: --store applies only to commands that use a store")
 
 
 def _report(ctx: Context, exc: Exception) -> int:

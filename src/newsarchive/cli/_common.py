@@ -23,6 +23,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "METHODS_HELP",
+    "STORE_HELP",
     "Context",
     "Handler",
     "Parser",
@@ -49,7 +50,7 @@ METHODS_HELP: Final = (
 
 #: Where the store is when neither --store nor NEWSARCHIVE_STORE says.
 DEFAULT_STORE: Final = "newsarchive-store"
-_STORE_HELP: Final = f"the store directory (default: $NEWSARCHIVE_STORE, else ./{DEFAULT_STORE})"
+STORE_HELP: Final = f"the store directory (default: $NEWSARCHIVE_STORE, else ./{DEFAULT_STORE})"
 
 
 class UsageError(Exception):
@@ -150,11 +151,13 @@ def zone(name: str | None) -> tzinfo | None:
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", metavar="DIR", help=_STORE_HELP)
+    parser.add_argument("--store", metavar="DIR", help=STORE_HELP)
 
 
 def store_dir(args: argparse.Namespace) -> str:
-    return str(args.store or os.environ.get("NEWSARCHIVE_STORE") or DEFAULT_STORE)
+    """--store after the command, else before it, else $NEWSARCHIVE_STORE, else the default."""
+    chosen = args.store or getattr(args, "global_store", None)
+    return str(chosen or os.environ.get("NEWSARCHIVE_STORE") or DEFAULT_STORE)
 
 
 def open_store(args: argparse.Namespace) -> Store:
