@@ -245,8 +245,6 @@ def test_validate_malformed_json_is_exit_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "stdin", "words"),
     [
-        (["record", "-"], b"\xff\xfe bad utf-8\nLINK: https://example.com/\nTAGS:", "UTF-8"),
-        (["record", "-"], b"nul\x00\nLINK: https://example.com/\nTAGS:", "NUL"),
         (["record", "-"], b"no trailer at all", "LINK"),
         (["record", "-"], b"x\nLINK: javascript:alert(1)\nTAGS:", "http"),
         (
@@ -398,3 +396,35 @@ def test_the_public_api_is_complete_and_lazy() -> None:
     code = f"import sys, newsarchive.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_bad_utf8_shows_a_caret_under_the_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"x" * 100 + b"\t\xffy\nLINK: https://e.example/\n")
+    code, out, err = cli("record", str(path))
+    assert (code, out) == (2, b"")
+    first, source, caret = err.splitlines()
+    assert first == f"newsarchive: error: {path}:1:102: invalid UTF-8 at byte 101"
+    # The line is clipped around the place, the tab spelled out, the caret under the byte.
+    assert source == "    …" + "x" * 39 + "\\t\ufffdy"
+    assert caret.index("^") == source.index("\ufffd")
+    code, _, err = cli("record", "-", stdin=b"a\\b\x00\nLINK: https://e.example/\n")
+    assert code == 2
+    assert err.splitlines()[1:] == ["    a\\b\\0", "       ^"]
+
+
+def test_record_warns_when_published_after_retrieved() -> None:
+    code, out, err = cli(
+        "record",
+        str(LIGHTHOUSE),
+        "--retrieved-at",
+        "2024-01-01T00:00:00Z",
+        "--published-at",
+        "2025-01-01T00:00:00Z",
+    )
+    assert code == 0
+    assert json.loads(out)["published_at"] == "2025-01-01T00:00:00Z"
+    assert err == (
+        "newsarchive: warning: /published_at published-after-retrieved: published_at "
+        "2025-01-01T00:00:00Z is after retrieved_at 2024-01-01T00:00:00Z\n"
+    )

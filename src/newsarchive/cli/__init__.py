@@ -108,6 +108,7 @@ def _report(ctx: Context, exc: Exception) -> int:
     import sqlite3  # noqa: PLC0415
 
     from newsarchive.errors import (  # noqa: PLC0415
+        ArticleTextError,
         InvalidRecord,
         NewsArchiveError,
         RecordNotFound,
@@ -127,11 +128,38 @@ def _report(ctx: Context, exc: Exception) -> int:
             f"newsarchive: error: the store's index: {exc} "
             "(`newsarchive store reindex` rebuilds it from the data)"
         )
+    elif isinstance(exc, ArticleTextError):
+        # Where the file went wrong: the line, clipped around the place, a caret under it.
+        ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
+        for line in _caret(exc.source_line, exc.column):
+            ctx.err(line)
     elif isinstance(exc, NewsArchiveError):
         ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
     else:
         raise exc
     return EXIT_USAGE
+
+
+#: Characters of the offending line shown on each side of the caret.
+_CARET_CONTEXT: Final = 40
+
+
+def _caret(source_line: str | None, column: int | None) -> list[str]:
+    """Two lines: the source line around `column` (invisibles escaped), a caret under it."""
+    if source_line is None or column is None:
+        return []
+    from newsarchive.verify import visible  # noqa: PLC0415
+
+    at = column - 1
+    start = max(0, at - _CARET_CONTEXT)
+
+    def shown(text: str) -> str:  # invisibles escaped; backslashes as they are in the file
+        return visible(text).replace("\\\\", "\\")
+
+    before = ("…" if start else "") + shown(source_line[start:at])
+    rest = source_line[at : at + _CARET_CONTEXT]
+    after = shown(rest) + ("…" if at + _CARET_CONTEXT < len(source_line) else "")
+    return [f"    {before}{after}", f"    {' ' * len(before)}^"]
 
 
 def main() -> NoReturn:

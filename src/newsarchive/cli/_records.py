@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import argparse
 
     from newsarchive.errors import JSONError, Problem
+    from newsarchive.record import ArchivedArticle
     from newsarchive.verify import LineDifference
 
 __all__ = ["add_commands"]
@@ -177,7 +178,17 @@ def _cmd_record(args: argparse.Namespace, ctx: Context) -> int:
         original_url=args.original_url,
     )
     ctx.emit(to_canonical_json(record) if args.canonical else to_json(record), args.output)
+    _warn(ctx, record)
     return EXIT_OK
+
+
+def _warn(ctx: Context, record: ArchivedArticle) -> None:
+    """What `validate` would warn about the new record (published after retrieved, ...)."""
+    from newsarchive.validation import validate  # noqa: PLC0415
+
+    for p in validate(record):
+        if p.severity == "warning":
+            ctx.err(f"newsarchive: warning: {p.pointer or '/'} {p.code}: {p.message}")
 
 
 def _cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
