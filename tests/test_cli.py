@@ -428,3 +428,18 @@ def test_record_warns_when_published_after_retrieved() -> None:
         "newsarchive: warning: /published_at published-after-retrieved: published_at "
         "2025-01-01T00:00:00Z is after retrieved_at 2024-01-01T00:00:00Z\n"
     )
+
+
+@pytest.mark.parametrize("empty", [b"[]", b"[]\n", b" [ ] "])
+def test_validate_says_when_there_are_no_records(empty: bytes) -> None:
+    code, out, err = cli("validate", "-", stdin=empty)
+    assert code == 1  # nothing was checked: not a pass
+    assert out == b"- / no-records no records found\n"
+    assert err == "newsarchive validate: 0 records checked, 1 problem\n"
+    code, out, _ = cli("validate", "--json", "-", stdin=empty)
+    report = json.loads(out)
+    assert (code, report["valid"], report["files"][0]["problems"][0]["code"]) == (
+        1,
+        False,
+        "no-records",
+    )

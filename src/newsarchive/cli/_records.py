@@ -229,6 +229,10 @@ def _cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
         finally:
             if stream is not ctx.stdin:
                 stream.close()
+        if entry["records"] == 0 and not entry["problems"]:
+            # `[]` is well-formed but holds nothing: checking nothing is not a pass.
+            _problem(ctx, args, entry, None, "", "no-records", "no records found")
+            worst = max(worst, EXIT_FAILED)
         total += entry["records"]
     if args.json:
         ctx.out(
