@@ -55,3 +55,25 @@ def test_a_leap_day_and_whole_day_bounds(store: str) -> None:
     assert code == 0
     # Retrieved 2024-11-02T18:00Z and 2024-12-19T09:30Z: --until includes the whole day.
     assert len(out.splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "notice"),
+    [
+        (["find", "--tag", "nothing-has-this"], "newsarchive find: no records match\n"),
+        (["find", "--json", "--until", "2000-01-01"], "newsarchive find: no records match\n"),
+        (
+            ["export", "--tag", "nothing-has-this"],
+            "newsarchive export: no records match (the output holds none)\n",
+        ),
+    ],
+)
+def test_a_query_that_matches_nothing_says_so(store: str, args: list[str], notice: str) -> None:
+    code, out, err = cli(*args, "--store", store)
+    assert (code, out, err) == (0, b"", notice)
+
+
+def test_a_query_that_matches_says_nothing_on_stderr(store: str) -> None:
+    code, out, err = cli("find", "--store", store, "--tag", "weather")
+    assert (code, err) == (0, "")
+    assert len(out.splitlines()) == 1

@@ -71,7 +71,10 @@ def _cmd_export(args: argparse.Namespace, ctx: Context) -> int:
         finally:
             if bar is not None:
                 bar.close()
-    ctx.err(f"newsarchive export: {count} record{'s' if count != 1 else ''}")
+    if count == 0:
+        ctx.err("newsarchive export: no records match (the output holds none)")
+    else:
+        ctx.err(f"newsarchive export: {count} record{'s' if count != 1 else ''}")
     return 0
 
 

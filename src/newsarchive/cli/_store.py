@@ -226,11 +226,15 @@ def _cmd_find(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.jsonl import dumps_line  # noqa: PLC0415
 
     bounds = query_bounds(args)  # bad times are usage errors, before the store is opened
+    found = 0
     with open_store(args) as store:
         for record_id in query(store, args, bounds):
             record = store.get(record_id)
+            found += 1
             if args.json:
                 ctx.stdout.write(dumps_line(record))
             else:
                 ctx.out(f"{record_id}  {record.get('retrieved_at')}  {record.get('url')}\n")
+    if not found:
+        ctx.err("newsarchive find: no records match")
     return 0
