@@ -23,7 +23,14 @@ from newsarchive.cli._query import add_query_options, query, query_bounds
 if TYPE_CHECKING:
     import argparse
 
+    from newsarchive.store import Store
+
 __all__ = ["add_commands"]
+
+_ID_HELP = (
+    "An ID may be shortened to its first 8 or more hex digits when no other record "
+    "id starts with them."
+)
 
 
 def add_commands(sub: Any) -> dict[str, Handler]:
@@ -86,12 +93,21 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     )
     imp.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    show = command("show", help="print a stored record as JSON", description="Print the record.")
-    show.add_argument("id", metavar="ID")
+    show = command(
+        "show",
+        help="print stored records as JSON",
+        description="Print the record as JSON; several IDs print a JSON array, in order. "
+        f"{_ID_HELP}",
+    )
+    show.add_argument("ids", nargs="+", metavar="ID")
     show.add_argument("--events", action="store_true", help="print the events appended about it")
 
-    cat = command("cat", help="print a record's exact content bytes", description="Print content.")
-    cat.add_argument("id", metavar="ID")
+    cat = command(
+        "cat",
+        help="print records' exact content bytes",
+        description=f"Print each record's content, exactly, one after the other. {_ID_HELP}",
+    )
+    cat.add_argument("ids", nargs="+", metavar="ID")
 
     find = command(
         "find",
@@ -208,17 +224,28 @@ def _check_paths(paths: list[str]) -> None:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
 
 
+def _resolved(store: Store, texts: list[str]) -> list[str]:
+    """Full ids for ids or prefixes, all checked before anything is printed."""
+    from newsarchive.store._ids import resolve_id  # noqa: PLC0415
+
+    return [resolve_id(store, text) for text in texts]
+
+
 def _cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
-        record = store.get(args.id)  # raises RecordNotFound for an unknown id
-        value = store.events(args.id) if args.events else record
-    ctx.out(dump(value))
+        values = []
+        for record_id in _resolved(store, args.ids):
+            record = store.get(record_id)  # raises RecordNotFound for an unknown id
+            values.append(store.events(record_id) if args.events else record)
+    ctx.out(dump(values[0] if len(values) == 1 else values))
     return 0
 
 
 def _cmd_cat(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
-        ctx.stdout.write(store.content(args.id))
+        contents = [store.content(record_id) for record_id in _resolved(store, args.ids)]
+    for data in contents:
+        ctx.stdout.write(data)
     return 0
 
 
