@@ -1,4 +1,4 @@
-"""Commands that put records into a store and read them back: init, import, show, cat, find."""
+"""Commands that put records into a store and read them back: init, import, show, cat."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from newsarchive.cli._common import (
     store_dir,
     zone,
 )
-from newsarchive.cli._query import add_query_options, query, query_bounds
 
 if TYPE_CHECKING:
     import argparse
@@ -109,20 +108,11 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     )
     cat.add_argument("ids", nargs="+", metavar="ID")
 
-    find = command(
-        "find",
-        help="list records by url, tag or date",
-        description="List matching records as 'ID  RETRIEVED_AT  URL', oldest first. Times "
-        "are RFC 3339 instants or bare dates (UTC; --until includes the whole day).",
-    )
-    add_query_options(find)
-    find.add_argument("--json", action="store_true", help="print each full record as a JSON line")
     return {
         "init": _cmd_init,
         "import": _cmd_import,
         "show": _cmd_show,
         "cat": _cmd_cat,
-        "find": _cmd_find,
     }
 
 
@@ -246,22 +236,4 @@ def _cmd_cat(args: argparse.Namespace, ctx: Context) -> int:
         contents = [store.content(record_id) for record_id in _resolved(store, args.ids)]
     for data in contents:
         ctx.stdout.write(data)
-    return 0
-
-
-def _cmd_find(args: argparse.Namespace, ctx: Context) -> int:
-    from newsarchive.jsonl import dumps_line  # noqa: PLC0415
-
-    bounds = query_bounds(args)  # bad times are usage errors, before the store is opened
-    found = 0
-    with open_store(args) as store:
-        for record_id in query(store, args, bounds):
-            record = store.get(record_id)
-            found += 1
-            if args.json:
-                ctx.stdout.write(dumps_line(record))
-            else:
-                ctx.out(f"{record_id}  {record.get('retrieved_at')}  {record.get('url')}\n")
-    if not found:
-        ctx.err("newsarchive find: no records match")
     return 0
