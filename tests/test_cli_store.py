@@ -269,7 +269,8 @@ def test_show_and_cat_take_short_ids_and_several(store: str) -> None:
     assert (code, json.loads(out)["id"]) == (0, ids[0])
     code, out, _ = cli("show", "--store", store, ids[1][:12].upper(), ids[0])
     assert code == 0
-    assert [r["id"] for r in json.loads(out)] == [ids[1], ids[0]]  # in the order given
+    first, second = out.decode().split("\n}\n", 1)  # one JSON document each, in order
+    assert [json.loads(first + "}")["id"], json.loads(second)["id"]] == [ids[1], ids[0]]
     contents = [cli("cat", "--store", store, record_id)[1] for record_id in ids[:2]]
     code, out, _ = cli("cat", "--store", store, ids[0][:8], ids[1][:8])
     assert (code, out) == (0, b"".join(contents))

@@ -95,8 +95,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     show = command(
         "show",
         help="print stored records as JSON",
-        description="Print the record as JSON; several IDs print a JSON array, in order. "
-        f"{_ID_HELP}",
+        description=f"Print each record as a JSON document, in the order given. {_ID_HELP}",
     )
     show.add_argument("ids", nargs="+", metavar="ID")
     show.add_argument("--events", action="store_true", help="print the events appended about it")
@@ -223,11 +222,9 @@ def _resolved(store: Store, texts: list[str]) -> list[str]:
 
 def _cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
-        values = []
         for record_id in _resolved(store, args.ids):
             record = store.get(record_id)  # raises RecordNotFound for an unknown id
-            values.append(store.events(record_id) if args.events else record)
-    ctx.out(dump(values[0] if len(values) == 1 else values))
+            ctx.out(dump(store.events(record_id) if args.events else record))
     return 0
 
 
