@@ -14,6 +14,7 @@ from tests.conftest import DATA
 from tests.test_cli import assert_one_line_error, cli
 
 IMPORT = DATA / "import"
+LIGHTHOUSE_BYTES = (DATA / "cli" / "lighthouse.txt").read_bytes()
 
 
 @pytest.fixture
@@ -307,3 +308,39 @@ def test_an_ambiguous_prefix_is_refused(tmp_path: Path, monkeypatch: pytest.Monk
     code, out, err = cli("show", "--store", store, shared)
     assert out == b""
     assert_one_line_error(code, err, f"id prefix '{shared}' is ambiguous: it starts several")
+
+
+def test_import_title_for_one_article_text_file(tmp_path: Path) -> None:
+    store = str(tmp_path / "st")
+    code, _, err = cli("import", "--store", store, str(IMPORT / "ferry.txt"), "--title", "Ferries")
+    assert (code, err) == (0, "newsarchive import: 1 imported, 0 duplicates, 0 rejected\n")
+    (record_id,) = _ids(store)
+    assert json.loads(cli("show", "--store", store, record_id)[1])["title"] == "Ferries"
+    code, _, err = cli(
+        "import", "--store", store, "-", "--title", "From stdin", stdin=LIGHTHOUSE_BYTES
+    )
+    assert code == 0, err
+    titles = {json.loads(cli("show", "--store", store, i)[1])["title"] for i in _ids(store)}
+    assert titles == {"Ferries", "From stdin"}
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        [str(IMPORT)],
+        [str(IMPORT / "ferry.txt"), str(IMPORT / "nolink.txt")],
+        [str(IMPORT / "records.jsonl")],
+    ],
+)
+def test_import_title_is_for_one_article_text_file(tmp_path: Path, paths: list[str]) -> None:
+    store = tmp_path / "st"
+    code, _, err = cli("import", "--store", str(store), *paths, "--title", "T")
+    assert_one_line_error(code, err, "import: --title applies to a single article-text file")
+    assert not store.exists()
+
+
+def test_import_title_is_checked_as_a_title(tmp_path: Path) -> None:
+    code, _, err = cli(
+        "import", "--store", str(tmp_path / "st"), str(IMPORT / "ferry.txt"), "--title", "a\x00"
+    )
+    assert_one_line_error(code, err, "import: --title: 'a\\x00' contains a control character (NUL")

@@ -79,6 +79,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     imp.add_argument("--note", action="append", default=[], metavar="TEXT", help="retrieval note")
     imp.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag")
     imp.add_argument(
+        "--title", help="the article's title, when importing one article-text file (or -)"
+    )
+    imp.add_argument(
         "--original-url",
         metavar="URL",
         help="the article's own URL, when importing one article-text file whose LINK: is an "
@@ -132,15 +135,15 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.store import ImportOptions, Store, import_paths  # noqa: PLC0415
     from newsarchive.store._import import JSON_SUFFIXES, WARC_SUFFIXES  # noqa: PLC0415
 
-    if args.original_url is not None:
+    for option, value in (("--original-url", args.original_url), ("--title", args.title)):
+        if value is None:
+            continue
         only = args.paths[0] if len(args.paths) == 1 else None
         if only is None or (
             only != "-"
             and (Path(only).is_dir() or only.lower().endswith((*JSON_SUFFIXES, *WARC_SUFFIXES)))
         ):
-            raise UsageError(
-                "newsarchive import: --original-url applies to a single article-text file"
-            )
+            raise UsageError(f"newsarchive import: {option} applies to a single article-text file")
     agent = DEFAULT_AGENT if args.agent is None else args.agent
     default_tz = zone(args.timezone)
     # Once, before anything is read or created: not one rejection per file.
@@ -151,6 +154,7 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         notes=args.note,
         tags=args.tag,
         retrieved_at=args.retrieved_at,
+        title=args.title,
         default_tz=default_tz,
     )
     options = ImportOptions(
@@ -159,6 +163,7 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         agent=agent,
         notes=tuple(args.note),
         tags=tuple(args.tag),
+        title=args.title,
         default_tz=default_tz,
         original_url=args.original_url,
     )

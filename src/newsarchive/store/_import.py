@@ -62,6 +62,8 @@ class ImportOptions:
     agent: str = DEFAULT_AGENT
     notes: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    #: The article's title; meant for importing one article-text file.
+    title: str | None = None
     default_tz: tzinfo | None = None
     clock: Callable[[], datetime] = attrs.field(factory=lambda: utc_now)
     #: The article's own URL when a file's LINK: is an archive.today or Perma.cc
@@ -123,6 +125,7 @@ def _prepare(name: str, data: bytes, o: ImportOptions) -> tuple[dict[str, Any] |
             data,
             retrieved_at=o.retrieved_at,
             tags=o.tags,
+            title=o.title,
             method=o.method,
             agent=o.agent,
             notes=o.notes,
