@@ -165,9 +165,11 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
     assert run(["import", "--store", store, str(IMPORT / "ferry.txt")], stderr=quiet) == 0
     assert "file/s" not in quiet.getvalue()
     terminal = _Terminal()
-    args = ["import", "--store", store, str(IMPORT / "records.jsonl"), "--jobs", "1"]
-    assert run(args, stdout=io.BytesIO(), stderr=terminal) == 0
-    assert "file/s]" in terminal.getvalue()  # tqdm's bar: "0file [00:00, ?file/s]"
+    args = ["import", "--store", store, "-", "--jobs", "1"]
+    stdin = io.BytesIO((IMPORT / "records.jsonl").read_bytes())
+    assert run(args, stdin=stdin, stdout=io.BytesIO(), stderr=terminal) == 0
+    # Standard input's size is not known: the bar counts files ("1file [00:00, ...file/s]").
+    assert "file/s]" in terminal.getvalue()
     code = run(["store", "verify", "--store", store], stdout=io.BytesIO(), stderr=terminal)
     assert code == 0
     assert "B/s]" in terminal.getvalue()  # bytes audited
@@ -344,3 +346,57 @@ def test_import_title_is_checked_as_a_title(tmp_path: Path) -> None:
         "import", "--store", str(tmp_path / "st"), str(IMPORT / "ferry.txt"), "--title", "a\x00"
     )
     assert_one_line_error(code, err, "import: --title: 'a\\x00' contains a control character (NUL")
+
+
+def test_import_progress_has_a_total_when_the_input_size_is_known(tmp_path: Path) -> None:
+    terminal = _Terminal()
+    size = (IMPORT / "ferry.txt").stat().st_size + (IMPORT / "records.jsonl").stat().st_size
+    args = ["import", "--store", str(tmp_path / "st"), str(IMPORT / "ferry.txt")]
+    args += [str(IMPORT / "records.jsonl"), "--jobs", "1"]
+    assert run(args, stdout=io.BytesIO(), stderr=terminal) == 0
+    shown = terminal.getvalue()
+    # tqdm with a total: a percentage, done/total in bytes, and elapsed<left (the estimate).
+    assert "%|" in shown
+    assert f"/{size / 1000:.2f}k [00:00<" in shown
+
+
+def test_input_size(tmp_path: Path) -> None:
+    from newsarchive.cli._progress import input_size
+
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    (tmp_path / "d" / "a.txt").write_bytes(b"12345")
+    (tmp_path / "d" / "e" / "b.json").write_bytes(b"123")
+    (tmp_path / "c.txt").write_bytes(b"1")
+    assert input_size([str(tmp_path / "d"), str(tmp_path / "c.txt")]) == 9
+    assert input_size([str(tmp_path / "c.txt"), "-"]) is None
+    (tmp_path / "d" / "e" / "bagit.txt").write_bytes(b"BagIt-Version: 1.0\n")
+    assert input_size([str(tmp_path / "d")]) is None
+
+
+@pytest.mark.parametrize("flag", ["--quiet", "-q"])
+def test_quiet_long_commands(tmp_path: Path, flag: str) -> None:
+    store = str(tmp_path / "st")
+    terminal = _Terminal()
+    args = ["import", "--store", store, str(IMPORT / "ferry.txt"), str(IMPORT / "records.jsonl")]
+    assert run([*args, flag], stdout=io.BytesIO(), stderr=terminal) == 0
+    assert terminal.getvalue() == ""  # no bar, no summary
+    out = io.BytesIO()
+    assert run(["store", "verify", "--store", store, flag], stdout=out, stderr=terminal) == 0
+    assert (out.getvalue(), terminal.getvalue()) == (b"", "")
+    target = str(tmp_path / "out.jsonl")
+    assert run(["export", "--store", store, "-o", target, flag], stderr=terminal) == 0
+    assert terminal.getvalue() == ""
+    assert Path(target).read_bytes().count(b"\n") == 3
+
+
+def test_quiet_still_reports_failures(tmp_path: Path) -> None:
+    store = str(tmp_path / "st")
+    code, _, err = cli("import", "--store", store, str(IMPORT), "--quiet")
+    assert code == 1
+    assert "nolink.txt: rejected: " in err
+    assert err.splitlines()[-1].startswith("newsarchive import: ")  # the summary, when failing
+    (segment,) = (Path(store) / "segments").glob("*.jsonl")
+    segment.write_bytes(segment.read_bytes().replace(b"ferry", b"ferrY", 1))
+    code, out, _ = cli("store", "verify", "--store", store, "--quiet", "--jobs", "1")
+    assert code == 1
+    assert out.decode().splitlines()[-1].startswith("FAILED: ")

@@ -54,6 +54,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     exp.add_argument(
         "--description", metavar="TEXT", help="bagit: bag-info.txt External-Description"
     )
+    exp.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar and no record count"
+    )
     add_store_option(exp)
     add_query_options(exp)
     return {"export": _cmd_export}
@@ -61,7 +64,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
 
 def _cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     bounds = query_bounds(args)  # bad times are usage errors, before the store is opened
-    bar = progress(ctx, "record")
+    bar = None if args.quiet else progress(ctx, "record")
     with open_store(args) as store:
         ids = query(store, args, bounds)
         if bar is not None:
@@ -73,7 +76,7 @@ def _cmd_export(args: argparse.Namespace, ctx: Context) -> int:
                 bar.close()
     if count == 0:
         ctx.err("newsarchive export: no records match (the output holds none)")
-    else:
+    elif not args.quiet:
         ctx.err(f"newsarchive export: {count} record{'s' if count != 1 else ''}")
     return 0
 

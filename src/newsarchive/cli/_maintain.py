@@ -56,6 +56,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "re-validate records or compare the index rows; not a full audit",
     )
     ver.add_argument("--json", action="store_true", help="print the report as JSON")
+    ver.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar; print nothing unless it fails"
+    )
     rep = op(
         "repair",
         help="restore damaged data from a replica",
@@ -78,7 +81,7 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
         segments = store.root / "segments"
         total = sum(p.lstat().st_size for p in segments.iterdir())
-        bar = progress(ctx, "B", total)
+        bar = None if args.quiet else progress(ctx, "B", total)
         report = store.verify(
             jobs=processes,
             sample=args.sample,
@@ -89,7 +92,7 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             bar.close()
     if args.json:
         ctx.out(dump(report.to_dict()))
-    else:
+    elif not (args.quiet and report.ok):  # quiet: a passing audit prints nothing
         for f in report.findings:
             label = "FAIL" if f.severity == "failure" else "note"
             rid = f" record {f.record_id}" if f.record_id else ""

@@ -14,7 +14,6 @@ from newsarchive.cli._common import (
     dump,
     jobs,
     open_store,
-    progress,
     store_dir,
     zone,
 )
@@ -94,6 +93,12 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         help="processes building records from article text (default: all cores)",
     )
     imp.add_argument("--json", action="store_true", help="print the summary as JSON")
+    imp.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress bar, and no summary line unless something was rejected",
+    )
 
     show = command(
         "show",
@@ -130,6 +135,7 @@ def _cmd_init(args: argparse.Namespace, ctx: Context) -> int:
 def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     from pathlib import Path  # noqa: PLC0415
 
+    from newsarchive.cli._progress import import_progress  # noqa: PLC0415
     from newsarchive.cli._provenance import check_provenance  # noqa: PLC0415
     from newsarchive.record import DEFAULT_AGENT  # noqa: PLC0415
     from newsarchive.store import ImportOptions, Store, import_paths  # noqa: PLC0415
@@ -171,14 +177,14 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     _check_paths(args.paths)
     if not Path(store_dir(args)).exists():
         Store.init(store_dir(args)).close()  # importing into a new directory creates the store
-    bar = progress(ctx, "file")
+    bar, done = import_progress(ctx, args.paths, quiet=args.quiet)
     with open_store(args) as store:
         summary = import_paths(
             store,
             args.paths,
             options,
             stdin=ctx.stdin,
-            progress=None if bar is None else (lambda _name: bar.update(1)),
+            progress=done,
             jobs=jobs(args),
         )
     if bar is not None:
@@ -194,6 +200,8 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         for problem in summary.rejected:
             ctx.err(printable(f"{problem['source']}: rejected: {problem['reason']}"))
         skipped = f", {summary.skipped} skipped" if summary.skipped else ""
+        if args.quiet and not summary.rejected:
+            return 0
         ctx.err(
             f"newsarchive import: {summary.imported} imported, {summary.duplicates} "
             f"duplicate{'s' if summary.duplicates != 1 else ''}, "
