@@ -32,7 +32,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         help="append an event about a stored record (correction, note, ...)",
         description="Append an event about record ID to the store; the record itself is "
         "never changed (`show --events ID` lists its events). TYPE is one of the format's "
-        f"event types ({', '.join(_types())}) or note, stored as {NOTE_TYPE}. "
+        f"event types ({', '.join(_types()[:-1])}) or note, stored as {NOTE_TYPE}. "
         "An ID may be shortened to its first 8 or more hex digits.",
     )
     add_store_option(ann)
@@ -41,12 +41,15 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     ann.add_argument("--detail", required=True, metavar="TEXT", help="what happened, in words")
     ann.add_argument("--outcome", choices=_OUTCOMES, default="success", help="(default: success)")
     ann.add_argument(
-        "--agent", help=f"who or what made the event (default: newsarchive/{__version__})"
+        "--agent",
+        metavar="TEXT",
+        help=f"who or what made the event (default: newsarchive/{__version__})",
     )
     return {"annotate": _cmd_annotate}
 
 
 def _types() -> tuple[str, ...]:
+    """The event types --type takes: the schema's, then `note`."""
     from newsarchive._schemawords import allowed_words  # noqa: PLC0415
     from newsarchive.validation import load_schema  # noqa: PLC0415
 
