@@ -911,3 +911,32 @@ def test_huge_numbers_in_tag_files_are_problems_not_crashes(bag: Path) -> None:
         "BagIt-Version: 1." + "9" * 5000 + "\nTag-File-Character-Encoding: UTF-8\n"
     )
     assert not validate_bag(bag).ok
+
+
+# -- issue 10 -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("files", [[], ["a.txt", "b.txt"], ["notes/c.txt"]])
+def test_a_directory_with_none_of_a_bags_files_is_not_a_bag(
+    tmp_path: Path, files: list[str]
+) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name in files:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("LINK: https://news.example/x\n", encoding="utf-8")
+    with pytest.raises(BagError, match=r"not a bag: no bagit\.txt") as caught:
+        validate_bag(folder)
+    assert caught.value.code == "not-a-bag"
+    assert "though the directory has" not in str(caught.value)
+    code, out, err = cli("bag", "validate", str(folder))
+    assert_one_line_error(code, err, "not a bag: no bagit.txt")
+    assert out == b""
+
+
+def test_a_bag_that_lost_bagit_txt_names_what_it_still_has(bag: Path) -> None:
+    (bag / "bagit.txt").unlink()
+    (missing,) = [p for p in validate_bag(bag).errors if p.code == "missing-bagit-txt"]
+    assert "data/" in missing.message
+    assert "bag-info.txt" in missing.message
+    assert cli("bag", "validate", str(bag))[0] == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from typing import TYPE_CHECKING, Final
 
@@ -19,7 +20,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-__all__ = ["MANIFEST_ALGORITHMS", "Walk", "hash_file", "read_bag_file", "short_path", "walk_bag"]
+__all__ = [
+    "MANIFEST_ALGORITHMS",
+    "Walk",
+    "bag_signs",
+    "hash_file",
+    "read_bag_file",
+    "short_path",
+    "walk_bag",
+]
 
 #: Manifest algorithm names (RFC 8493 §2.4, IANA names) -> hashlib names.
 MANIFEST_ALGORITHMS: Final = {
@@ -35,6 +44,9 @@ MANIFEST_ALGORITHMS: Final = {
     "sha3-512": "sha3_512",
 }
 _CHUNK: Final = 1024 * 1024
+#: Top-level names only a bag has (besides bagit.txt); manifests are matched by pattern.
+_BAG_FILES: Final = ("bag-info.txt", "package-info.txt", "fetch.txt")
+_MANIFEST: Final = re.compile(r"(tag)?manifest-[A-Za-z0-9-]+\.txt")
 
 
 def _open_nofollow(root: Path, name: str) -> int:
@@ -112,3 +124,15 @@ def walk_bag(root: Path) -> Walk:
 def short_path(path: str, keep: int = 60) -> str:
     """A path cut in the middle when long (a report line, not a 4 KiB name)."""
     return path if len(path) <= 2 * keep else f"{path[:keep]}...{path[-keep:]}"
+
+
+def bag_signs(root: Path) -> list[str] | None:
+    """The files and folders at the top of `root` that only a bag has, besides bagit.txt:
+    data/, a (tag) manifest, bag-info.txt, fetch.txt; None when `root` cannot be listed."""
+    try:
+        names = sorted(p.name for p in root.iterdir())
+    except OSError:
+        return None
+    signs = ["data/"] if "data" in names and (root / "data").is_dir() else []
+    signs += [n for n in names if n in _BAG_FILES or _MANIFEST.fullmatch(n)]
+    return signs

@@ -11,7 +11,7 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Final
 
-from newsarchive.bag._files import MANIFEST_ALGORITHMS, read_bag_file
+from newsarchive.bag._files import MANIFEST_ALGORITHMS, bag_signs, read_bag_file
 from newsarchive.bag._tagfiles import (
     BagDeclaration,
     ManifestEntry,
@@ -62,10 +62,13 @@ class TagReader:
         try:
             data = read_bag_file(self.root, "bagit.txt")
         except FileNotFoundError:
+            signs = bag_signs(self.root) or []
+            named = ", ".join(signs[:3]) + (f" and {len(signs) - 3} more" if len(signs) > 3 else "")
             self.problem(
                 "bagit.txt",
                 "missing-bagit-txt",
-                "no bagit.txt, though the directory has a bag's other files: refused as a bag",
+                f"no bagit.txt, though the directory has {named or 'other files'}: "
+                "refused as a bag",
             )
             return None
         except OSError as exc:

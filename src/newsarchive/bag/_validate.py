@@ -13,6 +13,7 @@ completeness, fixity, Payload-Oxum, and fetch.txt.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -20,14 +21,12 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from newsarchive.bag._files import Walk, hash_file, walk_bag
+from newsarchive.bag._files import Walk, bag_signs, hash_file, walk_bag
 from newsarchive.bag._report import BagReport
 from newsarchive.bag._tagread import MANIFEST_NAME, TagReader
 from newsarchive.errors import BagError, BagProblem
 
 if TYPE_CHECKING:
-    import os
-
     from newsarchive.bag._tagfiles import BagDeclaration, ManifestEntry
 
 __all__ = ["validate_bag"]
@@ -349,9 +348,17 @@ class _Validator:
 def validate_bag(path: str | os.PathLike[str]) -> BagReport:
     """Check the bag at `path`; the report lists every problem (errors and warnings).
 
-    Raises `BagError` only when `path` is not a directory at all.
+    Raises `BagError` (code `not-a-bag`) when `path` is not a directory, or is one with
+    none of a bag's files: no bagit.txt, no data/, no manifest, no bag-info.txt or
+    fetch.txt. A directory with some of them but no bagit.txt is an invalid bag.
     """
     root = Path(path)
     if root.is_symlink() or not root.is_dir():
         raise BagError("not a bag directory", code="not-a-bag", path=str(path))
+    if not os.path.lexists(root / "bagit.txt") and bag_signs(root) == []:
+        raise BagError(
+            "not a bag: no bagit.txt, and none of a bag's other files (data/, a manifest)",
+            code="not-a-bag",
+            path=str(path),
+        )
     return _Validator(root).run()
