@@ -410,12 +410,11 @@ def test_bad_bagit_txt_is_refused(data: bytes) -> None:
     assert problems
 
 
-def test_manifest_paths_are_percent_decoded_in_1_0_only() -> None:
+def test_manifest_paths_are_percent_decoded_in_1_0() -> None:
     text = f"{'a' * 64}  data/a%25b%0Ac%0d%7E\n"
     (entry,), problems = parse_manifest("m", text, (1, 0), 64)
     assert (entry.path, problems) == ("data/a%b\nc\r%7E", [])
-    (old,), _ = parse_manifest("m", text, (0, 97), 64)
-    assert old.path == "data/a%25b%0Ac%0d%7E"
+    assert entry.literal == "data/a%25b%0Ac%0d%7E"
 
 
 @given(st.text(st.characters(blacklist_categories=["Cs"]), max_size=30))
@@ -940,3 +939,55 @@ def test_a_bag_that_lost_bagit_txt_names_what_it_still_has(bag: Path) -> None:
     assert "data/" in missing.message
     assert "bag-info.txt" in missing.message
     assert cli("bag", "validate", str(bag))[0] == 1
+
+
+def _bagit_py_bag(root: Path, files: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A bag made by bagit-python's own `make_bag` (BagIt 0.97) from `files`."""
+    bagit = pytest.importorskip("bagit")
+    root.mkdir()
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+    monkeypatch.chdir(root.parent)  # make_bag changes directory and back; keep ours put
+    bagit.make_bag(str(root), checksums=["sha256", "md5"])
+    return root
+
+
+_ARTICLE = b"Tide tables change.\n\nLINK: https://news.example/tides\n"
+
+
+def test_a_name_with_a_line_feed_in_a_bagit_py_bag_is_decoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "tides\nmonday.txt"
+    bag = _bagit_py_bag(tmp_path / "lf", {name: _ARTICLE, "plain.txt": b"x"}, monkeypatch)
+    assert b"data/tides%0Amonday.txt" in (bag / "manifest-sha256.txt").read_bytes()
+    assert _bagit_py(bag).returncode == 0  # bagit.py accepts its own bag...
+    report = validate_bag(bag)  # ...and so do we
+    assert (report.ok, report.problems) == (True, ())
+    assert set(report.manifests) == {f"data/{name}", "data/plain.txt"}
+    with Store.init(tmp_path / "s") as store:
+        summary = import_paths(store, [str(bag)], OPTIONS)
+        assert summary.imported == 1  # plain.txt has no LINK: line
+        assert [r["source"] for r in summary.rejected] == [f"{bag}/data/plain.txt"]
+
+
+@pytest.mark.parametrize("version", ["0.97", "1.0"])
+def test_a_literal_percent_name_still_matches_its_file(tmp_path: Path, version: str) -> None:
+    """0.97 had no encoding, and 1.0 writers that never encode % exist: when the decoded
+    name is absent but the name as written is there, the name as written is the file."""
+    bag = _foreign_bag(tmp_path / "pct", {"data/a%0Ab.txt": _ARTICLE})
+    (bag / "bagit.txt").write_text(
+        f"BagIt-Version: {version}\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8"
+    )
+    report = validate_bag(bag)
+    assert report.ok, report.errors
+    assert set(report.manifests) == {"data/a%0Ab.txt"}
+    warned = {p.code for p in report.warnings}
+    assert ("percent-not-encoded" in warned) == (version == "1.0")
+
+
+def test_decoding_before_1_0_is_cr_and_lf_only() -> None:
+    text = f"{'a' * 64}  data/a%25b%0Ac%0d%7E\n"
+    (old,), problems = parse_manifest("m", text, (0, 97), 64)
+    assert (old.path, problems) == ("data/a%25b\nc\r%7E", [])
+    assert decode_path("data/%7Etest1.txt", (0, 97)) == "data/%7Etest1.txt"

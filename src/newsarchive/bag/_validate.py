@@ -148,7 +148,9 @@ class _Validator:
         for algorithm, entries in payload.items():
             name = f"manifest-{algorithm}.txt"
             seen: dict[str, ManifestEntry] = {}
-            renamed = self.normalization_twins(name, entries, present)
+            renamed = self.normalization_twins(
+                name, self.literal_names(name, entries, present), present
+            )
             for entry in renamed:
                 if not entry.path.startswith("data/"):
                     self.problem(
@@ -181,6 +183,30 @@ class _Validator:
                 f"lines {before.line} and {entry.line} both list {entry.path!r}",
                 "error" if self.decl.version >= (1, 0) else "warning",
             )
+
+    def literal_names(
+        self, name: str, entries: list[ManifestEntry], present: set[str]
+    ) -> list[ManifestEntry]:
+        """A decoded name absent from disk whose text as written is a file there, and listed
+        no other way, names that file: 0.97 had no encoding, and some 1.0 writers never
+        write % as %25 (RFC 8493 asks them to: a warning then)."""
+        listed = {e.path for e in entries}
+        out: list[ManifestEntry] = []
+        for entry in entries:
+            literal = entry.literal
+            if entry.path in present or literal not in present or literal in listed:
+                out.append(entry)
+                continue
+            if self.decl.version >= (1, 0):
+                self.problem(
+                    literal,
+                    "percent-not-encoded",
+                    f"{name} line {entry.line} lists it with a bare '%' (RFC 8493 asks for %25); "
+                    "read as written, since no file has the decoded name",
+                    "warning",
+                )
+            out.append(attrs.evolve(entry, path=literal, literal=None))
+        return out
 
     def normalization_twins(
         self, name: str, entries: list[ManifestEntry], present: set[str]
