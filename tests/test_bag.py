@@ -128,7 +128,7 @@ def test_conformance_invalid_bags_fail(path: Path, tmp_path: Path) -> None:
         # Even without a bagit.txt (missing-bagit.txt) it is refused as a bag, never
         # imported as loose files.
         assert is_bag(path)
-        assert len(summary.rejected) == len(report.errors)
+        assert [r["source"] for r in summary.rejected] == [str(path)]  # one input, refused
         assert list(store.find()) == []
 
 
@@ -243,13 +243,22 @@ def test_bag_info_values_must_be_one_line(tmp_path: Path, value: str) -> None:
 
 
 def _refused(bag: Path, tmp_path: Path) -> list[dict[str, str]]:
-    """Import `bag`; assert nothing was stored; return the rejections."""
+    """Import `bag`; assert nothing was stored and the bag is one rejected input; return
+    every error that refused it, as `source` (the bag's file) and `reason` (code: why)."""
     with Store.init(tmp_path / "target") as store:
         summary = import_paths(store, [str(bag)], OPTIONS)
         assert summary.imported == 0
         assert list(store.find()) == []
-    assert summary.rejected
-    return summary.rejected
+    (rejected,) = summary.rejected
+    assert rejected["source"] == str(bag)
+    with pytest.raises(InvalidBag) as caught:
+        read_bag(bag, lambda _name, _data: (None, "unused"), clock=lambda: NOW)
+    assert rejected["reason"].startswith(caught.value.message)
+    return [
+        {"source": f"{bag}/{p.path}".rstrip("/"), "reason": f"{p.code}: {p.message}"}
+        for p in caught.value.problems
+        if p.severity == "error"
+    ]
 
 
 def test_tampered_content_is_refused_naming_the_file(bag: Path, tmp_path: Path) -> None:
@@ -498,7 +507,8 @@ def test_cli_import_of_a_refused_bag_exits_1_and_stores_nothing(tmp_path: Path) 
     shutil.copytree(SUITE / "v1.0/invalid/notAllManifestsListAllFiles", bag)
     code, _, err = cli("import", "--store", str(tmp_path / "s"), str(bag))
     assert code == 1
-    assert "data/missingFromManifest.txt: rejected: not-in-manifest" in err
+    assert f"{bag}: rejected: invalid bag: data/missingFromManifest.txt: not-in-manifest" in err
+    assert "0 imported, 0 duplicates, 1 rejected" in err  # one bag, however many problems
     with Store(tmp_path / "s") as store:
         assert list(store.find()) == []
 
@@ -991,3 +1001,17 @@ def test_decoding_before_1_0_is_cr_and_lf_only() -> None:
     (old,), problems = parse_manifest("m", text, (0, 97), 64)
     assert (old.path, problems) == ("data/a%25b\nc\r%7E", [])
     assert decode_path("data/%7Etest1.txt", (0, 97)) == "data/%7Etest1.txt"
+
+
+def test_a_refused_bag_is_one_rejected_input(tmp_path: Path) -> None:
+    bag = tmp_path / "bad"
+    shutil.copytree(SUITE / "v0.97/invalid/corrupt-data-file", bag)
+    assert len(validate_bag(bag).errors) == 2
+    with Store.init(tmp_path / "s") as store:
+        summary = import_paths(store, [str(bag)], OPTIONS)
+    assert summary.to_dict()["rejected"] == 1
+    (rejected,) = summary.rejected
+    assert rejected["source"] == str(bag)
+    assert "data/bare-filename: checksum-mismatch" in rejected["reason"]
+    assert "and 1 more problem" in rejected["reason"]
+    assert summary.files == 1

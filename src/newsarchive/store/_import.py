@@ -221,10 +221,14 @@ class _Importer:
         else:
             refused, problems = None, contents.report.warnings
         for p in problems:
-            entry = {"source": f"{path}/{p.path}".rstrip("/"), "reason": f"{p.code}: {p.message}"}
-            kept = self.summary.rejected if p.severity == "error" else self.summary.warnings
-            kept.append(entry)
+            if p.severity != "error":
+                source = f"{path}/{p.path}".rstrip("/")
+                self.summary.warnings.append({"source": source, "reason": f"{p.code}: {p.message}"})
         if refused is not None:
+            # One input refused whole: one rejection, naming the first problem and the count.
+            errors = sum(p.severity == "error" for p in problems)
+            hint = "; `newsarchive bag validate` lists every problem" if errors > 1 else ""
+            self.reject(path, refused.message + hint)
             self.summary.files += 1
             return
         self.summary.files += len(contents.report.manifests)
