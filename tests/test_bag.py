@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from newsarchive.bag._tagfiles import (
 from newsarchive.errors import BagError, InvalidBag, MissingExtra
 from newsarchive.record import ArchivedArticle
 from newsarchive.store import ImportOptions, Store, import_paths
+from newsarchive.store._import import _prepare
+from newsarchive.timestamps import Timestamp
 from tests import strategies
 from tests.conftest import DATA, NOW
 from tests.test_cli import assert_one_line_error, cli
@@ -1015,3 +1018,56 @@ def test_a_refused_bag_is_one_rejected_input(tmp_path: Path) -> None:
     assert "data/bare-filename: checksum-mismatch" in rejected["reason"]
     assert "and 1 more problem" in rejected["reason"]
     assert summary.files == 1
+
+
+class _Ticking:
+    """A clock that moves one second further on each call, as a real one would."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def _in_time_order(record: dict[str, Any]) -> bool:
+    retrieved = Timestamp.parse(record["retrieved_at"])
+    stamps = [Timestamp.parse(e["at"]) for e in record["provenance"]]
+    return all(retrieved <= s for s in stamps) and stamps == sorted(stamps)
+
+
+@pytest.mark.parametrize("retrieved_at", [None, "2024-05-01T10:00:00Z"])
+def test_foreign_bag_events_come_after_retrieval(tmp_path: Path, retrieved_at: str | None) -> None:
+    files = {f"data/{i}.txt": _ARTICLE.replace(b"tides", f"tides-{i}".encode()) for i in range(3)}
+    bag = _foreign_bag(tmp_path / "old", files)
+    options = ImportOptions(retrieved_at=retrieved_at, clock=_Ticking())
+    contents = read_bag(bag, lambda name, data: _prepare(name, data, options), clock=options.clock)
+    assert len(contents.records) == 3
+    for record in contents.records:
+        assert record["provenance"][-1]["type"] == "fixity-check"
+        assert _in_time_order(record), record["provenance"]
+
+
+@settings(max_examples=25)
+@given(
+    retrieved=st.one_of(st.none(), strategies.timestamps),
+    steps=st.lists(st.integers(-3, 3), min_size=8, max_size=8),
+)
+def test_foreign_bag_records_are_in_time_order_property(
+    tmp_path_factory: pytest.TempPathFactory, retrieved: Timestamp | None, steps: list[int]
+) -> None:
+    """Whatever the clock does (even step back), no event precedes retrieval or the one before."""
+    moves = iter(steps * 4)
+    clock_now = [NOW]
+
+    def clock() -> datetime:
+        clock_now[0] += timedelta(seconds=next(moves, 1))
+        return clock_now[0]
+
+    files = {f"data/{i}.txt": _ARTICLE.replace(b"tides", f"t{i}".encode()) for i in range(2)}
+    bag = _foreign_bag(tmp_path_factory.mktemp("bag") / "b", files)
+    options = ImportOptions(retrieved_at=None if retrieved is None else str(retrieved), clock=clock)
+    contents = read_bag(bag, lambda name, data: _prepare(name, data, options), clock=clock)
+    for record in contents.records:
+        assert _in_time_order(record), record

@@ -110,6 +110,12 @@ def _vouched(report: BagReport, name: str, data: bytes) -> tuple[str, str] | Bag
     return order[0], sums[order[0]]
 
 
+def _after(article: ArchivedArticle, now: Timestamp) -> Timestamp:
+    """When to stamp an event added to `article`: now, but never before its retrieval or its
+    last event (PROV: a record is used after it is generated; a clock can step back)."""
+    return max(now, article.retrieved_at, *(e.at for e in article.provenance))
+
+
 def read_bag(
     path: str | os.PathLike[str],
     build: Callable[[str, bytes], tuple[dict[str, Any] | None, str]],
@@ -128,7 +134,6 @@ def read_bag(
         return _native(root, report)
     records: list[dict[str, Any]] = []
     rejected: list[tuple[str, str]] = []
-    now = Timestamp.from_datetime(clock())
     for name in sorted(report.manifests):
         source = f"{path}/{name}"
         data = read_bag_file(root, name)
@@ -140,14 +145,15 @@ def read_bag(
             rejected.append((source, reason))
             continue
         algorithm, hexdigest = vouched
+        article = ArchivedArticle.from_dict(record)
         event = ProvenanceEvent(
             type="fixity-check",
-            at=now,
+            at=_after(article, Timestamp.from_datetime(clock())),
             agent=DEFAULT_AGENT,
             detail=f"on import, the bag's manifest-{algorithm}.txt checksum {algorithm}:"
             f"{hexdigest} vouched for {name}",
         )
-        records.append(ArchivedArticle.from_dict(record).with_event(event).to_dict())
+        records.append(article.with_event(event).to_dict())
     return BagContents(report, native=False, records=tuple(records), rejected=tuple(rejected))
 
 
