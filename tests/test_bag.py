@@ -20,6 +20,7 @@ from newsarchive.bag import is_bag, read_bag, validate_bag, write_bag
 from newsarchive.bag._tagfiles import (
     decode_path,
     encode_path,
+    parse_bag_info,
     parse_bagit_txt,
     parse_manifest,
     path_problem,
@@ -412,6 +413,7 @@ def test_bagit_txt_line_endings(ending: bytes) -> None:
         b"BagIt-Version: 1\nTag-File-Character-Encoding: UTF-8\n",
         b"BagIt-Version: 9.9\nTag-File-Character-Encoding: UTF-8\n",
         b"BagIt-Version: 1.0\nTag-File-Character-Encoding: no-such-codec\n",
+        b"BagIt-Version: 1.0\nTag-File-Character-Encoding: utf-8\x00\n",  # codecs: ValueError
         b"BagIt-Version: 1.0\nBagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
         b"\xff\xfe",
     ],
@@ -1071,3 +1073,68 @@ def test_foreign_bag_records_are_in_time_order_property(
     contents = read_bag(bag, lambda name, data: _prepare(name, data, options), clock=clock)
     for record in contents.records:
         assert _in_time_order(record), record
+
+
+# -- hostile input found by fuzzing bag/ ----------------------------------------------
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_printably(bag: Path, tmp_path: Path) -> None:
+    """A name os.fsdecode gives lone surrogates must not crash the report's output."""
+    (bag / os.fsdecode(b"data/\xff.txt")).write_bytes(b"stray")
+    outer = Path(os.fsdecode(bytes(tmp_path) + b"/b\xfeg"))
+    bag.rename(outer)
+    report = validate_bag(outer)
+    assert ("data/\\xff.txt", "not-in-manifest") in {(p.path, p.code) for p in report.errors}
+    assert report.path.endswith("b\\xfeg")
+    json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")  # raises on a surrogate
+    code, out, err = cli("bag", "validate", str(outer))
+    assert (code, err) == (1, "")
+    assert "ERROR data/\\xff.txt: not-in-manifest" in out.decode("utf-8")
+    code, out, err = cli("bag", "validate", "--json", str(outer))
+    assert (code, err) == (1, "")
+    assert json.loads(out)["valid"] is False
+
+
+def test_a_payload_file_that_vanishes_after_validation_refuses_the_bag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bag = _foreign_bag(tmp_path / "old", {"data/a.txt": _ARTICLE})
+    real = validate_bag
+
+    def then_remove(path: Any) -> Any:
+        report = real(path)
+        (bag / "data/a.txt").unlink()  # another process, between validation and reading
+        return report
+
+    monkeypatch.setattr("newsarchive.bag._read.validate_bag", then_remove)
+    with Store.init(tmp_path / "s") as store:
+        summary = import_paths(store, [str(bag)], OPTIONS)
+        assert list(store.find()) == []
+    (rejected,) = summary.rejected
+    assert rejected["source"] == str(bag)
+    assert "data/a.txt: unreadable" in rejected["reason"]
+
+
+def test_huge_values_and_names_make_report_lines_of_bounded_length(bag: Path) -> None:
+    (bag / "bagit.txt").write_bytes(b"BagIt-Version: 1" + b"0" * 100_000 + b"\n")
+    (bag / "bag-info.txt").write_bytes(b"Payload-Oxum: " + b"1" * 100_000 + b"x\n")
+    with (bag / "manifest-sha256.txt").open("a", encoding="utf-8") as f:
+        f.write(f"{'0' * 64}  data/{'n' * 100_000}\n")
+    report = validate_bag(bag)
+    codes = {p.code for p in report.errors}
+    assert {"bad-version", "bad-oxum", "missing"} <= codes
+    for problem in report.problems:
+        assert len(problem.path) <= 1003
+        assert len(problem.message) <= 1003
+
+
+def test_folded_bag_info_values_are_joined_once(bag: Path) -> None:
+    """Continuation lines join with one space, however many there are (the parser now
+    joins each value once; adding line by line took 5.7 s for 40,000 lines)."""
+    text = "External-Description: a\n  b\n\tc\nBagging-Date: 2026-01-01\n" + " d\n" * 50_000
+    pairs, problems = parse_bag_info("bag-info.txt", text)
+    assert problems == []
+    assert pairs[0] == ("External-Description", "a b c")
+    assert pairs[1] == ("Bagging-Date", "2026-01-01" + " d" * 50_000)
+    _, orphan = parse_bag_info("bag-info.txt", " x\nL: v\n")
+    assert [p.code for p in orphan] == ["bad-tag-line"]

@@ -27,6 +27,7 @@ __all__ = [
     "hash_file",
     "read_bag_file",
     "short_path",
+    "shown",
     "walk_bag",
 ]
 
@@ -47,6 +48,8 @@ _CHUNK: Final = 1024 * 1024
 #: Top-level names only a bag has (besides bagit.txt); manifests are matched by pattern.
 _BAG_FILES: Final = ("bag-info.txt", "package-info.txt", "fetch.txt")
 _MANIFEST: Final = re.compile(r"(tag)?manifest-[A-Za-z0-9-]+\.txt")
+#: Lone surrogates: what os.fsdecode makes of name bytes that are not UTF-8 (U+DC80-U+DCFF).
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _open_nofollow(root: Path, name: str) -> int:
@@ -136,3 +139,14 @@ def bag_signs(root: Path) -> list[str] | None:
     signs = ["data/"] if "data" in names and (root / "data").is_dir() else []
     signs += [n for n in names if n in _BAG_FILES or _MANIFEST.fullmatch(n)]
     return signs
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def shown(text: str) -> str:
+    """`text` with lone surrogates as `\\xNN` (the name's original byte) or `\\uXXXX`: a file
+    name that is not UTF-8 can then be printed and written as JSON, never crash output."""
+    return _SURROGATE.sub(_escape, text)

@@ -116,6 +116,15 @@ def _after(article: ArchivedArticle, now: Timestamp) -> Timestamp:
     return max(now, article.retrieved_at, *(e.at for e in article.provenance))
 
 
+def _reread(root: Path, name: str) -> bytes:
+    """A validated file's bytes, read again for import; `InvalidBag` if it is gone meanwhile."""
+    try:
+        return read_bag_file(root, name)
+    except OSError as exc:
+        problem = BagProblem(name, "unreadable", f"since validation: {exc.strerror or exc}")
+        raise InvalidBag([problem], path=str(root)) from exc
+
+
 def read_bag(
     path: str | os.PathLike[str],
     build: Callable[[str, bytes], tuple[dict[str, Any] | None, str]],
@@ -136,7 +145,7 @@ def read_bag(
     rejected: list[tuple[str, str]] = []
     for name in sorted(report.manifests):
         source = f"{path}/{name}"
-        data = read_bag_file(root, name)
+        data = _reread(root, name)
         vouched = _vouched(report, name, data)
         if isinstance(vouched, BagProblem):
             raise InvalidBag([vouched], path=str(path))
@@ -164,7 +173,7 @@ def _native(root: Path, report: BagReport) -> BagContents:
     dropped once decoded, so only the records themselves are held in memory.
     """
     problems: list[BagProblem] = []
-    data = read_bag_file(root, RECORDS_FILE)
+    data = _reread(root, RECORDS_FILE)
     vouched = _vouched(report, RECORDS_FILE, data)
     if isinstance(vouched, BagProblem):
         raise InvalidBag([vouched], path=str(root))

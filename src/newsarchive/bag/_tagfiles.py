@@ -109,7 +109,7 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[BagProblem
                 BagProblem(
                     name,
                     "bad-version",
-                    f"BagIt-Version must be MAJOR.MINOR (got {found['BagIt-Version']!r})",
+                    f"BagIt-Version must be MAJOR.MINOR (got {found['BagIt-Version'][:80]!r})",
                 )
             )
         else:
@@ -132,7 +132,7 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[BagProblem
 
         try:
             codec = codecs.lookup(encoding).name
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: a NUL in the name
             problems.append(
                 BagProblem(name, "unknown-encoding", f"unknown tag-file encoding {encoding!r}")
             )
@@ -277,20 +277,24 @@ def _safe_path(
 
 
 def parse_bag_info(name: str, text: str) -> tuple[list[tuple[str, str]], list[BagProblem]]:
-    """The `Label: value` pairs of bag-info.txt in order; indented lines continue a value."""
-    pairs: list[tuple[str, str]] = []
+    """The `Label: value` pairs of bag-info.txt in order; indented lines continue a value.
+
+    A value's parts are joined once at the end: adding each continuation line to
+    the string so far would take quadratic time on a long folded value.
+    """
+    labels: list[str] = []
+    parts: list[list[str]] = []
     problems: list[BagProblem] = []
     for number, line in enumerate(split_lines(text), 1):
         if not line.strip():
             continue
         if line[0] in " \t":
-            if not pairs:
+            if not parts:
                 problems.append(
                     BagProblem(name, "bad-tag-line", f"line {number}: continues no label")
                 )
                 continue
-            label, value = pairs[-1]
-            pairs[-1] = (label, f"{value} {line.strip()}")
+            parts[-1].append(line.strip())
             continue
         label, colon, value = line.partition(":")
         if not colon or not label.strip():
@@ -300,8 +304,9 @@ def parse_bag_info(name: str, text: str) -> tuple[list[tuple[str, str]], list[Ba
                 )
             )
             continue
-        pairs.append((label.strip(), value.strip()))
-    return pairs, problems
+        labels.append(label.strip())
+        parts.append([value.strip()])
+    return [(label, " ".join(p)) for label, p in zip(labels, parts, strict=True)], problems
 
 
 def format_bag_info(pairs: list[tuple[str, str]]) -> bytes:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from newsarchive.bag._files import Walk, bag_signs, hash_file, walk_bag
+from newsarchive.bag._files import Walk, bag_signs, hash_file, short_path, shown, walk_bag
 from newsarchive.bag._report import BagReport
 from newsarchive.bag._tagread import MANIFEST_NAME, TagReader
 from newsarchive.errors import BagError, BagProblem
@@ -33,6 +33,9 @@ __all__ = ["validate_bag"]
 
 _WEAK: Final = frozenset({"md5", "sha1"})
 _OXUM: Final = re.compile(r"([0-9]{1,18})\.([0-9]{1,18})")  # bounded: int() has a digit limit
+#: A problem's path and message are cut in the middle past twice this (a hostile tag file
+#: can hold a 10 MB "version" or path; one report line need not repeat it).
+_MESSAGE_KEEP: Final = 500
 #: Files operating systems leave behind; a bag that lost one in copying is only warned about.
 _SYSTEM_FILES: Final = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 
@@ -126,10 +129,17 @@ class _Validator:
                 "warning",
             )
         return BagReport(
-            path=str(root),
+            path=shown(str(root)),
             version=None if declared is None else declared.version_text,
             encoding=None if declared is None else declared.encoding,
-            problems=tuple(self.problems),
+            problems=tuple(
+                attrs.evolve(
+                    p,
+                    path=short_path(shown(p.path), _MESSAGE_KEEP),
+                    message=short_path(shown(p.message), _MESSAGE_KEEP),
+                )
+                for p in self.problems
+            ),
             algorithms=tuple(sorted(payload)),
             manifests=manifests,
             info=tuple(info),
@@ -355,7 +365,7 @@ class _Validator:
         for oxum in oxums:
             match = _OXUM.fullmatch(oxum)
             if match is None:
-                self.problem(name, "bad-oxum", f"Payload-Oxum {oxum!r} is not OCTETS.FILES")
+                self.problem(name, "bad-oxum", f"Payload-Oxum {oxum[:80]!r} is not OCTETS.FILES")
                 continue
             octets, count = int(match.group(1)), int(match.group(2))
             real_octets = sum(self.walk.files[p] for p in present)

@@ -50,7 +50,7 @@ def _cmd_bag(args: argparse.Namespace, ctx: Context) -> int:
         version = f"BagIt {report.version}" if report.version else "BagIt version unknown"
         algorithms = ", ".join(report.algorithms) or "no manifest"
         ctx.out(
-            f"{verdict}: {printable(args.dir)} ({version}; {algorithms}): "
+            f"{verdict}: {printable(report.path)} ({version}; {algorithms}): "
             f"{len(report.manifests)} payload files checked; {len(report.errors)} errors, "
             f"{len(report.warnings)} warnings\n"
         )
