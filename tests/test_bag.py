@@ -8,9 +8,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given, settings
@@ -33,6 +34,9 @@ from newsarchive.timestamps import Timestamp
 from tests import strategies
 from tests.conftest import DATA, NOW
 from tests.test_cli import assert_one_line_error, cli
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SUITE = DATA / "bagit-conformance"
 OPTIONS = ImportOptions(clock=lambda: NOW, agent="test-suite")
@@ -1138,3 +1142,47 @@ def test_folded_bag_info_values_are_joined_once(bag: Path) -> None:
     assert pairs[1] == ("Bagging-Date", "2026-01-01" + " d" * 50_000)
     _, orphan = parse_bag_info("bag-info.txt", " x\nL: v\n")
     assert [p.code for p in orphan] == ["bad-tag-line"]
+
+
+def _without_hanging(fifo: Path, work: Callable[[], Any]) -> Any:
+    """Run `work`; if it blocks opening `fifo` (as it did), let it go and fail the test."""
+    done: list[Any] = []
+    thread = threading.Thread(target=lambda: done.append(work()), daemon=True)
+    thread.start()
+    thread.join(30)  # a guard against a hang, not a speed test: it returns at once
+    if thread.is_alive():  # blocked in open(): a writer end releases it
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join()
+        pytest.fail(f"blocked opening the FIFO {fifo.name}")
+    return done[0] if done else None
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_as_bagit_txt_is_one_problem_never_a_hang(bag: Path) -> None:
+    (bag / "bagit.txt").unlink()
+    os.mkfifo(bag / "bagit.txt")
+    report = _without_hanging(bag / "bagit.txt", lambda: validate_bag(bag))
+    assert [(p.path, p.code) for p in report.errors] == [("bagit.txt", "not-a-file")]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_put_in_after_validation_refuses_the_bag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bag = _foreign_bag(tmp_path / "old", {"data/a.txt": _ARTICLE})
+    real = validate_bag
+
+    def then_swap(path: Any) -> Any:
+        report = real(path)
+        (bag / "data/a.txt").unlink()
+        os.mkfifo(bag / "data/a.txt")
+        return report
+
+    monkeypatch.setattr("newsarchive.bag._read.validate_bag", then_swap)
+
+    def reading() -> str:
+        with pytest.raises(InvalidBag) as caught:
+            read_bag(bag, lambda _n, _d: (None, "unused"), clock=lambda: NOW)
+        return str(caught.value)
+
+    assert "data/a.txt: unreadable" in _without_hanging(bag / "data/a.txt", reading)

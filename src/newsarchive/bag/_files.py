@@ -6,6 +6,7 @@ from manifest text alone), each with O_NOFOLLOW at the last step.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -45,6 +46,8 @@ MANIFEST_ALGORITHMS: Final = {
     "sha3-512": "sha3_512",
 }
 _CHUNK: Final = 1024 * 1024
+#: No effect on a regular file's reads; makes opening a FIFO return at once.
+_NONBLOCK: Final = getattr(os, "O_NONBLOCK", 0)
 #: Top-level names only a bag has (besides bagit.txt); manifests are matched by pattern.
 _BAG_FILES: Final = ("bag-info.txt", "package-info.txt", "fetch.txt")
 _MANIFEST: Final = re.compile(r"(tag)?manifest-[A-Za-z0-9-]+\.txt")
@@ -53,8 +56,20 @@ _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _open_nofollow(root: Path, name: str) -> int:
-    """A read-only descriptor for one bag file, refusing to follow a symlink at the last step."""
-    return os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    """A read-only descriptor for one regular bag file, refusing to follow a symlink at the
+    last step. Opened non-blocking, then checked: a FIFO in the bag's place (even one put
+    there after the walk) would block the open, and a device might never end."""
+    path = root / name
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    if not regular:
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return fd
 
 
 def read_bag_file(root: Path, name: str) -> bytes:
