@@ -23,6 +23,7 @@ from newsarchive.bag._tagfiles import (
     encode_path,
     parse_bag_info,
     parse_bagit_txt,
+    parse_fetch,
     parse_manifest,
     path_problem,
 )
@@ -449,6 +450,29 @@ def test_manifest_parser_never_raises_and_never_passes_unsafe_paths(text: str) -
         assert path_problem(entry.path) is None
         assert not entry.path.startswith(("/", "~"))
         assert ".." not in entry.path.split("/")
+
+
+_DECLARATIONS = st.builds(
+    lambda version, encoding, ending: (
+        f"BagIt-Version: {version}{ending}Tag-File-Character-Encoding: {encoding}{ending}"
+    ).encode("utf-8", "surrogatepass"),
+    st.one_of(st.sampled_from(["1.0", "0.97"]), st.text(max_size=12)),
+    st.one_of(st.sampled_from(["UTF-8", "utf-16", "hex", "rot13", "idna"]), st.text(max_size=12)),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+)
+
+
+@given(st.one_of(st.binary(max_size=200), _DECLARATIONS))
+def test_bagit_txt_parser_never_raises(data: bytes) -> None:
+    declared, problems = parse_bagit_txt(data)
+    assert (declared is None) == bool(problems)
+
+
+@given(st.text(max_size=200), st.sampled_from([(0, 97), (1, 0)]))
+def test_bag_info_and_fetch_parsers_never_raise(text: str, version: tuple[int, int]) -> None:
+    parse_bag_info("bag-info.txt", text)
+    items, _ = parse_fetch("fetch.txt", text, version)
+    assert all(path_problem(path) is None for _url, _length, path in items)
 
 
 # -- command line ---------------------------------------------------------------------
