@@ -816,3 +816,51 @@ def test_an_absurd_content_length_is_refused_not_a_crash(length: str) -> None:
     with pytest.raises(WarcError) as info:
         _read(data)
     assert info.value.code == "bad-warc-header"
+
+
+# -- text encodings: as browsers decide them (issue 10, defect 15c) ------------------
+
+RUSSIAN = "\u041d\u043e\u0432\u043e\u0441\u0442\u0438 \u0434\u043d\u044f"
+JAPANESE = "\u4eca\u65e5\u306e\u30cb\u30e5\u30fc\u30b9"
+
+
+def test_a_charset_declared_only_in_the_page_is_used_as_browsers_use_it() -> None:
+    reading = read_warc(WARC / "charsets.warc", clock=clock)
+    assert reading.refused == ()
+    by_url = {r["url"].rsplit("/", 1)[1]: r for r in reading.records}
+    assert list(by_url) == ["ru", "ja", "bom", "koi8", "late", "plain"]
+
+    def encoding_note(name: str) -> str:
+        notes = by_url[name]["retrieval"]["notes"]
+        (note,) = [n for n in notes if n.startswith("Text encoding: ")]
+        return str(note).removeprefix("Text encoding: ")
+
+    assert f"<title>{RUSSIAN}</title>" in by_url["ru"]["content"]
+    assert encoding_note("ru") == (
+        "windows-1251 (declared as 'windows-1251' in the first 1,024 bytes)"
+    )
+    assert f"<title>{JAPANESE}</title>" in by_url["ja"]["content"]
+    assert encoding_note("ja") == "Shift_JIS (declared as 'shift_jis' in the first 1,024 bytes)"
+    assert by_url["bom"]["content"] == f"<p>{RUSSIAN}</p>"  # the BOM is removed
+    assert encoding_note("bom") == "UTF-8 (by its byte order mark)"
+    assert by_url["koi8"]["content"].endswith(f"<p>{RUSSIAN}</p>")
+    assert encoding_note("koi8") == "KOI8-R (from the Content-Type charset 'koi8-r')"
+    # Past the first 1,024 bytes a <meta> is not seen: the bytes are not UTF-8, so
+    # windows-1252, as a browser shows them.
+    late = by_url["late"]["content"]
+    assert RUSSIAN not in late
+    assert late.endswith(f"<p>{RUSSIAN.encode('cp1251').decode('cp1252')}</p>")
+    assert (
+        encoding_note("late") == "windows-1252 (none declared, and the bytes are not valid UTF-8)"
+    )
+    assert by_url["plain"]["content"] == f"<p>{RUSSIAN}</p>"
+    assert encoding_note("plain") == "UTF-8 (none declared, and the bytes are valid UTF-8)"
+    for record in reading.records:
+        assert record["media_type"] == "text/html; charset=utf-8"
+
+
+def test_a_meta_charset_is_not_read_in_plain_text() -> None:
+    body = b'<meta charset="windows-1251">' + RUSSIAN.encode("cp1251")
+    reading = _one(_response(body, "Content-Type: text/plain\r\n"))
+    (record,) = reading.records
+    assert record["content"] == body.decode("cp1252")

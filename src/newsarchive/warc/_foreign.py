@@ -91,7 +91,8 @@ def convert(raw: RawRecord, *, source: str, agent: str, now: datetime) -> dict[s
             f"its block of {raw.length} bytes is larger than the limit of {_frame.MAX_BLOCK} bytes",
         )
     body = decode_transfer(head, payload) if record_kind == "response" else payload
-    content = decode_text(body, content_type)
+    content, sniffed = decode_text(body, content_type or None)
+    notes.append(f"Text encoding: {sniffed.describe()}")
     warc_date = raw.header("WARC-Date")
     if warc_date is None:
         raise Refused("bad-warc-date", "no WARC-Date")

@@ -1,5 +1,5 @@
 """Decoding an HTTP payload to text for WARC import: chunked transfer coding, gzip/deflate
-content codings, byte order marks and web charsets.
+content codings, then the text encoding (chosen as browsers choose it, `newsarchive._encoding`).
 
 Pure functions over bytes, kept apart from the WARC reading so the decoding rules (what is
 refused, and why) can be read on their own. A payload that cannot be decoded raises `Refused`.
@@ -7,83 +7,19 @@ refused, and why) can be read on their own. A payload that cannot be decoded rai
 
 from __future__ import annotations
 
-import codecs
 import re
 import zlib
 from typing import Any, Final
 
 import attrs
 
+from newsarchive._encoding import Sniffed, TextDecodingError, decode_document
 from newsarchive.warc import _frame
 
 __all__ = ["HttpHead", "Refused", "decode_text", "decode_transfer", "split_http"]
 
-_CHARSET: Final = re.compile(r""";\s*charset\s*=\s*"?([^";\s]+)"?""", re.IGNORECASE)
 _CHUNK_SIZE: Final = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?")
 _GZIP_MAGIC: Final = b"\x1f\x8b"
-#: The text encodings a payload may declare (Python codec names, after `codecs.lookup`):
-#: those of the WHATWG Encoding Standard that Python has. Codecs that are not text
-#: encodings (base64, hex, zlib, rot13, ...) and those no browser decodes web pages
-#: with (utf-7, idna, unicode_escape, utf-32, ...) are refused.
-_WEB_ENCODINGS: Final = frozenset(
-    {
-        "utf-8",
-        "utf-16",
-        "utf-16-le",
-        "utf-16-be",
-        "ascii",
-        "cp866",
-        "koi8-r",
-        "koi8-u",
-        "mac-roman",
-        "mac-cyrillic",
-        "cp874",
-        "tis-620",
-        "shift_jis",
-        "cp932",
-        "euc_jp",
-        "iso2022_jp",
-        "euc_kr",
-        "cp949",
-        "gbk",
-        "gb2312",
-        "gb18030",
-        "big5",
-        "big5hkscs",
-        "cp950",
-        *(f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16)),
-        *(f"cp{n}" for n in range(1250, 1259)),
-    }
-)
-#: WHATWG labels Python does not know by that name.
-_ENCODING_ALIASES: Final = {
-    "windows-874": "cp874",
-    "x-mac-cyrillic": "mac-cyrillic",
-    "x-mac-roman": "mac-roman",
-    "iso-8859-8-i": "iso8859-8",
-    "windows-31j": "cp932",
-    "x-sjis": "shift_jis",
-}
-#: The decoder the WHATWG Encoding Standard (what browsers do) uses for an encoding
-#: Python knows under its own, narrower name: pages labelled latin-1 or us-ascii are
-#: read as windows-1252, GB2312 as GB18030, and so on, or their text would come out
-#: as C1 controls or be refused.
-_WHATWG_DECODERS: Final = {
-    "ascii": "cp1252",
-    "iso8859-1": "cp1252",
-    "iso8859-9": "cp1254",
-    "tis-620": "cp874",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "euc_kr": "cp949",
-    "shift_jis": "cp932",
-    "big5": "big5hkscs",
-}
-_BOMS: Final = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 
 
 class Refused(Exception):
@@ -214,38 +150,15 @@ def decode_transfer(head: Any, payload: bytes) -> bytes:
     raise Refused("bad-content-encoding", f"unsupported Content-Encoding {coding!r}")
 
 
-def _encoding(label: str) -> str:
-    """The Python codec for a declared charset, if it is a web text encoding; else refuse."""
-    lowered = label.strip().lower()
-    try:
-        name = codecs.lookup(_ENCODING_ALIASES.get(lowered, lowered)).name
-    except LookupError:
-        raise Refused("bad-charset", f"unknown charset {label[:40]!r}") from None
-    if name not in _WEB_ENCODINGS:
-        raise Refused("bad-charset", f"charset {label[:40]!r} is not a web text encoding")
-    # WHATWG: the label utf-16 means UTF-16LE when no byte order mark says otherwise.
-    if name == "utf-16":
-        return "utf-16-le"
-    return _WHATWG_DECODERS.get(name, name)
+def decode_text(body: bytes, content_type: str | None) -> tuple[str, Sniffed]:
+    """Decode a payload as a browser would choose its encoding (`newsarchive._encoding`).
 
-
-def decode_text(body: bytes, content_type: str) -> str:
-    """Decode a payload: a byte order mark first (it wins, as in WHATWG), then the charset."""
-    for bom, bom_encoding in _BOMS:
-        if body.startswith(bom):
-            encoding, data, why = bom_encoding, body[len(bom) :], f"{bom_encoding} (by its BOM)"
-            break
-    else:
-        match = _CHARSET.search(content_type)
-        if match is None:
-            encoding, data, why = "utf-8", body, "UTF-8 (no charset declared)"
-        else:
-            encoding, data, why = _encoding(match.group(1)), body, match.group(1)[:40]
+    Returns the text and how its encoding was decided; NUL characters are refused.
+    """
     try:
-        text = data.decode(encoding)
-    except (UnicodeError, LookupError) as exc:
-        where = f"byte {exc.start}: {exc.reason}" if isinstance(exc, UnicodeDecodeError) else exc
-        raise Refused("bad-charset", f"not valid {why} ({where})") from None
+        text, sniffed = decode_document(body, content_type)
+    except TextDecodingError as exc:
+        raise Refused(exc.code, exc.message) from None
     if "\x00" in text:
         raise Refused("binary-content", "binary content (NUL characters) in a text payload")
-    return text
+    return text, sniffed

@@ -110,11 +110,14 @@ def read_warc(
     counted): `url` is the WARC-Target-URI, `retrieved_at` the WARC-Date (at
     most 9 fractional digits), `content` the payload decoded as text (HTTP
     bodies after removing chunked transfer coding and gzip/deflate content
-    coding; a byte order mark decides the encoding, else the declared
-    charset, which must be a web text encoding, else UTF-8), `media_type`
-    the declared type with `charset=utf-8` (the content is stored as UTF-8;
-    the original header is kept in the notes, as are the HTTP status line and
-    headers except cookies), and one `import` event naming the file,
+    coding; the encoding is chosen as browsers choose it, see
+    `newsarchive._encoding`: a byte order mark, else the declared charset,
+    which must be a web text encoding, else for HTML a `<meta>` in the first
+    1,024 bytes, else UTF-8 when the bytes are valid UTF-8, else
+    windows-1252), `media_type` the declared type with `charset=utf-8` (the
+    content is stored as UTF-8; the original header is kept in the notes, as
+    are the HTTP status line and headers except cookies, and the encoding
+    with where it came from), and one `import` event naming the file,
     WARC-Record-ID and payload digest, whose `source_digest` is the SHA-256
     of the payload bytes as stored in the WARC. A text record whose block is
     larger than `MAX_BLOCK` is refused (`too-large`); a larger non-text one

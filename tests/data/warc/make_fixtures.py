@@ -205,8 +205,60 @@ def crawler() -> bytes:
     )
 
 
+RUSSIAN = "\u041d\u043e\u0432\u043e\u0441\u0442\u0438 \u0434\u043d\u044f"  # "news of the day"
+JAPANESE = "\u4eca\u65e5\u306e\u30cb\u30e5\u30fc\u30b9"  # "today's news"
+#: What pushes a `<meta>` past the 1,024 bytes a browser prescans.
+PADDING = "<!-- " + "x" * 1100 + " -->"
+
+
+def charsets() -> bytes:
+    """Pages as `wget` saves them: the charset declared only in the page, or not at all."""
+    pages = [
+        # 1. windows-1251, declared only in <meta charset>.
+        (
+            "https://news.example/ru",
+            "text/html",
+            f'<html><head><meta charset="windows-1251"><title>{RUSSIAN}</title>'.encode("cp1251"),
+        ),
+        # 2. Shift_JIS, declared only in <meta http-equiv>.
+        (
+            "https://news.example/ja",
+            "text/html",
+            (
+                '<html><head><meta http-equiv="Content-Type" '
+                f'content="text/html; charset=Shift_JIS"><title>{JAPANESE}</title>'
+            ).encode("shift_jis"),
+        ),
+        # 3. A UTF-8 byte order mark overrides the header's windows-1251.
+        (
+            "https://news.example/bom",
+            "text/html; charset=windows-1251",
+            b"\xef\xbb\xbf" + f"<p>{RUSSIAN}</p>".encode(),
+        ),
+        # 4. The header's KOI8-R overrides the page's <meta> windows-1251.
+        (
+            "https://news.example/koi8",
+            "text/html; charset=koi8-r",
+            f'<meta charset="windows-1251"><p>{RUSSIAN}</p>'.encode("koi8-r"),
+        ),
+        # 5. A <meta> after the first 1,024 bytes is not seen: not UTF-8, so windows-1252.
+        (
+            "https://news.example/late",
+            "text/html",
+            f'{PADDING}<meta charset="windows-1251"><p>{RUSSIAN}</p>'.encode("cp1251"),
+        ),
+        # 6. Nothing declared, valid UTF-8.
+        ("https://news.example/plain", "text/html", f"<p>{RUSSIAN}</p>".encode()),
+    ]
+    return b"".join(
+        response(number, uri, f"Content-Type: {content_type}\r\n", body)
+        for number, (uri, content_type, body) in enumerate(pages, start=1)
+    )
+
+
 def main() -> None:
     (HERE / "crawler.warc").write_bytes(crawler())
+    (HERE / "charsets.warc").write_bytes(charsets())
     data = foreign()
     (HERE / "foreign.warc").write_bytes(data)
     members = b"".join(gzip.compress(r, mtime=0) for r in [data])
