@@ -864,3 +864,50 @@ def test_a_meta_charset_is_not_read_in_plain_text() -> None:
     reading = _one(_response(body, "Content-Type: text/plain\r\n"))
     (record,) = reading.records
     assert record["content"] == body.decode("cp1252")
+
+
+# -- HTTP/2 and later status lines (issue 10, defect 15a) ----------------------------
+
+
+def test_an_http2_response_written_by_warcio_is_imported() -> None:
+    reading = read_warc(WARC / "http2.warc.gz", clock=clock)
+    assert reading.refused == ()
+    (record,) = reading.records
+    assert record["url"] == "https://news.example/h2"
+    assert record["content"].startswith('<html><head><meta charset="utf-8">')
+    assert "HTTP status: HTTP/2 200" in record["retrieval"]["notes"]
+    assert dict(reading.skipped) == {"request": 1}
+
+
+@pytest.mark.parametrize("protocol", ["HTTP/2", "HTTP/2.0", "HTTP/3", "HTTP/1.0", "HTTP/1.1"])
+def test_http_versions_are_recognised_so_the_payload_digest_holds(protocol: str) -> None:
+    body = b"<p>page</p>"
+    block = f"{protocol} 200\r\nContent-Type: text/html\r\n\r\n".encode() + body
+    raw = BUILD.record(
+        "response",
+        1,
+        block,
+        uri="https://news.example/a",
+        content_type="application/http; msgtype=response",
+        payload=body,
+    )
+    reading = _one(raw)
+    assert reading.refused == ()
+    (record,) = reading.records
+    assert record["content"] == "<p>page</p>"
+
+
+@pytest.mark.parametrize("status_line", ["HTTP/20 200", "HTTP/2.x 200", "HTTPS/2 200", "ICY 200"])
+def test_what_is_not_an_http_status_line_is_still_refused(status_line: str) -> None:
+    body = b"<p>page</p>"
+    block = f"{status_line}\r\nContent-Type: text/html\r\n\r\n".encode() + body
+    raw = BUILD.record(
+        "response",
+        1,
+        block,
+        uri="https://news.example/a",
+        content_type="application/http; msgtype=response",
+        payload=body,
+    )
+    (refusal,) = _one(raw).refused
+    assert refusal.code == "payload-digest-mismatch"

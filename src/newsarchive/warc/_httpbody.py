@@ -20,6 +20,9 @@ __all__ = ["HttpHead", "Refused", "decode_text", "decode_transfer", "split_http"
 
 _CHUNK_SIZE: Final = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?")
 _GZIP_MAGIC: Final = b"\x1f\x8b"
+#: The HTTP-version of a status line: HTTP/1.0 and HTTP/1.1 (RFC 9112), and the
+#: `HTTP/2` and `HTTP/3` (or `HTTP/2.0`) that tools write for HTTP/2 and HTTP/3 exchanges.
+_HTTP_VERSION: Final = re.compile(r"HTTP/[0-9](?:\.[0-9])?")
 
 
 class Refused(Exception):
@@ -53,7 +56,8 @@ def split_http(block: bytes, *, response: bool) -> tuple[HttpHead, bytes] | None
 
     Header bytes are ISO-8859-1 (RFC 9110 section 5.5); lines end in CRLF or
     LF; a line starting with a space or tab continues the previous header
-    (obsolete line folding). A response must start with HTTP/1.0 or HTTP/1.1.
+    (obsolete line folding). A response must start with an HTTP version: HTTP/1.0,
+    HTTP/1.1, or as written for later versions HTTP/2 (HTTP/2.0), HTTP/3.
     """
     ends = [i for i in (block.find(b"\r\n\r\n"), block.find(b"\n\n")) if i >= 0]
     if ends:
@@ -63,7 +67,7 @@ def split_http(block: bytes, *, response: bool) -> tuple[HttpHead, bytes] | None
         cut, payload = len(block), b""
     lines = block[:cut].decode("iso-8859-1").replace("\r\n", "\n").split("\n")
     protocol, _, statusline = lines[0].strip().partition(" ")
-    if not protocol or (response and protocol not in ("HTTP/1.0", "HTTP/1.1")):
+    if not protocol or (response and not _HTTP_VERSION.fullmatch(protocol)):
         return None
     headers: list[tuple[str, str]] = []
     for line in lines[1:]:

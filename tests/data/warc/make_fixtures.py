@@ -1,7 +1,8 @@
 """Regenerate the WARC fixtures here (written by hand for this project, byte by byte).
 
 Run from the repository root: `python tests/data/warc/make_fixtures.py`. Only the
-standard library is used, so the fixtures do not depend on the writer under test.
+standard library is used, so the fixtures do not depend on the writer under test, except
+for `http2.warc.gz`, which is warcio's own output on purpose (a file as a real tool writes it).
 """
 
 from __future__ import annotations
@@ -256,9 +257,60 @@ def charsets() -> bytes:
     )
 
 
+def http2() -> bytes:
+    """A real warcio-written file (needs the warc extra) holding an HTTP/2 response.
+
+    warcio is not the reader under test; it writes status lines as `HTTP/2 200`.
+    """
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True, warc_version="WARC/1.1")
+    body = b'<html><head><meta charset="utf-8"><title>Over HTTP/2</title></head></html>'
+    for number, (uri, kind, http, payload) in enumerate(
+        [
+            (
+                "https://news.example/h2",
+                "request",
+                StatusAndHeaders(
+                    "GET /h2 HTTP/2", [("host", "news.example")], is_http_request=True
+                ),
+                b"",
+            ),
+            (
+                "https://news.example/h2",
+                "response",
+                StatusAndHeaders(
+                    "200",
+                    [("content-type", "text/html"), ("content-length", str(len(body)))],
+                    protocol="HTTP/2",
+                ),
+                body,
+            ),
+        ],
+        start=1,
+    ):
+        record = writer.create_warc_record(
+            uri,
+            kind,
+            payload=io.BytesIO(payload),
+            http_headers=http,
+            warc_headers_dict={
+                "WARC-Date": "2024-03-05T08:15:00Z",
+                "WARC-Record-ID": f"<urn:uuid:00000000-0000-4000-8000-{number:012d}>",
+            },
+        )
+        writer.write_record(record)
+    return out.getvalue()
+
+
 def main() -> None:
     (HERE / "crawler.warc").write_bytes(crawler())
     (HERE / "charsets.warc").write_bytes(charsets())
+    (HERE / "http2.warc.gz").write_bytes(http2())
     data = foreign()
     (HERE / "foreign.warc").write_bytes(data)
     members = b"".join(gzip.compress(r, mtime=0) for r in [data])
