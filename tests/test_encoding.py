@@ -166,3 +166,13 @@ def test_any_bytes_are_decoded_or_refused_with_our_error(
         return
     assert sniffed.source in {"bom", "meta", "default"}
     assert isinstance(text, str)
+
+
+def test_a_page_cut_off_leaves_out_a_cut_character_only_when_not_final() -> None:
+    body = "caf\u00e9".encode()[:-1]
+    with pytest.raises(TextDecodingError):
+        decode_document(body, "text/plain; charset=utf-8")
+    assert decode_document(body, "text/plain; charset=utf-8", final=False)[0] == "caf"
+    # Nothing declared: the cut character does not make it windows-1252.
+    text, sniffed = decode_document(body, "text/html", final=False)
+    assert (text, sniffed.encoding) == ("caf", "UTF-8")

@@ -911,3 +911,139 @@ def test_what_is_not_an_http_status_line_is_still_refused(status_line: str) -> N
     )
     (refusal,) = _one(raw).refused
     assert refusal.code == "payload-digest-mismatch"
+
+
+# -- error responses and truncated captures (issue 10, defect 15b, 15d) --------------
+
+
+ARTICLE_START = "<html><body><p>Council votes on the rive"  # the first 40 bytes
+
+
+def _statuses(*, allow_truncated: bool = False, include_errors: bool = False) -> WarcReading:
+    return read_warc(
+        WARC / "statuses.warc",
+        name="statuses.warc",
+        clock=clock,
+        allow_truncated=allow_truncated,
+        include_errors=include_errors,
+    )
+
+
+def test_error_responses_are_skipped_and_counted_by_status() -> None:
+    reading = _statuses(allow_truncated=True)
+    assert [r["url"] for r in reading.records] == [
+        "https://news.example/ok",
+        "https://news.example/long",
+        "https://news.example/cut",
+    ]
+    assert dict(reading.skipped) == {"http-301": 1, "http-404": 1, "http-500": 1}
+    assert reading.refused == ()
+
+
+def test_include_errors_keeps_error_responses_with_their_status_in_the_notes() -> None:
+    reading = _statuses(include_errors=True, allow_truncated=True)
+    by_url = {r["url"]: r for r in reading.records}
+    assert dict(reading.skipped) == {}
+    gone = by_url["https://news.example/gone"]
+    assert gone["content"] == "<h1>Not Found</h1>"
+    assert "HTTP status: HTTP/1.1 404 Not Found" in gone["retrieval"]["notes"]
+    assert "HTTP status 404 is not a success (2xx): kept on request" in gone["retrieval"]["notes"]
+    assert "HTTP status 500" in " ".join(by_url["https://news.example/boom"]["retrieval"]["notes"])
+    assert "https://news.example/moved" in by_url
+    ok_notes = by_url["https://news.example/ok"]["retrieval"]["notes"]
+    assert not any("kept on request" in n for n in ok_notes)
+
+
+def test_a_truncated_capture_is_refused_by_default_and_says_why() -> None:
+    reading = _statuses()
+    assert [r["url"] for r in reading.records] == ["https://news.example/ok"]
+    refused = {r.target_uri: r for r in reading.refused}
+    assert {k: r.code for k, r in refused.items()} == {
+        "https://news.example/long": "truncated",
+        "https://news.example/cut": "truncated",
+    }
+    reason = refused["https://news.example/long"].reason
+    assert "WARC-Truncated: length" in reason
+    assert "40 bytes of payload of the 5,000,000 its HTTP Content-Length declares" in reason
+    assert "--allow-truncated" in reason
+
+
+def test_an_allowed_truncated_capture_is_imported_with_a_note_and_a_warning_event() -> None:
+    reading = _statuses(allow_truncated=True)
+    by_url = {r["url"]: r for r in reading.records}
+    long = by_url["https://news.example/long"]
+    assert long["content"] == ARTICLE_START
+    (note,) = [n for n in long["retrieval"]["notes"] if n.startswith("Truncated capture")]
+    assert note == (
+        "Truncated capture, imported on request: WARC-Truncated: length, the response was "
+        "longer than the crawler would store; the record holds 40 bytes of payload of the "
+        "5,000,000 its HTTP Content-Length declares"
+    )
+    (event,) = long["provenance"]
+    assert event["outcome"] == "warning"
+    assert event["detail"].endswith("; a truncated capture (WARC-Truncated: length)")
+    # A gzip body cut off mid-stream gives what it holds.
+    cut = by_url["https://news.example/cut"]
+    assert cut["content"] == "<html><body><p>Council votes o"
+    assert "WARC-Truncated: disconnect, the connection was lost" in " ".join(
+        cut["retrieval"]["notes"]
+    )
+    ok = by_url["https://news.example/ok"]
+    assert ok["provenance"][0]["outcome"] == "success"
+    assert not any("Truncated" in n for n in ok["retrieval"]["notes"])
+    for record in reading.records:
+        assert ArchivedArticle.from_dict(record, now=NOW).to_dict() == record
+
+
+def test_a_truncated_non_text_or_error_response_is_skipped_not_refused() -> None:
+    image = BUILD.response(
+        1,
+        "https://news.example/pic.png",
+        "Content-Type: image/png\r\n",
+        b"\x89PNG",
+        extra=(("WARC-Truncated", "length"),),
+    )
+    missing = BUILD.response(
+        2,
+        "https://news.example/gone",
+        "Content-Type: text/html\r\n",
+        b"<h1>Not",
+        "404 Not Found",
+        extra=(("WARC-Truncated", "time"),),
+    )
+    reading = _one(image + missing)
+    assert reading.refused == ()
+    assert dict(reading.skipped) == {"http-404": 1, "non-text": 1}
+
+
+@pytest.mark.parametrize("status_line", ["HTTP/1.1 OK", "HTTP/1.1 2000 OK", "HTTP/1.1"])
+def test_a_response_without_a_status_code_is_refused(status_line: str) -> None:
+    body = b"<p>page</p>"
+    block = f"{status_line}\r\nContent-Type: text/html\r\n\r\n".encode() + body
+    raw = BUILD.record(
+        "response",
+        1,
+        block,
+        uri="https://news.example/a",
+        content_type="application/http; msgtype=response",
+        payload=body,
+    )
+    (refusal,) = _one(raw).refused
+    assert refusal.code == "bad-http"
+
+
+def test_a_truncated_chunked_body_and_a_cut_character_keep_what_is_whole() -> None:
+    text = "caf\u00e9 \u2014 fin"
+    data = text.encode()
+    cut = b"5\r\n" + data[:5] + b"\r\n20\r\n" + data[5:8]  # inside the em dash
+    raw = BUILD.response(
+        1,
+        "https://news.example/a",
+        "Content-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\n",
+        cut,
+        extra=(("WARC-Truncated", "unspecified"),),
+    )
+    assert _one(raw).refused[0].code == "truncated"
+    reading = read_warc(io.BytesIO(raw), clock=clock, allow_truncated=True)
+    (record,) = reading.records
+    assert record["content"] == "caf\u00e9 "

@@ -146,8 +146,12 @@ def _header_encoding(label: str) -> str:
     return encoding
 
 
-def sniff(body: bytes, content_type: str | None) -> Sniffed:
-    """The encoding `body` is in, and its source (see the module for the order)."""
+def sniff(body: bytes, content_type: str | None, *, final: bool = True) -> Sniffed:
+    """The encoding `body` is in, and its source (see the module for the order).
+
+    `final=False`: the body was cut off, so a character cut at its end does not make
+    it "not valid UTF-8" for the fallback.
+    """
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return Sniffed(encoding, "bom", encoding, len(bom))
@@ -160,7 +164,7 @@ def sniff(body: bytes, content_type: str | None) -> Sniffed:
         if found is not None:
             return Sniffed(found.encoding, "meta", found.label)
     try:
-        body.decode("utf-8")
+        codecs.getincrementaldecoder("utf-8")().decode(body, final=final)
     except UnicodeDecodeError:
         return Sniffed("windows-1252", "default", "windows-1252")
     return Sniffed("UTF-8", "default", "UTF-8")
@@ -180,8 +184,12 @@ def _single_byte_table(codec: str) -> str:
 _TABLES: Final = {f"windows-{n}": _single_byte_table(f"cp{n}") for n in range(1250, 1259)}
 
 
-def decode(body: bytes, sniffed: Sniffed) -> str:
-    """`body` decoded from `sniffed.encoding` (its byte order mark removed); strict."""
+def decode(body: bytes, sniffed: Sniffed, *, final: bool = True) -> str:
+    """`body` decoded from `sniffed.encoding` (its byte order mark removed); strict.
+
+    With `final=False` (the bytes of a page that was cut off), an incomplete character
+    at the end is left out instead of refused.
+    """
     data = body[sniffed.bom :]
     table = _TABLES.get(sniffed.encoding)
     codec = _CODECS.get(sniffed.encoding)
@@ -190,7 +198,7 @@ def decode(body: bytes, sniffed: Sniffed) -> str:
     try:
         if table is not None:
             return codecs.charmap_decode(data, "strict", table)[0]
-        return data.decode(str(codec))
+        return codecs.getincrementaldecoder(str(codec))().decode(data, final=final)
     except UnicodeDecodeError as exc:
         raise TextDecodingError(
             f"not valid {sniffed.encoding} at byte {exc.start} ({exc.reason}); "
@@ -198,7 +206,9 @@ def decode(body: bytes, sniffed: Sniffed) -> str:
         ) from None
 
 
-def decode_document(body: bytes, content_type: str | None) -> tuple[str, Sniffed]:
+def decode_document(
+    body: bytes, content_type: str | None, *, final: bool = True
+) -> tuple[str, Sniffed]:
     """`body` as text, and how its encoding was decided: `sniff`, then `decode`."""
-    sniffed = sniff(body, content_type)
-    return decode(body, sniffed), sniffed
+    sniffed = sniff(body, content_type, final=final)
+    return decode(body, sniffed, final=final), sniffed

@@ -22,6 +22,7 @@ _CHUNK_SIZE: Final = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?")
 _GZIP_MAGIC: Final = b"\x1f\x8b"
 #: The HTTP-version of a status line: HTTP/1.0 and HTTP/1.1 (RFC 9112), and the
 #: `HTTP/2` and `HTTP/3` (or `HTTP/2.0`) that tools write for HTTP/2 and HTTP/3 exchanges.
+_STATUS: Final = re.compile(r"[0-9]{3}")
 _HTTP_VERSION: Final = re.compile(r"HTTP/[0-9](?:\.[0-9])?")
 
 
@@ -45,6 +46,12 @@ class HttpHead:
     protocol: str  # "HTTP/1.1" for a response; the method for a request
     statusline: str  # the rest of the first line, "200 OK"
     headers: tuple[tuple[str, str], ...]
+
+    @property
+    def status(self) -> int | None:
+        """The status code of a response (`404` of `404 Not Found`), None if there is none."""
+        code, _, _ = self.statusline.partition(" ")
+        return int(code) if _STATUS.fullmatch(code) else None
 
     def get_header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -80,16 +87,19 @@ def split_http(block: bytes, *, response: bool) -> tuple[HttpHead, bytes] | None
     return HttpHead(protocol, statusline.strip(), tuple(headers)), payload
 
 
-def _dechunk(data: bytes) -> bytes:
+def _dechunk(data: bytes, *, partial: bool = False) -> bytes:
     """Remove HTTP/1.1 chunked transfer coding (RFC 9112 section 7.1; trailers ignored).
 
     Strict: a chunk size is hex digits only (no sign, `0x` or `_`, which
     Python's `int` would take), and every chunk must be followed by CRLF.
+    With `partial` (a truncated capture), what is there when the data ends is kept.
     """
     out = bytearray()
     pos = 0
     while True:
         end = data.find(b"\r\n", pos)
+        if end < 0 and partial:
+            return bytes(out)
         if end < 0:
             raise Refused("bad-http", f"chunked body: no chunk-size line at byte {pos}")
         match = _CHUNK_SIZE.fullmatch(data, pos, end)
@@ -101,6 +111,8 @@ def _dechunk(data: bytes) -> bytes:
         start = end + 2
         if len(out) + size > _frame.MAX_BLOCK:
             raise Refused("too-large", f"the decoded body is larger than {_frame.MAX_BLOCK} bytes")
+        if len(data) < start + size + 2 and partial:
+            return bytes(out + data[start : start + size])
         if len(data) < start + size:
             raise Refused("bad-http", "chunked body: truncated chunk")
         if data[start + size : start + size + 2] != b"\r\n":
@@ -109,8 +121,11 @@ def _dechunk(data: bytes) -> bytes:
         pos = start + size + 2
 
 
-def _inflate(data: bytes, wbits: int, coding: str) -> bytes:
-    """Decode a zlib/deflate/gzip body; every gzip member, as browsers do, and nothing after."""
+def _inflate(data: bytes, wbits: int, coding: str, *, partial: bool = False) -> bytes:
+    """Decode a zlib/deflate/gzip body; every gzip member, as browsers do, and nothing after.
+
+    With `partial` (a truncated capture), a body that ends early gives what it holds.
+    """
     out = bytearray()
     rest = data
     while True:
@@ -123,6 +138,8 @@ def _inflate(data: bytes, wbits: int, coding: str) -> bytes:
             ) from None
         if len(out) > _frame.MAX_BLOCK:
             raise Refused("too-large", f"the decoded body is larger than {_frame.MAX_BLOCK} bytes")
+        if not inflater.eof and partial:
+            return bytes(out)
         if not inflater.eof:
             raise Refused("bad-content-encoding", f"the {coding} body is truncated")
         rest = inflater.unused_data
@@ -135,32 +152,40 @@ def _inflate(data: bytes, wbits: int, coding: str) -> bytes:
             )
 
 
-def decode_transfer(head: Any, payload: bytes) -> bytes:
+def decode_transfer(head: Any, payload: bytes, *, partial: bool = False) -> bytes:
+    """The body of an HTTP response: transfer and content codings removed.
+
+    With `partial` (a truncated capture), codings that end early give what they hold.
+    """
     body = payload
     if "chunked" in (head.get_header("Transfer-Encoding") or "").lower():
-        body = _dechunk(body)
+        body = _dechunk(body, partial=partial)
     coding = (head.get_header("Content-Encoding") or "identity").strip().lower()
     if coding in {"gzip", "x-gzip"}:
-        return _inflate(body, 16 + zlib.MAX_WBITS, coding)
+        return _inflate(body, 16 + zlib.MAX_WBITS, coding, partial=partial)
     if coding == "deflate":
         try:
-            return _inflate(body, zlib.MAX_WBITS, coding)
+            return _inflate(body, zlib.MAX_WBITS, coding, partial=partial)
         except Refused as exc:
             if exc.code == "too-large":
                 raise
-            return _inflate(body, -zlib.MAX_WBITS, coding)  # raw deflate, as some servers send
+            # raw deflate, as some servers send
+            return _inflate(body, -zlib.MAX_WBITS, coding, partial=partial)
     if coding in {"identity", ""}:
         return body
     raise Refused("bad-content-encoding", f"unsupported Content-Encoding {coding!r}")
 
 
-def decode_text(body: bytes, content_type: str | None) -> tuple[str, Sniffed]:
+def decode_text(
+    body: bytes, content_type: str | None, *, partial: bool = False
+) -> tuple[str, Sniffed]:
     """Decode a payload as a browser would choose its encoding (`newsarchive._encoding`).
 
     Returns the text and how its encoding was decided; NUL characters are refused.
+    With `partial` (a truncated capture), a character cut off at the end is left out.
     """
     try:
-        text, sniffed = decode_document(body, content_type)
+        text, sniffed = decode_document(body, content_type, final=not partial)
     except TextDecodingError as exc:
         raise Refused(exc.code, exc.message) from None
     if "\x00" in text:

@@ -73,6 +73,12 @@ class WarcReading:
         return sum(self.skipped.values())
 
 
+@attrs.frozen
+class _Options:
+    allow_truncated: bool
+    include_errors: bool
+
+
 def read_warc(
     source: str | os.PathLike[str] | IO[bytes],
     *,
@@ -80,6 +86,8 @@ def read_warc(
     clock: Callable[[], datetime] = utc_now,
     agent: str = DEFAULT_AGENT,
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    allow_truncated: bool = False,
+    include_errors: bool = False,
 ) -> WarcReading:
     """Read a WARC file (plain or gzip) into records; raise `WarcError` if it is not whole.
 
@@ -124,12 +132,21 @@ def read_warc(
     is skipped. `retrieval.agent` is the warcinfo `software` when there is
     one, else `agent`. `clock` gives the import time (and "now" for
     validation).
+
+    A response whose HTTP status is not 2xx (a 404 page, a redirect, a server
+    error) is skipped and counted by status (`http-404`), unless
+    `include_errors`: then it is imported, with a note saying its status. A
+    record marked `WARC-Truncated` holds only part of what was captured: it is
+    refused (`truncated`), unless `allow_truncated`: then it is imported from
+    what is there, with a note saying so (and why, from the header) and an
+    import event whose outcome is `warning`.
     """
+    options = _Options(allow_truncated=allow_truncated, include_errors=include_errors)
     if isinstance(source, (str, os.PathLike)):
         label = name or str(source)
         with Path(source).open("rb") as f:
-            return _WarcImport(label, clock, agent).read(f, on_record)
-    return _WarcImport(name or "(stream)", clock, agent).read(source, on_record)
+            return _WarcImport(label, clock, agent, options).read(f, on_record)
+    return _WarcImport(name or "(stream)", clock, agent, options).read(source, on_record)
 
 
 def _rereadable(stream: IO[bytes]) -> bool:
@@ -148,8 +165,11 @@ def _spooled(stream: IO[bytes]) -> IO[bytes]:
 class _WarcImport:
     """One WARC file's records turned into store records, refusals and skip counts."""
 
-    def __init__(self, name: str, clock: Callable[[], datetime], agent: str) -> None:
+    def __init__(
+        self, name: str, clock: Callable[[], datetime], agent: str, options: _Options
+    ) -> None:
         self.name = name
+        self.options = options
         self.clock = clock
         self.agent = agent
         self.crawler: str | None = None
@@ -370,7 +390,12 @@ class _WarcImport:
     def foreign(self, raw: RawRecord) -> None:
         try:
             record = convert(
-                raw, source=self.name, agent=self.crawler or self.agent, now=self.clock()
+                raw,
+                source=self.name,
+                agent=self.crawler or self.agent,
+                now=self.clock(),
+                allow_truncated=self.options.allow_truncated,
+                include_errors=self.options.include_errors,
             )
         except Skipped as exc:
             self.skip(exc.why)

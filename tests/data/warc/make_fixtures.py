@@ -11,6 +11,7 @@ import base64
 import gzip
 import hashlib
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).parent
 
@@ -52,8 +53,10 @@ def record(
     return head.encode() + block + b"\r\n\r\n"
 
 
-def response(number: int, uri: str, headers: str, body: bytes, **kw: str) -> bytes:
-    http = ("HTTP/1.1 200 OK\r\n" + headers + "\r\n").encode("latin-1") + body
+def response(
+    number: int, uri: str, headers: str, body: bytes, status: str = "200 OK", **kw: Any
+) -> bytes:
+    http = (f"HTTP/1.1 {status}\r\n" + headers + "\r\n").encode("latin-1") + body
     return record(
         "response",
         number,
@@ -61,7 +64,7 @@ def response(number: int, uri: str, headers: str, body: bytes, **kw: str) -> byt
         uri=uri,
         content_type="application/http; msgtype=response",
         payload=body,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
@@ -307,10 +310,52 @@ def http2() -> bytes:
     return out.getvalue()
 
 
+ARTICLE = "<html><body><p>" + "Council votes on the river plan. " * 4 + "</p></body></html>"
+
+
+def statuses() -> bytes:
+    """Error pages, a redirect and truncated captures beside one ordinary page."""
+    html = "Content-Type: text/html; charset=utf-8\r\n"
+    gz = gzip.compress(ARTICLE.encode(), mtime=0)
+    return b"".join(
+        [
+            response(1, "https://news.example/ok", html, b"<p>A page.</p>"),
+            response(2, "https://news.example/gone", html, b"<h1>Not Found</h1>", "404 Not Found"),
+            response(
+                3, "https://news.example/boom", html, b"<h1>Oops</h1>", "500 Internal Server Error"
+            ),
+            response(
+                4,
+                "https://news.example/moved",
+                html + "Location: https://news.example/ok\r\n",
+                b"<a href=/ok>moved</a>",
+                "301 Moved Permanently",
+            ),
+            # A 5 MB page of which the crawler kept 40 bytes.
+            response(
+                5,
+                "https://news.example/long",
+                html + "Content-Length: 5000000\r\n",
+                ARTICLE.encode()[:40],
+                extra=(("WARC-Truncated", "length"),),
+            ),
+            # A gzip body cut off when the connection dropped: what is there is readable.
+            response(
+                6,
+                "https://news.example/cut",
+                html + f"Content-Encoding: gzip\r\nContent-Length: {len(gz)}\r\n",
+                gz[: len(gz) // 2],
+                extra=(("WARC-Truncated", "disconnect"),),
+            ),
+        ]
+    )
+
+
 def main() -> None:
     (HERE / "crawler.warc").write_bytes(crawler())
     (HERE / "charsets.warc").write_bytes(charsets())
     (HERE / "http2.warc.gz").write_bytes(http2())
+    (HERE / "statuses.warc").write_bytes(statuses())
     data = foreign()
     (HERE / "foreign.warc").write_bytes(data)
     members = b"".join(gzip.compress(r, mtime=0) for r in [data])
