@@ -1047,3 +1047,49 @@ def test_a_truncated_chunked_body_and_a_cut_character_keep_what_is_whole() -> No
     reading = read_warc(io.BytesIO(raw), clock=clock, allow_truncated=True)
     (record,) = reading.records
     assert record["content"] == "caf\u00e9 "
+
+
+def test_import_skips_error_pages_and_refuses_truncated_captures_by_default(
+    tmp_path: Path,
+) -> None:
+    store = str(tmp_path / "s")
+    code, _, err = _cli("import", "--store", store, str(WARC / "statuses.warc"))
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[-1] == (
+        "newsarchive import: 1 imported, 0 duplicates, 2 rejected, "
+        "3 skipped (http-301 1, http-404 1, http-500 1)"
+    )
+    rejected = [line for line in lines if ": rejected: " in line]
+    assert len(rejected) == 2
+    assert all("truncated capture" in line and "--allow-truncated" in line for line in rejected)
+
+
+def test_import_flags_allow_truncated_and_include_errors(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    code, out, err = _cli(
+        "import",
+        "--store",
+        store,
+        str(WARC / "statuses.warc"),
+        "--allow-truncated",
+        "--include-errors",
+        "--json",
+    )
+    assert (code, err) == (0, "")
+    summary = json.loads(out)
+    assert (summary["imported"], summary["rejected"], summary["skipped"]) == (6, 0, 0)
+    assert summary["skipped_by_reason"] == {}
+    warned = {w["source"].split("(")[-1].rstrip(")") for w in summary["warnings"]}
+    assert warned == {"https://news.example/long", "https://news.example/cut"}
+    assert all("truncated capture" in w["reason"] for w in summary["warnings"])
+    # Without --json, each truncated capture is a warning line.
+    code, _, err = _cli(
+        "import", "--store", str(tmp_path / "t"), str(WARC / "statuses.warc"), "--allow-truncated"
+    )
+    assert code == 0
+    assert err.count(": warning: a truncated capture (WARC-Truncated: ") == 2
+    assert err.splitlines()[-1] == (
+        "newsarchive import: 3 imported, 0 duplicates, 0 rejected, "
+        "3 skipped (http-301 1, http-404 1, http-500 1)"
+    )

@@ -84,6 +84,18 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         metavar="N",
         help="processes building records from article text (default: all cores)",
     )
+    imp.add_argument(
+        "--allow-truncated",
+        action="store_true",
+        help="WARC: import truncated captures (WARC-Truncated) from what they hold, with a "
+        "note and a warning, instead of rejecting them",
+    )
+    imp.add_argument(
+        "--include-errors",
+        action="store_true",
+        help="WARC: import responses whose HTTP status is not 2xx (404, 500, redirects) "
+        "instead of skipping them; the status is in the notes",
+    )
     imp.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     show = command("show", help="print a stored record as JSON", description="Print the record.")
@@ -143,6 +155,8 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         tags=tuple(args.tag),
         default_tz=zone(args.timezone),
         original_url=args.original_url,
+        allow_truncated=args.allow_truncated,
+        include_errors=args.include_errors,
     )
 
     if not Path(store_dir(args)).exists():
@@ -169,7 +183,9 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
             ctx.err(printable(f"{warning['source']}: warning: {warning['reason']}"))
         for problem in summary.rejected:
             ctx.err(printable(f"{problem['source']}: rejected: {problem['reason']}"))
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped_by_reason.items()))
         skipped = f", {summary.skipped} skipped" if summary.skipped else ""
+        skipped += f" ({reasons})" if summary.skipped and reasons else ""
         ctx.err(
             f"newsarchive import: {summary.imported} imported, {summary.duplicates} "
             f"duplicate{'s' if summary.duplicates != 1 else ''}, "

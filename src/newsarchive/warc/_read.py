@@ -33,7 +33,10 @@ __all__ = ["WarcReading", "WarcRefusal", "read_warc"]
 
 @attrs.frozen
 class WarcRefusal:
-    """A WARC record that was not imported, and why (`code` is stable, `reason` for people)."""
+    """A WARC record that was not imported, and why (`code` is stable, `reason` for people).
+
+    Also, in `WarcReading.warnings`, a record imported with a caveat (code `truncated`).
+    """
 
     number: int
     record_id: str | None
@@ -67,6 +70,8 @@ class WarcReading:
     skipped: Mapping[str, int]
     #: How many of `records` were newsarchive exports (the rest were built from foreign records).
     own: int
+    #: Records imported with a caveat: truncated captures, when they are allowed.
+    warnings: tuple[WarcRefusal, ...] = ()
 
     @property
     def skipped_total(self) -> int:
@@ -178,6 +183,7 @@ class _WarcImport:
         self.refused_numbers: set[int] = set()
         self.handled: set[int] = set()  # record numbers already imported or refused
         self.skipped: dict[str, int] = {}
+        self.warnings: list[WarcRefusal] = []
         self.own = 0
         #: Our pairs found in the first pass: resource number <-> metadata number.
         self.pairs: dict[int, int] = {}
@@ -203,6 +209,7 @@ class _WarcImport:
             tuple(sorted(self.refused, key=lambda r: r.number)),
             dict(sorted(self.skipped.items())),
             self.own,
+            tuple(self.warnings),
         )
 
     def first_pass(self, source: IO[bytes]) -> list[RawRecord]:
@@ -403,4 +410,16 @@ class _WarcImport:
         except Refused as exc:
             self.refuse(raw, exc.code, exc.reason)
             return
+        truncated = raw.header("WARC-Truncated")
+        if truncated is not None:
+            self.warnings.append(
+                WarcRefusal(
+                    raw.number,
+                    raw.record_id,
+                    raw.target_uri,
+                    "truncated",
+                    f"a truncated capture (WARC-Truncated: {truncated.strip()[:40]}), "
+                    "imported on request: the record holds only part of the page",
+                )
+            )
         self.emit(raw.number, record)
