@@ -42,13 +42,14 @@ and counted by reason. A record marked `WARC-Truncated` is refused unless
 `WarcReading.warnings`. `MAX_BLOCK` bounds what is held in memory.
 
 Inside the package: `_frame` (strict framing and digests), `_write` (the
-export), `_read` (the two-pass import driver), `_own` (our exports read
-back), `_foreign` (other pages turned into records) and `_httpbody` (HTTP
-payload decoding).
+export), `_read` (the two-pass import driver) and `_reading` (what it gives),
+`_own` (our exports read back), `_foreign` (other pages turned into records)
+and `_httpbody` (HTTP payload decoding).
 """
 
 from newsarchive.warc._frame import MAX_BLOCK, looks_like_warc
-from newsarchive.warc._read import WarcReading, WarcRefusal, read_warc
+from newsarchive.warc._read import read_warc
+from newsarchive.warc._reading import WarcReading, WarcRefusal
 from newsarchive.warc._write import RECORD_CONTENT_TYPE, uri_form, write_warc
 
 __all__ = [
