@@ -176,3 +176,10 @@ def test_a_page_cut_off_leaves_out_a_cut_character_only_when_not_final() -> None
     # Nothing declared: the cut character does not make it windows-1252.
     text, sniffed = decode_document(body, "text/html", final=False)
     assert (text, sniffed.encoding) == ("caf", "UTF-8")
+
+
+def test_other_undefined_bytes_of_windows_125x_stay_invalid() -> None:
+    sniffed = Sniffed("windows-1253", "header", "windows-1253")
+    assert decode(b"\x81", sniffed) == "\x81"
+    with pytest.raises(TextDecodingError, match="at byte 1"):
+        decode(b"a\xaa", sniffed)  # 0xAA is no character of windows-1253

@@ -176,9 +176,14 @@ def sniff_encoding(body: bytes, content_type: str | None) -> str:
 
 
 def _single_byte_table(codec: str) -> str:
-    """A windows-125x decoding table with the bytes Python leaves undefined (0x81, ...)
-    read as the C1 controls of the same value, as the WHATWG indexes read them."""
-    return "".join(bytes([byte]).decode(codec, "ignore") or chr(byte) for byte in range(256))
+    """A windows-125x decoding table in which the bytes 0x80-0x9F that Python leaves
+    undefined (0x81, 0x8D, ...) are the C1 controls of the same value, as in the WHATWG
+    indexes; other undefined bytes stay undefined (U+FFFE in a charmap table)."""
+    table = ""
+    for byte in range(256):
+        char = bytes([byte]).decode(codec, "ignore")
+        table += char or (chr(byte) if 0x80 <= byte <= 0x9F else "\ufffe")
+    return table
 
 
 _TABLES: Final = {f"windows-{n}": _single_byte_table(f"cp{n}") for n in range(1250, 1259)}
