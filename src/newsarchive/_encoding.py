@@ -164,7 +164,7 @@ def sniff(body: bytes, content_type: str | None, *, final: bool = True) -> Sniff
         if found is not None:
             return Sniffed(found.encoding, "meta", found.label)
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(body, final=final)
+        _decode(body, "utf-8", final=final)
     except UnicodeDecodeError:
         return Sniffed("windows-1252", "default", "windows-1252")
     return Sniffed("UTF-8", "default", "UTF-8")
@@ -189,6 +189,13 @@ def _single_byte_table(codec: str) -> str:
 _TABLES: Final = {f"windows-{n}": _single_byte_table(f"cp{n}") for n in range(1250, 1259)}
 
 
+def _decode(data: bytes, codec: str, *, final: bool) -> str:
+    """Strict decoding; not `final`: an incomplete character at the end is left out."""
+    if final:
+        return data.decode(codec)  # several times faster than the incremental decoder
+    return codecs.getincrementaldecoder(codec)().decode(data, final=False)
+
+
 def decode(body: bytes, sniffed: Sniffed, *, final: bool = True) -> str:
     """`body` decoded from `sniffed.encoding` (its byte order mark removed); strict.
 
@@ -203,7 +210,7 @@ def decode(body: bytes, sniffed: Sniffed, *, final: bool = True) -> str:
     try:
         if table is not None:
             return codecs.charmap_decode(data, "strict", table)[0]
-        return codecs.getincrementaldecoder(str(codec))().decode(data, final=final)
+        return _decode(data, str(codec), final=final)
     except UnicodeDecodeError as exc:
         raise TextDecodingError(
             f"not valid {sniffed.encoding} at byte {exc.start} ({exc.reason}); "
