@@ -183,3 +183,32 @@ def test_other_undefined_bytes_of_windows_125x_stay_invalid() -> None:
     assert decode(b"\x81", sniffed) == "\x81"
     with pytest.raises(TextDecodingError, match="at byte 1"):
         decode(b"a\xaa", sniffed)  # 0xAA is no character of windows-1253
+
+
+@given(
+    st.sampled_from(
+        [
+            ("windows-1251", "cp1251"),
+            ("Shift_JIS", "cp932"),
+            ("koi8-r", "koi8-r"),
+            ("euc-kr", "cp949"),
+            ("gb2312", "gb18030"),
+            ("big5", "big5hkscs"),
+            ("iso-8859-2", "iso8859-2"),
+            ("utf-8", "utf-8"),
+        ]
+    ),
+    st.text(st.characters(max_codepoint=0xFFFF, exclude_categories=["Cs"]), max_size=200),
+    st.sampled_from(
+        ['<meta charset="{}">', "<meta http-equiv=content-type content='text/html;charset={}'>"]
+    ),
+)
+def test_any_page_declared_in_meta_is_read_with_the_encoding_it_declares(
+    encodings: tuple[str, str], text: str, declaration: str
+) -> None:
+    label, codec = encodings
+    body = (declaration.format(label) + text).encode(codec, "ignore")  # what it can hold
+    decoded, sniffed = decode_document(body, "text/html")
+    assert decoded == body.decode(codec)
+    assert decoded.startswith(declaration.format(label))
+    assert sniffed.source == "meta"
