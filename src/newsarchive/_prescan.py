@@ -74,7 +74,7 @@ def prescan(data: bytes) -> Declared | None:
 def _scan(s: _Bytes) -> Declared | None:
     """The loop: tag by tag until a usable `<meta>`; raise `_End` when the bytes run out."""
     while True:
-        s.skip_to(b"<", s.pos)  # bytes other than "<" are passed over one by one
+        s.skip_to(b"<", s.pos)  # "any other byte: do nothing with that byte"
         if s.at(b"<!--"):
             # The ">" of the first "-->" after the "<" (the dashes may be those of "<!--").
             s.skip_to(b"-->", s.pos + 2)
