@@ -40,8 +40,22 @@ class StoreReader:
     def read_line(self, segment: str, offset: int, length: int) -> bytes:
         """One entry line, checked against the SHA-256 the index holds for it."""
         if not is_segment_name(segment):  # never a path from a (possibly damaged) index
-            raise StoreCorrupted(f"the index names a segment {segment!r} that cannot exist")
-        fd = open_nofollow(self.root / SEGMENTS / segment, os.O_RDONLY)
+            raise StoreCorrupted(
+                f"the index names a segment {segment!r} that cannot exist; "
+                "run `newsarchive store verify`",
+                path=str(self.root),
+            )
+        path = self.root / SEGMENTS / segment
+        try:
+            fd = open_nofollow(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise StoreCorrupted(
+                "the segment file is missing; run `newsarchive store verify`", path=str(path)
+            ) from None
+        except StoreError as exc:  # a symlink where the segment file was
+            raise StoreCorrupted(
+                f"{exc.message}; run `newsarchive store verify`", path=str(path)
+            ) from None
         try:
             line = os.pread(fd, length, offset)
         finally:
@@ -51,9 +65,9 @@ class StoreReader:
         ).fetchone()
         if row is None or hashlib.sha256(line).hexdigest() != row[0]:
             raise StoreCorrupted(
-                f"{segment} at byte {offset}: stored bytes do not match their digest; "
+                f"the entry at byte {offset} does not match its digest; "
                 "run `newsarchive store verify`",
-                path=str(self.root / SEGMENTS / segment),
+                path=str(path),
             )
         return line
 
@@ -165,7 +179,7 @@ class StoreReader:
             return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
         names = segment_names(self.root)
-        size = sum((self.root / SEGMENTS / n).stat().st_size for n in names)
+        size = sum(os.lstat(self.root / SEGMENTS / n).st_size for n in names)
         checks = {}
         for label, where in (("last_check", ""), ("last_full_check", "AND full=1")):
             row = conn.execute(
