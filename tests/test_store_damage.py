@@ -7,6 +7,7 @@ audit reports each damage once and never stops at what it finds.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from newsarchive.errors import StoreCorrupted
 from newsarchive.store import Store, VerifyReport
 from tests.store_driver import make_record
+from tests.test_cli import assert_one_line_error, cli
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -104,3 +106,127 @@ def test_a_symlink_segment_blocks_writing_as_damage(store: Store, tmp_path: Path
     with Store(store.root) as again, pytest.raises(StoreCorrupted, match="symlink"):
         again.add([(make_record(9), False)])
     assert (tmp_path / "outside").read_bytes() == b""
+
+
+# -- the command line: intact records are printed, each damaged one warned about, exit 1
+
+
+def _damaged_store(store: Store) -> str:
+    """Record 0's line damaged; records 1-3 intact."""
+    store.close()
+    _damage_first_batch(store)
+    return str(store.root)
+
+
+def _warned(err: str, *numbers: int) -> None:
+    warnings = [line for line in err.splitlines() if "warning: record" in line]
+    assert len(warnings) == len(numbers), err
+    for line, i in zip(warnings, numbers, strict=True):
+        assert _ids(i)[0] in line
+        assert line.count(SEGMENT) == 1, line  # the file is named once
+    assert "store verify" in err.splitlines()[-1]
+    assert "Traceback" not in err
+
+
+def test_find_lists_the_intact_records_and_names_the_damaged_one(store: Store) -> None:
+    root = _damaged_store(store)
+    code, out, err = cli("find", "--store", root)
+    assert code == 1
+    assert [line.split()[0] for line in out.decode().splitlines()] == _ids(1, 2, 3)
+    _warned(err, 0)
+    code, out, err = cli("find", "--store", root, "--json")
+    assert code == 1
+    assert [json.loads(line) for line in out.splitlines()] == [make_record(i) for i in (1, 2, 3)]
+    _warned(err, 0)
+
+
+def test_find_on_a_lost_segment_is_a_failed_check_not_unreadable_input(store: Store) -> None:
+    store.close()
+    _segment(store).unlink()
+    code, out, err = cli("find", "--store", str(store.root))
+    assert code == 1
+    assert out == b""
+    assert "No such file" not in err
+    _warned(err, 0, 1, 2, 3)
+    code, _, err = cli("show", "--store", str(store.root), _ids(0)[0])
+    assert_one_line_error(code, err, "store verify", expected=1)
+
+
+def test_show_and_cat_of_several_ids_print_the_intact_ones(store: Store) -> None:
+    root = _damaged_store(store)
+    ids = _ids(0, 1, 2)
+    code, out, err = cli("show", "--store", root, *ids)
+    assert code == 1
+    decoder, text, shown = json.JSONDecoder(), out.decode(), []
+    while text.strip():
+        value, end = decoder.raw_decode(text.lstrip())
+        shown.append(value)
+        text = text.lstrip()[end:]
+    assert shown == [make_record(1), make_record(2)]
+    _warned(err, 0)
+    code, out, err = cli("cat", "--store", root, *ids)
+    assert code == 1
+    assert out == (make_record(1)["content"] + make_record(2)["content"]).encode()
+    _warned(err, 0)
+    code, _, err = cli("show", "--store", root, _ids(1)[0], "deadbeef")
+    assert code == 1
+    assert "deadbeef" in err
+    assert "not found" in err.splitlines()[-1]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "jsonld", "warc", "text", "bagit"])
+def test_export_holds_the_intact_records_and_exits_1(
+    store: Store, tmp_path: Path, fmt: str
+) -> None:
+    root = _damaged_store(store)
+    target = tmp_path / "out"
+    code, _, err = cli("export", "--store", root, "--format", fmt, "-o", str(target))
+    assert code == 1, err
+    assert "newsarchive export: 3 records" in err
+    _warned(err, 0)
+    written = (
+        b"".join(p.name.encode() + p.read_bytes() for p in target.rglob("*") if p.is_file())
+        if target.is_dir()
+        else target.read_bytes()
+    )
+    if fmt == "warc":
+        import gzip
+
+        written = gzip.decompress(written)
+    for i in (1, 2, 3):
+        assert _ids(i)[0].encode() in written
+    assert _ids(0)[0].encode() not in written
+
+
+def test_export_to_standard_output_holds_the_intact_records(store: Store) -> None:
+    root = _damaged_store(store)
+    code, out, err = cli("export", "--store", root)
+    assert code == 1
+    assert [json.loads(line) for line in out.splitlines()] == [make_record(i) for i in (1, 2, 3)]
+    _warned(err, 0)
+
+
+def test_verify_reports_a_planted_symlink_and_exits_1(store: Store, tmp_path: Path) -> None:
+    store.close()
+    (tmp_path / "outside").write_bytes(_segment(store).read_bytes())
+    _segment(store).unlink()
+    _segment(store).symlink_to(tmp_path / "outside")
+    code, out, err = cli("store", "verify", "--store", str(store.root))
+    assert (code, err) == (1, "")
+    lines = out.decode().splitlines()
+    assert lines[0] == f"FAIL symlink segments/{SEGMENT}: symlink inside the store (never followed)"
+    assert lines[-1].startswith("FAILED:")
+
+
+def test_verify_names_a_users_file_beside_the_store_as_a_note(store: Store) -> None:
+    store.close()
+    (store.root / "notes.txt").write_text("mine")
+    (store.root / "segments" / ".DS_Store").write_bytes(b"\0")
+    code, out, _ = cli("store", "verify", "--store", str(store.root))
+    assert code == 1
+    lines = out.decode().splitlines()
+    assert "note unknown-file notes.txt: a file that is not the store's (left alone)" in lines
+    assert any(line.startswith("FAIL unknown-file segments/.DS_Store") for line in lines)
+    (store.root / "segments" / ".DS_Store").unlink()
+    code, out, _ = cli("store", "verify", "--store", str(store.root))
+    assert code == 0, out
