@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from newsarchive.errors import StoreCorrupted
+from newsarchive.errors import StoreCorrupted, StoreError
 from newsarchive.store import Store, VerifyReport
 from tests.store_driver import make_record
 from tests.test_cli import assert_one_line_error, cli
@@ -230,3 +230,29 @@ def test_verify_names_a_users_file_beside_the_store_as_a_note(store: Store) -> N
     (store.root / "segments" / ".DS_Store").unlink()
     code, out, _ = cli("store", "verify", "--store", str(store.root))
     assert code == 0, out
+
+
+def test_repair_replaces_a_planted_symlink_from_the_replica(store: Store, tmp_path: Path) -> None:
+    replica = Store.init(tmp_path / "replica")
+    replica.add((make_record(i), False) for i in (0, 1))
+    replica.add((make_record(i), False) for i in (2, 3))
+    good = _segment(store).read_bytes()
+    (tmp_path / "outside").write_bytes(b"not yours")
+    _segment(store).unlink()
+    _segment(store).symlink_to(tmp_path / "outside")
+    with Store(store.root) as again:
+        report = again.repair(replica)
+        assert (len(report.restored), report.unrepaired) == (2, [])
+        assert not _segment(store).is_symlink()
+        assert _segment(store).read_bytes() == good
+        assert (tmp_path / "outside").read_bytes() == b"not yours"
+        assert again.get(_ids(0)[0]) == make_record(0)
+        assert _audit(again, record_event=False).ok
+
+
+def test_an_altered_marker_is_named_once(store: Store) -> None:
+    store.close()
+    (store.root / "newsarchive-store.json").write_bytes(b"{}")
+    with pytest.raises(StoreError, match="layout-1 store marker") as caught:
+        Store(store.root)
+    assert str(caught.value).count(str(store.root)) == 1

@@ -19,7 +19,7 @@ import attrs
 import orjson
 
 from newsarchive._atomicfile import write_atomic
-from newsarchive.errors import NewsArchiveError
+from newsarchive.errors import NewsArchiveError, StoreError
 from newsarchive.store._layout import SEGMENTS, is_segment_name, open_nofollow
 from newsarchive.store._segment import commit_line
 from newsarchive.validation import validate
@@ -129,6 +129,8 @@ def repair_from(root: Path, conn: sqlite3.Connection, replica: Replica) -> Repai
                 current = f.read()
         except FileNotFoundError:
             current = b""
+        except StoreError:  # a symlink planted where the segment was: never read, replaced
+            current = b""
         # Bytes past the index (a lagging index, a torn tail) are kept as they are.
         fixed = bytearray(current.ljust(indexed, b"\0"))
         restored: list[str] = []
@@ -153,6 +155,8 @@ def repair_from(root: Path, conn: sqlite3.Connection, replica: Replica) -> Repai
                 for line in restored
             )
         elif restored:
+            if os.path.islink(path):  # the link itself goes; what it points at is not touched
+                os.unlink(path)
             write_atomic(path, bytes(fixed))
             report.restored.extend(restored)
     return report

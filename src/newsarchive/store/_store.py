@@ -57,9 +57,7 @@ class Store(StoreReader):
             marker = f.read(1024)
         if marker != MARKER_BYTES:
             raise StoreError(
-                f"{self.root / MARKER} is not a layout-1 store marker",
-                code="bad-marker",
-                path=str(self.root),
+                "is not a layout-1 store marker", code="bad-marker", path=str(self.root / MARKER)
             )
         check_dir(self.root / SEGMENTS)
         self._conn: sqlite3.Connection | None = None
