@@ -1,4 +1,10 @@
-"""The reading side of `Store`: records, content, events, queries and counts from the index."""
+"""The reading side of `Store`: records, content, events, queries and counts from the index.
+
+Damage is read past, record by record: each line read is checked against the
+SHA-256 the index holds for it, and a line that fails (changed bytes, a lost
+segment file, a symlink where one was) raises `StoreCorrupted` for that read
+alone, so every intact record stays readable. `find` reads only the index.
+"""
 
 from __future__ import annotations
 
@@ -78,7 +84,11 @@ class StoreReader:
         return int(self.index.execute("SELECT count(*) FROM records").fetchone()[0])
 
     def get(self, record_id: str) -> dict[str, Any]:
-        """The record exactly as stored (large content put back in place)."""
+        """The record exactly as stored (large content put back in place).
+
+        `RecordNotFound` for an unknown id; `StoreCorrupted` if its stored bytes
+        fail their check (other records stay readable).
+        """
         row = self.index.execute(
             "SELECT segment, offset, length, content_blob FROM records WHERE id=?", (record_id,)
         ).fetchone()
@@ -141,6 +151,9 @@ class StoreReader:
         """Ids of matching records, oldest retrieval first; times are RFC 3339 instants.
 
         `url` matches by canonical url; `tag` ignores case; bounds are inclusive.
+        It reads the index only, never the segments: the id of a record whose
+        stored bytes are damaged is yielded too (its index row is intact), and
+        reading that record (`get`) raises `StoreCorrupted` for it alone.
         """
         clauses: list[str] = []
         params: list[Any] = []
