@@ -256,3 +256,47 @@ def test_an_altered_marker_is_named_once(store: Store) -> None:
     with pytest.raises(StoreError, match="layout-1 store marker") as caught:
         Store(store.root)
     assert str(caught.value).count(str(store.root)) == 1
+
+
+def test_a_directory_where_a_segment_belongs_is_damage_not_unreadable_input(
+    store: Store, tmp_path: Path
+) -> None:
+    replica = Store.init(tmp_path / "replica")
+    replica.add((make_record(i), False) for i in (0, 1))
+    store.close()
+    _segment(store).unlink()
+    _segment(store).mkdir()
+    (_segment(store) / "keep.txt").write_text("someone's")
+    with Store(store.root) as again:
+        with pytest.raises(StoreCorrupted, match="not a regular file"):
+            again.get(_ids(0)[0])
+        report = _audit(again)
+        assert ("failure", "unknown-file", f"segments/{SEGMENT}") in _findings(report)
+        repaired = again.repair(replica)
+        assert repaired.restored == []
+        assert "move it away" in repaired.unrepaired[0]
+    assert (_segment(store) / "keep.txt").read_text() == "someone's"
+    code, _, err = cli("find", "--store", str(store.root))
+    assert code == 1
+    _warned(err, 0, 1, 2, 3)
+
+
+def test_a_fifo_where_a_segment_belongs_is_refused_without_blocking(store: Store) -> None:
+    import os
+    import signal
+
+    def hung(_signum: int, _frame: object) -> None:
+        raise AssertionError("opening a FIFO planted as a segment blocked")
+
+    store.close()
+    _segment(store).unlink()
+    os.mkfifo(_segment(store))
+    # A guard against hanging the suite, not a timing assertion: the open blocks forever.
+    old = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        with Store(store.root) as again, pytest.raises(StoreCorrupted, match="not a regular"):
+            again.get(_ids(0)[0])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

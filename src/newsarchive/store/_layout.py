@@ -49,6 +49,7 @@ __all__ = [
     "is_regular",
     "is_segment_name",
     "open_nofollow",
+    "open_segment",
     "segment_name",
     "segment_names",
 ]
@@ -126,3 +127,16 @@ def open_nofollow(path: Path, flags: int, mode: int = 0o644) -> int:
                 path=str(path),
             ) from None
         raise
+
+
+def open_segment(path: Path) -> int:
+    """A read-only descriptor of a segment file, refusing a symlink or anything not a file.
+
+    O_NONBLOCK, so a FIFO planted under a segment's name is refused instead of
+    blocking the open (it changes nothing for a regular file).
+    """
+    fd = open_nofollow(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise StoreError("is not a regular file", code="not-a-file", path=str(path))
+    return fd

@@ -16,7 +16,7 @@ import orjson
 
 from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.store import _index
-from newsarchive.store._layout import SEGMENTS, is_segment_name, open_nofollow, segment_names
+from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment, segment_names
 from newsarchive.urls import canonicalize_url
 
 if TYPE_CHECKING:
@@ -53,12 +53,12 @@ class StoreReader:
             )
         path = self.root / SEGMENTS / segment
         try:
-            fd = open_nofollow(path, os.O_RDONLY)
+            fd = open_segment(path)
         except FileNotFoundError:
             raise StoreCorrupted(
                 "the segment file is missing; run `newsarchive store verify`", path=str(path)
             ) from None
-        except StoreError as exc:  # a symlink where the segment file was
+        except StoreError as exc:  # a symlink (or a directory) where the segment file was
             raise StoreCorrupted(
                 f"{exc.message}; run `newsarchive store verify`", path=str(path)
             ) from None
