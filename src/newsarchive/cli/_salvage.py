@@ -24,8 +24,9 @@ __all__ = ["SALVAGE_HELP", "Salvage"]
 
 #: What the commands' --help says about it.
 SALVAGE_HELP: Final = (
-    "A record that is not found, or whose stored bytes fail their check, is left out "
-    "with a warning naming it, and the command exits 1 at the end."
+    "With several ids, a record that is not found or whose stored bytes fail their check "
+    "is left out with a warning naming it, and the command exits 1 at the end (with one "
+    "id, that is the command's error)."
 )
 
 
@@ -68,7 +69,7 @@ class Salvage:
         """1 (after a summary line) if any record was left out, else 0."""
         if self.missing:
             n = self.missing
-            self.ctx.err(f"newsarchive {self.command}: {n} record{_s(n)} left out: not found")
+            self.ctx.err(f"newsarchive {self.command}: {n} record{_s(n)} left out (see above)")
         if self.damaged:
             n = self.damaged
             self.ctx.err(
