@@ -19,6 +19,8 @@ from newsarchive.cli._common import (
     zone,
 )
 from newsarchive.cli._query import add_query_options, query
+from newsarchive.cli._salvage import SALVAGE_HELP as _SALVAGE_HELP
+from newsarchive.cli._salvage import Salvage
 
 if TYPE_CHECKING:
     import argparse
@@ -84,20 +86,43 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         metavar="N",
         help="processes building records from article text (default: all cores)",
     )
+    imp.add_argument(
+        "--allow-truncated",
+        action="store_true",
+        help="WARC: import truncated captures (WARC-Truncated) from what they hold, with a "
+        "note and a warning, instead of rejecting them",
+    )
+    imp.add_argument(
+        "--include-errors",
+        action="store_true",
+        help="WARC: import responses whose HTTP status is not 2xx (404, 500, redirects) "
+        "instead of skipping them; the status is in the notes",
+    )
     imp.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    show = command("show", help="print a stored record as JSON", description="Print the record.")
-    show.add_argument("id", metavar="ID")
+    show = command(
+        "show",
+        help="print stored records as JSON",
+        description="Print each record as a JSON document. " + _SALVAGE_HELP,
+    )
+    show.add_argument("ids", nargs="+", metavar="ID")
     show.add_argument("--events", action="store_true", help="print the events appended about it")
 
-    cat = command("cat", help="print a record's exact content bytes", description="Print content.")
-    cat.add_argument("id", metavar="ID")
+    cat = command(
+        "cat",
+        help="print records' exact content bytes",
+        description="Print each record's content, one after the other. " + _SALVAGE_HELP,
+    )
+    cat.add_argument("ids", nargs="+", metavar="ID")
 
     find = command(
         "find",
         help="list records by url, tag or date",
         description="List matching records as 'ID  RETRIEVED_AT  URL', oldest first. Times "
-        "are RFC 3339 instants or bare dates (UTC; --until includes the whole day).",
+        "are RFC 3339 instants or bare dates (UTC; --until includes the whole day). The query "
+        "reads the index; each line is read from the record itself, so a record whose stored "
+        "bytes fail their check is not listed on standard output: a warning names its id, "
+        "and the command exits 1 at the end.",
     )
     add_query_options(find)
     find.add_argument("--json", action="store_true", help="print each full record as a JSON line")
@@ -143,6 +168,8 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         tags=tuple(args.tag),
         default_tz=zone(args.timezone),
         original_url=args.original_url,
+        allow_truncated=args.allow_truncated,
+        include_errors=args.include_errors,
     )
 
     if not Path(store_dir(args)).exists():
@@ -169,7 +196,9 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
             ctx.err(printable(f"{warning['source']}: warning: {warning['reason']}"))
         for problem in summary.rejected:
             ctx.err(printable(f"{problem['source']}: rejected: {problem['reason']}"))
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped_by_reason.items()))
         skipped = f", {summary.skipped} skipped" if summary.skipped else ""
+        skipped += f" ({reasons})" if summary.skipped and reasons else ""
         ctx.err(
             f"newsarchive import: {summary.imported} imported, {summary.duplicates} "
             f"duplicate{'s' if summary.duplicates != 1 else ''}, "
@@ -180,26 +209,42 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
 
 def _cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
-        record = store.get(args.id)  # raises RecordNotFound for an unknown id
-        value = store.events(args.id) if args.events else record
-    ctx.out(dump(value))
-    return 0
+        if len(args.ids) == 1:  # one id: a failure is the command's one-line error
+            (record_id,) = args.ids
+            record = store.get(record_id)  # raises RecordNotFound for an unknown id
+            ctx.out(dump(store.events(record_id) if args.events else record))
+            return 0
+        salvage = Salvage(store, ctx, "show")
+        for record_id in args.ids:
+            value = salvage.read(record_id, store.get)
+            if value is not None and args.events:
+                value = salvage.read(record_id, store.events)
+            if value is not None:
+                ctx.out(dump(value))
+    return salvage.exit_code()
 
 
 def _cmd_cat(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
-        ctx.stdout.write(store.content(args.id))
-    return 0
+        if len(args.ids) == 1:
+            ctx.stdout.write(store.content(args.ids[0]))
+            return 0
+        salvage = Salvage(store, ctx, "cat")
+        for record_id in args.ids:
+            content = salvage.read(record_id, store.content)
+            if content is not None:
+                ctx.stdout.write(content)
+    return salvage.exit_code()
 
 
 def _cmd_find(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.jsonl import dumps_line  # noqa: PLC0415
 
     with open_store(args) as store:
-        for record_id in query(store, args):
-            record = store.get(record_id)
+        salvage = Salvage(store, ctx, "find")
+        for record_id, record in salvage.records(query(store, args)):
             if args.json:
                 ctx.stdout.write(dumps_line(record))
             else:
                 ctx.out(f"{record_id}  {record.get('retrieved_at')}  {record.get('url')}\n")
-    return 0
+    return salvage.exit_code()
