@@ -28,6 +28,7 @@ from newsarchive.bag._tagfiles import (
     path_problem,
 )
 from newsarchive.errors import BagError, InvalidBag, MissingExtra
+from newsarchive.jsonld import to_jsonld
 from newsarchive.record import ArchivedArticle
 from newsarchive.store import ImportOptions, Store, import_paths
 from newsarchive.store._import import _prepare
@@ -1077,6 +1078,28 @@ def test_foreign_bag_events_come_after_retrieval(tmp_path: Path, retrieved_at: s
     for record in contents.records:
         assert record["provenance"][-1]["type"] == "fixity-check"
         assert _in_time_order(record), record["provenance"]
+
+
+def test_imported_foreign_bag_jsonld_uses_a_record_only_after_it_is_generated(
+    tmp_path: Path,
+) -> None:
+    """The issue's symptom, end to end: import, then JSON-LD (PROV forbids a usage before
+    the generation)."""
+    bag = _foreign_bag(tmp_path / "old", {"data/a.txt": _ARTICLE})
+    with Store.init(tmp_path / "s") as store:
+        summary = import_paths(store, [str(bag)], ImportOptions(clock=_Ticking()))
+        assert summary.imported == 1
+        (record_id,) = store.find()
+        record = store.get(record_id)
+    (node, *others) = to_jsonld(record)["@graph"]
+    generated = Timestamp.parse(node["prov:qualifiedGeneration"]["prov:atTime"])
+    used = [
+        Timestamp.parse(o["prov:qualifiedUsage"]["prov:atTime"])
+        for o in others
+        if "prov:qualifiedUsage" in o
+    ]
+    assert used  # the fixity-check
+    assert all(generated <= at for at in used)
 
 
 @settings(max_examples=25)
