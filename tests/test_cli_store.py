@@ -287,9 +287,15 @@ def test_bad_and_unknown_ids(store: str, command: str) -> None:
     code, out, err = cli(command, "--store", store, good, "1f5a")
     assert out == b""  # every id is checked before anything is printed
     assert_one_line_error(code, err, "'1f5a' is not a record id: give the id or at least its")
-    code, out, err = cli(command, "--store", store, "00000000", good)
+    code, out, err = cli(command, "--store", store, "00000000")
     assert out == b""
     assert_one_line_error(code, err, "no record id starts with '00000000'", expected=1)
+    # Among several, one that matches nothing is left out with a warning (exit 1).
+    code, out, err = cli(command, "--store", store, "00000000", good[:8])
+    assert code == 1
+    assert out == cli(command, "--store", store, good)[1]
+    assert "warning: record 00000000: no record with id '00000000'" in err
+    assert err.splitlines()[-1] == f"newsarchive {command}: 1 record left out (see above)"
 
 
 def test_an_ambiguous_prefix_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING, Any, Final
 
 from newsarchive.cli._common import Context, Handler, UsageError, add_store_option, open_store
 from newsarchive.cli._query import add_query_options, query, query_bounds
+from newsarchive.cli._salvage import Salvage
 
 if TYPE_CHECKING:
     import argparse
@@ -27,7 +29,10 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "TITLE' lines (text), as tab-separated values with a header row for spreadsheets "
         f"(tsv: {', '.join(TSV_COLUMNS)}; tab, CR, LF and backslash in a field written as "
         "\\t, \\r, \\n, \\\\), or as full records in JSON Lines (jsonl, or --json). Times are "
-        "RFC 3339 instants or bare dates (UTC; --until includes the whole day).",
+        "RFC 3339 instants or bare dates (UTC; --until includes the whole day). The query "
+        "reads the index; each line is read from the record itself, so a record whose stored "
+        "bytes fail their check is not listed on standard output: a warning names its id, "
+        "and the command exits 1 at the end (--count reads the index only).",
     )
     add_store_option(find)
     add_query_options(find)
@@ -82,21 +87,20 @@ def _cmd_find(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
         if fmt == "tsv" and not args.count:
             ctx.out("\t".join(TSV_COLUMNS) + "\n")
-        for record_id in query(store, args, bounds):
-            if args.limit is not None and found >= args.limit:
-                break
+        ids = islice(query(store, args, bounds), args.limit)
+        if args.count:  # the index alone answers: no record is read
+            ctx.out(f"{sum(1 for _ in ids)}\n")
+            return 0
+        # A record whose stored bytes fail their check is left out with a warning (exit 1).
+        salvage = Salvage(store, ctx, "find")
+        for _, record in salvage.records(ids):
             found += 1
-            if args.count:
-                continue
-            record = store.get(record_id)
             if fmt == "jsonl":
                 ctx.stdout.write(dumps_line(record))
             elif fmt == "tsv":
                 ctx.out("\t".join(_tsv_field(record.get(c)) for c in TSV_COLUMNS) + "\n")
             else:
                 ctx.out(_text_line(record))
-    if args.count:
-        ctx.out(f"{found}\n")
-    elif not found:
+    if not (found or salvage.damaged or salvage.missing):
         ctx.err("newsarchive find: no records match")
-    return 0
+    return salvage.exit_code()

@@ -41,8 +41,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "verify",
         help="re-hash and re-check everything (fixity audit)",
         description="Re-read and re-hash every batch, validate every record, and compare the "
-        "index with the data. Failures exit 1; traces of an interrupted write are notes. "
-        "Appends a fixity-check event to the store.",
+        "index with the data. Failures exit 1; traces of an interrupted write are notes, and "
+        "so are files of your own beside the store's files at its top (anything unknown "
+        "inside segments/ is a failure). Appends a fixity-check event to the store.",
     )
     ver.add_argument("--jobs", type=int, metavar="N", help="processes (default: all cores)")
     ver.add_argument(

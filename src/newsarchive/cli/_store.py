@@ -17,6 +17,8 @@ from newsarchive.cli._common import (
     store_dir,
     zone,
 )
+from newsarchive.cli._salvage import SALVAGE_HELP as _SALVAGE_HELP
+from newsarchive.cli._salvage import Salvage
 
 if TYPE_CHECKING:
     import argparse
@@ -92,6 +94,18 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         metavar="N",
         help="processes building records from article text (default: all cores)",
     )
+    imp.add_argument(
+        "--allow-truncated",
+        action="store_true",
+        help="WARC: import truncated captures (WARC-Truncated) from what they hold, with a "
+        "note and a warning, instead of rejecting them",
+    )
+    imp.add_argument(
+        "--include-errors",
+        action="store_true",
+        help="WARC: import responses whose HTTP status is not 2xx (404, 500, redirects) "
+        "instead of skipping them; the status is in the notes",
+    )
     imp.add_argument("--json", action="store_true", help="print the summary as JSON")
     imp.add_argument(
         "--quiet",
@@ -103,7 +117,8 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     show = command(
         "show",
         help="print stored records as JSON",
-        description=f"Print each record as a JSON document, in the order given. {_ID_HELP}",
+        description="Print each record as a JSON document, in the order given. "
+        f"{_ID_HELP} {_SALVAGE_HELP}",
     )
     show.add_argument("ids", nargs="+", metavar="ID")
     show.add_argument("--events", action="store_true", help="print the events appended about it")
@@ -111,7 +126,8 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     cat = command(
         "cat",
         help="print records' exact content bytes",
-        description=f"Print each record's content, exactly, one after the other. {_ID_HELP}",
+        description="Print each record's content, exactly, one after the other. "
+        f"{_ID_HELP} {_SALVAGE_HELP}",
     )
     cat.add_argument("ids", nargs="+", metavar="ID")
 
@@ -172,6 +188,8 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         title=args.title,
         default_tz=default_tz,
         original_url=args.original_url,
+        allow_truncated=args.allow_truncated,
+        include_errors=args.include_errors,
     )
 
     _check_paths(args.paths)
@@ -199,7 +217,9 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
             ctx.err(printable(f"{warning['source']}: warning: {warning['reason']}"))
         for problem in summary.rejected:
             ctx.err(printable(f"{problem['source']}: rejected: {problem['reason']}"))
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped_by_reason.items()))
         skipped = f", {summary.skipped} skipped" if summary.skipped else ""
+        skipped += f" ({reasons})" if summary.skipped and reasons else ""
         if args.quiet and not summary.rejected:
             return 0
         ctx.err(
@@ -227,23 +247,50 @@ def _check_paths(paths: list[str]) -> None:
 
 
 def _resolved(store: Store, texts: list[str]) -> list[str]:
-    """Full ids for ids or prefixes, all checked before anything is printed."""
+    """Full ids for ids or prefixes; a malformed or ambiguous one is an error before
+    anything is printed. With several, one that matches nothing stays as typed: the
+    salvage read reports it with the others."""
+    from newsarchive.errors import RecordNotFound  # noqa: PLC0415
     from newsarchive.store._ids import resolve_id  # noqa: PLC0415
 
-    return [resolve_id(store, text) for text in texts]
+    if len(texts) == 1:
+        return [resolve_id(store, texts[0])]
+    ids = []
+    for text in texts:
+        try:
+            ids.append(resolve_id(store, text))
+        except RecordNotFound:
+            ids.append(text)
+    return ids
 
 
 def _cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
-        for record_id in _resolved(store, args.ids):
+        ids = _resolved(store, args.ids)
+        if len(ids) == 1:  # one id: a failure is the command's one-line error
+            (record_id,) = ids
             record = store.get(record_id)  # raises RecordNotFound for an unknown id
             ctx.out(dump(store.events(record_id) if args.events else record))
-    return 0
+            return 0
+        salvage = Salvage(store, ctx, "show")
+        for record_id in ids:
+            value = salvage.read(record_id, store.get)
+            if value is not None and args.events:
+                value = salvage.read(record_id, store.events)
+            if value is not None:
+                ctx.out(dump(value))
+    return salvage.exit_code()
 
 
 def _cmd_cat(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
-        contents = [store.content(record_id) for record_id in _resolved(store, args.ids)]
-    for data in contents:
-        ctx.stdout.write(data)
-    return 0
+        ids = _resolved(store, args.ids)
+        if len(ids) == 1:
+            ctx.stdout.write(store.content(ids[0]))
+            return 0
+        salvage = Salvage(store, ctx, "cat")
+        for record_id in ids:
+            content = salvage.read(record_id, store.content)
+            if content is not None:
+                ctx.stdout.write(content)
+    return salvage.exit_code()
