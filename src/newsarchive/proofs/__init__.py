@@ -1,0 +1,34 @@
+"""Transparency proofs for a store: Merkle log, signed checkpoints, timestamps, evidence bundles.
+
+The public face of the private modules inside this package; see docs/proofs.md.
+"""
+
+from __future__ import annotations
+
+from newsarchive.proofs._merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    MemoryTree,
+    NodeSource,
+    consistency_proof,
+    hash_children,
+    hash_leaf,
+    inclusion_proof,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
+)
+
+__all__ = [
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "MemoryTree",
+    "NodeSource",
+    "consistency_proof",
+    "hash_children",
+    "hash_leaf",
+    "inclusion_proof",
+    "root_of",
+    "verify_consistency",
+    "verify_inclusion",
+]
