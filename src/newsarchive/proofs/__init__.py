@@ -18,17 +18,22 @@ from newsarchive.proofs._merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from newsarchive.proofs._tiles import TILE_HEIGHT, TILE_WIDTH, TileLog, tile_path
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "TILE_HEIGHT",
+    "TILE_WIDTH",
     "MemoryTree",
     "NodeSource",
+    "TileLog",
     "consistency_proof",
     "hash_children",
     "hash_leaf",
     "inclusion_proof",
     "root_of",
+    "tile_path",
     "verify_consistency",
     "verify_inclusion",
 ]
