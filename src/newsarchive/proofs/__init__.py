@@ -5,6 +5,18 @@ The public face of the private modules inside this package; see docs/proofs.md.
 
 from __future__ import annotations
 
+from newsarchive.proofs._checkpoint import (
+    Checkpoint,
+    SignedCheckpoint,
+    open_checkpoint,
+    parse_checkpoint,
+)
+from newsarchive.proofs._keys import (
+    generate_key_file,
+    load_signer_key,
+    load_verifier_key,
+    write_signer_key,
+)
 from newsarchive.proofs._merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -18,6 +30,20 @@ from newsarchive.proofs._merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from newsarchive.proofs._note import (
+    Note,
+    NoteVerdict,
+    Signature,
+    SignerKey,
+    VerifierKey,
+    generate_signer,
+    key_id,
+    parse_note,
+    parse_signer_key,
+    parse_verifier_key,
+    sign_note,
+    verify_note,
+)
 from newsarchive.proofs._tiles import TILE_HEIGHT, TILE_WIDTH, TileLog, tile_path
 
 __all__ = [
@@ -25,15 +51,35 @@ __all__ = [
     "HASH_SIZE",
     "TILE_HEIGHT",
     "TILE_WIDTH",
+    "Checkpoint",
     "MemoryTree",
     "NodeSource",
+    "Note",
+    "NoteVerdict",
+    "Signature",
+    "SignedCheckpoint",
+    "SignerKey",
     "TileLog",
+    "VerifierKey",
     "consistency_proof",
+    "generate_key_file",
+    "generate_signer",
     "hash_children",
     "hash_leaf",
     "inclusion_proof",
+    "key_id",
+    "load_signer_key",
+    "load_verifier_key",
+    "open_checkpoint",
+    "parse_checkpoint",
+    "parse_note",
+    "parse_signer_key",
+    "parse_verifier_key",
     "root_of",
+    "sign_note",
     "tile_path",
     "verify_consistency",
     "verify_inclusion",
+    "verify_note",
+    "write_signer_key",
 ]
