@@ -45,6 +45,15 @@ from newsarchive.proofs._note import (
     verify_note,
 )
 from newsarchive.proofs._tiles import TILE_HEIGHT, TILE_WIDTH, TileLog, tile_path
+from newsarchive.proofs._timestamp import (
+    TimestampVerdict,
+    TsaTrust,
+    load_tsa_trust,
+    parse_timestamp_response,
+    request_timestamp,
+    timestamp_request,
+    verify_timestamp,
+)
 
 __all__ = [
     "EMPTY_ROOT",
@@ -60,6 +69,8 @@ __all__ = [
     "SignedCheckpoint",
     "SignerKey",
     "TileLog",
+    "TimestampVerdict",
+    "TsaTrust",
     "VerifierKey",
     "consistency_proof",
     "generate_key_file",
@@ -69,17 +80,22 @@ __all__ = [
     "inclusion_proof",
     "key_id",
     "load_signer_key",
+    "load_tsa_trust",
     "load_verifier_key",
     "open_checkpoint",
     "parse_checkpoint",
     "parse_note",
     "parse_signer_key",
+    "parse_timestamp_response",
     "parse_verifier_key",
+    "request_timestamp",
     "root_of",
     "sign_note",
     "tile_path",
+    "timestamp_request",
     "verify_consistency",
     "verify_inclusion",
     "verify_note",
+    "verify_timestamp",
     "write_signer_key",
 ]
