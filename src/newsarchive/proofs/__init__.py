@@ -5,6 +5,16 @@ The public face of the private modules inside this package; see docs/proofs.md.
 
 from __future__ import annotations
 
+from newsarchive.proofs._bundle import (
+    BUNDLE_FORMAT,
+    BundleReport,
+    Rung,
+    entry_leaf_hash,
+    leaf_bytes,
+    load_bundle,
+    make_bundle,
+    verify_bundle,
+)
 from newsarchive.proofs._checkpoint import (
     Checkpoint,
     SignedCheckpoint,
@@ -56,15 +66,18 @@ from newsarchive.proofs._timestamp import (
 )
 
 __all__ = [
+    "BUNDLE_FORMAT",
     "EMPTY_ROOT",
     "HASH_SIZE",
     "TILE_HEIGHT",
     "TILE_WIDTH",
+    "BundleReport",
     "Checkpoint",
     "MemoryTree",
     "NodeSource",
     "Note",
     "NoteVerdict",
+    "Rung",
     "Signature",
     "SignedCheckpoint",
     "SignerKey",
@@ -73,15 +86,19 @@ __all__ = [
     "TsaTrust",
     "VerifierKey",
     "consistency_proof",
+    "entry_leaf_hash",
     "generate_key_file",
     "generate_signer",
     "hash_children",
     "hash_leaf",
     "inclusion_proof",
     "key_id",
+    "leaf_bytes",
+    "load_bundle",
     "load_signer_key",
     "load_tsa_trust",
     "load_verifier_key",
+    "make_bundle",
     "open_checkpoint",
     "parse_checkpoint",
     "parse_note",
@@ -93,6 +110,7 @@ __all__ = [
     "sign_note",
     "tile_path",
     "timestamp_request",
+    "verify_bundle",
     "verify_consistency",
     "verify_inclusion",
     "verify_note",

@@ -14,6 +14,7 @@ bytes that are not a time-stamp response at all raise `ProofError`.
 from __future__ import annotations
 
 import urllib.request
+import warnings
 from typing import TYPE_CHECKING, BinaryIO, Final
 
 import attrs
@@ -146,10 +147,18 @@ def verify_timestamp(
     )
     tsa = trust.tsa_certificate.subject.rfc4514_string() if trust.tsa_certificate else None
     try:
-        builder.build().verify_message(parsed, message)
+        with warnings.catch_warnings():
+            # A certificate RFC 5280 disallows (a negative serial, say) is not read leniently.
+            warnings.simplefilter("error")
+            builder.build().verify_message(parsed, message)
     except (VerificationError, ValueError) as exc:
         return TimestampVerdict(
             ok=False, reason=_clean(str(exc)), gen_time=gen_time, serial_number=serial, tsa_name=tsa
+        )
+    except Exception:  # noqa: BLE001 - a damaged embedded certificate raises what it likes, warnings too
+        reason = "the token holds a certificate that cannot be read"
+        return TimestampVerdict(
+            ok=False, reason=reason, gen_time=gen_time, serial_number=serial, tsa_name=tsa
         )
     reason = f"stamped at {gen_time.isoformat()}"
     return TimestampVerdict(
