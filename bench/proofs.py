@@ -13,6 +13,7 @@ files go to bench/_work/proofs (removed first). Nothing here is a pass/fail test
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import random
 import shutil
@@ -30,10 +31,12 @@ from newsarchive.proofs import (
     entry_leaf_hash,
     generate_signer,
     hash_leaf,
+    leaf_bytes,
     load_tsa_trust,
     make_bundle,
     timestamp_request,
     verify_bundle,
+    verify_inclusion,
 )
 
 if TYPE_CHECKING:
@@ -61,25 +64,25 @@ def bench_append(data: list[bytes], batch: int) -> TileLog:
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     log = TileLog(WORK)
+    t_hash, hashes = _timed(lambda: [hash_leaf(x) for x in data])
 
     def tiles() -> int:
-        for i in range(0, len(data), batch):
-            log.append([hash_leaf(x) for x in data[i : i + batch]])
+        for i in range(0, len(hashes), batch):
+            log.append(hashes[i : i + batch])
         return log.size
 
-    def memory() -> int:
-        return MemoryTree(hash_leaf(x) for x in data).size
-
     t_tiles, _ = _timed(tiles)
-    t_mem, _ = _timed(memory)
+    t_mem, _ = _timed(lambda: MemoryTree(hashes).size)
     n = len(data)
     _row(
-        f"append {n:,} leaves (batch {batch:,})",
+        f"append {n:,} leaf hashes (batch {batch:,})",
         f"{n / t_tiles:,.0f}/s",
         f"in-memory {n / t_mem:,.0f}/s",
         (n / t_tiles) / (n / t_mem),
         ">= 200,000/s",
     )
+    print(f"  leaf hashing alone (not included above): {n / t_hash:,.0f}/s")
+    t_all = t_hash + t_tiles
     try:
         from pymerkle import (  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
             InmemoryTree,
@@ -92,10 +95,10 @@ def bench_append(data: list[bytes], batch: int) -> TileLog:
     t_py, _ = _timed(lambda: [tree.append_entry(x) for x in sample])
     rate_py = len(sample) / t_py
     _row(
-        "  same, vs pymerkle 7 (in memory)",
-        f"{n / t_tiles:,.0f}/s",
+        "  leaf data + hash + append, vs pymerkle 7",
+        f"{n / t_all:,.0f}/s",
         f"pymerkle {rate_py:,.0f}/s",
-        (n / t_tiles) / rate_py,
+        (n / t_all) / rate_py,
         "",
     )
     return log
@@ -175,12 +178,22 @@ def bench_bundle(log_size: int, samples: int) -> None:
     vkey = signer.verifier()
     times = [_timed(lambda: verify_bundle(bundle, vkey))[0] for _ in range(samples)]
     assert verify_bundle(bundle, vkey).ok
-    hashing = [_timed(record.to_dict)[0] for _ in range(samples)]
+    leaf, message = entry_leaf_hash(entries[0]), note.split(b"\n\n")[0] + b"\n"
+    signature = base64.b64decode(note.split(b" ")[-1])[4:]
+
+    def plain() -> bool:  # the bare cryptography: one leaf hash, the path, one Ed25519 check
+        return verify_inclusion(
+            hash_leaf(leaf_bytes(entries[0])), 0, tree.size, proof, tree.root()
+        ) and vkey.verify(message, signature)
+
+    assert plain()
+    assert leaf == tree.node(0, 0)
+    bare = [_timed(plain)[0] for _ in range(samples)]
     _row(
         f"verify bundle, {log_size:,}-leaf log",
         f"p50 {statistics.median(times) * 1e3:.3f} ms",
-        f"record to_dict {statistics.median(hashing) * 1e3:.3f} ms",
-        statistics.median(times) / statistics.median(hashing),
+        f"bare checks p50 {statistics.median(bare) * 1e3:.3f} ms",
+        statistics.median(times) / statistics.median(bare),
         "< 50 ms",
     )
     try:

@@ -20,6 +20,7 @@ from newsarchive.proofs import (
     verify_consistency,
     verify_inclusion,
 )
+from tests.strategies import leaf_inputs
 
 MERKLE = Path(__file__).parent / "data" / "transparency" / "merkle"
 VECTORS = json.loads((MERKLE / "vectors.json").read_text())
@@ -132,7 +133,7 @@ def test_consistency_probes(path: Path) -> None:
     assert ok is not probe["wantErr"]
 
 
-@given(st.lists(st.binary(max_size=8), min_size=1, max_size=70), st.data())
+@given(leaf_inputs, st.data())
 def test_proofs_agree_with_the_recursive_definition(
     leaves: list[bytes], data: st.DataObject
 ) -> None:

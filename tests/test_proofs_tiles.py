@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from newsarchive.errors import ProofError
 from newsarchive.proofs import MemoryTree, TileLog, _tiles, hash_leaf, tile_path, verify_inclusion
+from tests.strategies import append_batches
 
 
 def leaves(start: int, stop: int) -> list[bytes]:
@@ -65,7 +65,7 @@ def test_big_log_matches_memory_across_three_tile_levels(tmp_path: Path) -> None
 
 
 @settings(max_examples=15)
-@given(st.lists(st.integers(0, 600), min_size=1, max_size=6))
+@given(append_batches)
 def test_any_batching_gives_the_same_tree(
     tmp_path_factory: pytest.TempPathFactory, batches: list[int]
 ) -> None:
