@@ -146,3 +146,22 @@ def test_requests_beyond_the_log_are_refused(tmp_path: Path) -> None:
         log.node(1, 2)
     with pytest.raises(ValueError, match="32 bytes"):
         log.append([b"short"])
+
+
+def test_checkpoints_of_a_growing_log_are_consistent(tmp_path: Path) -> None:
+    from newsarchive.proofs import EMPTY_ROOT, Checkpoint, checkpoints_consistent
+
+    log = TileLog(tmp_path)
+    empty = Checkpoint("log", 0, EMPTY_ROOT)
+    log.append(leaves(0, 700))
+    old = Checkpoint("log", 700, log.root())
+    log.append(leaves(700, 1500))
+    new = Checkpoint("log", 1500, log.root())
+    proof = log.consistency_proof(700, 1500)
+    assert checkpoints_consistent(old, new, proof)
+    assert checkpoints_consistent(empty, new, [])
+    assert not checkpoints_consistent(Checkpoint("other", 700, old.root), new, proof)
+    assert not checkpoints_consistent(new, old, proof)
+    forked = MemoryTree([*leaves(0, 699), hash_leaf(b"rewritten"), *leaves(700, 1500)])
+    rewritten = Checkpoint("log", 1500, forked.root())
+    assert not checkpoints_consistent(old, rewritten, forked.consistency_proof(700, 1500))

@@ -18,6 +18,7 @@ from newsarchive.proofs._bundle import (
 from newsarchive.proofs._checkpoint import (
     Checkpoint,
     SignedCheckpoint,
+    checkpoints_consistent,
     open_checkpoint,
     parse_checkpoint,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "TimestampVerdict",
     "TsaTrust",
     "VerifierKey",
+    "checkpoints_consistent",
     "consistency_proof",
     "entry_leaf_hash",
     "generate_key_file",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from newsarchive.errors import ProofError
-from newsarchive.proofs._merkle import HASH_SIZE
+from newsarchive.proofs._merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
 from newsarchive.proofs._note import NoteVerdict, parse_note, sign_note, verify_note
 
 if TYPE_CHECKING:
@@ -29,7 +29,13 @@ if TYPE_CHECKING:
 
     from newsarchive.proofs._note import SignerKey, VerifierKey
 
-__all__ = ["Checkpoint", "SignedCheckpoint", "open_checkpoint", "parse_checkpoint"]
+__all__ = [
+    "Checkpoint",
+    "SignedCheckpoint",
+    "checkpoints_consistent",
+    "open_checkpoint",
+    "parse_checkpoint",
+]
 
 _SIZE: Final = re.compile(r"0|[1-9][0-9]{0,19}")
 _MAX_SIZE: Final = (1 << 64) - 1
@@ -102,3 +108,16 @@ def open_checkpoint(note: bytes, verifiers: Sequence[VerifierKey]) -> SignedChec
     """Parse a signed checkpoint and check its signatures (a failed signature is in the verdict)."""
     parsed = parse_note(note)
     return SignedCheckpoint(parse_checkpoint(parsed.text), verify_note(parsed, verifiers))
+
+
+def checkpoints_consistent(old: Checkpoint, new: Checkpoint, proof: Sequence[bytes]) -> bool:
+    """Does `proof` show that `new` extends `old` (same log, old entries unchanged)?
+
+    A checkpoint of the empty log is consistent with any later one of the same
+    origin whose proof is empty; otherwise RFC 9162 section 2.1.4.2 decides.
+    """
+    if old.origin != new.origin or old.size > new.size:
+        return False
+    if old.size == 0:
+        return old.root == EMPTY_ROOT and not proof
+    return verify_consistency(old.size, new.size, old.root, new.root, proof)
