@@ -360,3 +360,23 @@ def test_token_bytes_outside_the_signature_change_nothing_it_proves(
         else:
             assert report.failed == ("timestamp",)
     assert still_valid < 40
+
+
+def test_without_content_a_sha512_record_is_checked_by_its_digest() -> None:
+    record = ArchivedArticle.create(
+        url="https://news.example/a",
+        content="text\n",
+        retrieved_at="2024-01-01T00:00:00Z",
+        algorithm="sha512",
+    )
+    entry = {"record": record.to_dict()}
+    tree = MemoryTree([entry_leaf_hash(entry)])
+    note = Checkpoint(ORIGIN, 1, tree.root()).sign([SIGNER])
+    report = verify_bundle(make_bundle(entry, None, 0, [], note), VKEY)
+    assert report.ok
+    assert report.rung("record").detail.endswith("the id needs the content (sha512)")
+    with_content = verify_bundle(make_bundle(entry, "text\n", 0, [], note), VKEY)
+    assert with_content.rung("record").detail.startswith("record digest and id")
+    changed = make_bundle(entry, None, 0, [], note)
+    changed["entry"]["record"]["id"] = "0" * 64
+    assert "record" in verify_bundle(changed, VKEY).failed
