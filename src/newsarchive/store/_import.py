@@ -67,6 +67,10 @@ class ImportOptions:
     #: The article's own URL when a file's LINK: is an archive.today or Perma.cc
     #: snapshot (which does not contain it); meant for importing one file.
     original_url: str | None = None
+    #: WARC input: import truncated captures (with a note) instead of refusing them.
+    allow_truncated: bool = False
+    #: WARC input: import responses whose HTTP status is not 2xx instead of skipping them.
+    include_errors: bool = False
 
 
 @attrs.define
@@ -80,6 +84,8 @@ class ImportSummary:
     warnings: list[dict[str, str]] = attrs.field(factory=list)
     #: WARC records left out on purpose (warcinfo, request, revisit, non-text payloads).
     skipped: int = 0
+    #: `skipped` by reason (`warcinfo`, `non-text`, `http-404`, ...).
+    skipped_by_reason: dict[str, int] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +93,7 @@ class ImportSummary:
             "duplicates": self.duplicates,
             "rejected": len(self.rejected),
             "skipped": self.skipped,
+            "skipped_by_reason": dict(sorted(self.skipped_by_reason.items())),
             "files": self.files,
             "problems": self.rejected,
             "warnings": self.warnings,
@@ -249,13 +256,21 @@ class _Importer:
                 clock=self.options.clock,
                 agent=self.options.agent,
                 on_record=lambda record: self.add(record, same_capture=False),
+                allow_truncated=self.options.allow_truncated,
+                include_errors=self.options.include_errors,
             )
         except NewsArchiveError as exc:
             self.reject(name, exc.message)
             return
         for refusal in reading.refused:
             self.reject(f"{name} {refusal.where()}", refusal.reason)
+        for notice in reading.warnings:
+            self.summary.warnings.append(
+                {"source": f"{name} {notice.where()}", "reason": notice.reason}
+            )
         self.summary.skipped += reading.skipped_total
+        for why, count in reading.skipped.items():
+            self.summary.skipped_by_reason[why] = self.summary.skipped_by_reason.get(why, 0) + count
 
     def built(self, name: str, record: dict[str, Any] | None, reason: str) -> None:
         if record is None:
