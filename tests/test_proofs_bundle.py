@@ -380,3 +380,14 @@ def test_without_content_a_sha512_record_is_checked_by_its_digest() -> None:
     changed = make_bundle(entry, None, 0, [], note)
     changed["entry"]["record"]["id"] = "0" * 64
     assert "record" in verify_bundle(changed, VKEY).failed
+
+
+def test_segment_lines_give_the_same_leaves(log: Log) -> None:
+    from newsarchive.jsonl import dumps_line
+    from newsarchive.proofs import line_leaf_hash
+
+    for entry in log.entries:
+        assert line_leaf_hash(dumps_line(entry)) == entry_leaf_hash(entry)
+    assert line_leaf_hash(b'{"commit":{"entries":1,"seq":1,"sha256":"00"}}\n') is None
+    with pytest.raises(ProofError, match="JSON object"):
+        line_leaf_hash(b"[1]\n")

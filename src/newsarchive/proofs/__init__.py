@@ -9,8 +9,6 @@ from newsarchive.proofs._bundle import (
     BUNDLE_FORMAT,
     BundleReport,
     Rung,
-    entry_leaf_hash,
-    leaf_bytes,
     load_bundle,
     make_bundle,
     verify_bundle,
@@ -28,6 +26,7 @@ from newsarchive.proofs._keys import (
     load_verifier_key,
     write_signer_key,
 )
+from newsarchive.proofs._leaf import entry_leaf_hash, leaf_bytes, line_leaf_hash
 from newsarchive.proofs._merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -96,6 +95,7 @@ __all__ = [
     "inclusion_proof",
     "key_id",
     "leaf_bytes",
+    "line_leaf_hash",
     "load_bundle",
     "load_signer_key",
     "load_tsa_trust",

@@ -33,10 +33,11 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from newsarchive import _derive
-from newsarchive._json import canonical_dumps, loads
+from newsarchive._json import loads
 from newsarchive.digest import Digest, digest_equal
 from newsarchive.errors import JSONError, NewsArchiveError, ProofError
 from newsarchive.proofs._checkpoint import Checkpoint, parse_checkpoint
+from newsarchive.proofs._leaf import leaf_bytes
 from newsarchive.proofs._merkle import HASH_SIZE, hash_leaf, verify_inclusion
 from newsarchive.proofs._note import Note, VerifierKey, parse_note, verify_note
 from newsarchive.timestamps import parse_timestamp
@@ -50,8 +51,6 @@ __all__ = [
     "BUNDLE_FORMAT",
     "BundleReport",
     "Rung",
-    "entry_leaf_hash",
-    "leaf_bytes",
     "load_bundle",
     "make_bundle",
     "verify_bundle",
@@ -60,23 +59,6 @@ __all__ = [
 BUNDLE_FORMAT: Final = "newsarchive-evidence/v1"
 RUNGS: Final = ("content", "record", "inclusion", "checkpoint", "timestamp")
 Status = Literal["ok", "failed", "absent", "unchecked"]
-
-
-def leaf_bytes(entry: Mapping[str, Any]) -> bytes:
-    """The leaf of a store entry: its JSON without the record's or blob's `content`, RFC 8785."""
-    if "commit" in entry:
-        raise ProofError("commit lines are not leaves of the log", code="not-a-leaf")
-    out = dict(entry)
-    for key in ("record", "blob"):
-        inner = out.get(key)
-        if isinstance(inner, dict) and "content" in inner:
-            out[key] = {k: v for k, v in inner.items() if k != "content"}
-    return canonical_dumps(out)
-
-
-def entry_leaf_hash(entry: Mapping[str, Any]) -> bytes:
-    """The RFC 9162 leaf hash of a store entry."""
-    return hash_leaf(leaf_bytes(entry))
 
 
 def _b64(data: bytes) -> str:
