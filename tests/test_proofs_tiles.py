@@ -165,3 +165,14 @@ def test_checkpoints_of_a_growing_log_are_consistent(tmp_path: Path) -> None:
     forked = MemoryTree([*leaves(0, 699), hash_leaf(b"rewritten"), *leaves(700, 1500)])
     rewritten = Checkpoint("log", 1500, forked.root())
     assert not checkpoints_consistent(old, rewritten, forked.consistency_proof(700, 1500))
+
+
+def test_new_directories_are_synced_in_their_parents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[Path] = []
+    monkeypatch.setattr(_tiles, "fsync_dir", synced.append)
+    TileLog(tmp_path).append(leaves(0, 300))
+    assert {tmp_path, tmp_path / "tile", tmp_path / "tile/0", tmp_path / "tile/1"} <= set(synced)
+    assert tmp_path / "tile/0/001.p" in synced
+    assert not any(p.name.startswith(".newsarchive-tmp-") for p in tmp_path.rglob("*"))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -72,35 +72,52 @@ def _split_hashes(data: bytes) -> list[bytes]:
     return [data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)]
 
 
-def _write_one(path: Path, data: bytes) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+def _write_one(item: tuple[Path, bytes]) -> None:
+    """Write one tile: a temporary file beside it, written, fsync'd, renamed into place."""
+    path, data = item
+    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}-{os.getpid()}-{threading.get_ident()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
     except BaseException:
+        os.close(fd)
         with contextlib.suppress(OSError):
-            Path(tmp).unlink()
+            tmp.unlink()
         raise
-    return Path(tmp)
+    os.close(fd)
+    tmp.replace(path)
 
 
-def _write_all(files: dict[Path, bytes]) -> None:
-    """Write each file via temp + fsync + rename; fsyncs run concurrently, dirs synced once."""
-    for directory in {p.parent for p in files}:
-        directory.mkdir(parents=True, exist_ok=True)
+def _write_all(root: Path, files: dict[Path, bytes]) -> None:
+    """Write each file via temp + fsync + rename (concurrently: fsyncs overlap); sync dirs once.
+
+    A directory made here is synced in its parent too, up to `root`, so that
+    after a crash a committed tile cannot be missing because its directory is.
+    """
     items = list(files.items())
+    parents = {p.parent for p in files}
+    synced = set(parents)
+    for directory in parents:
+        made = directory
+        while made != root and not made.exists():
+            synced.add(made.parent)
+            made = made.parent
+        directory.mkdir(parents=True, exist_ok=True)
+    directories = sorted(synced, key=lambda d: len(d.parts), reverse=True)
     if len(items) > 2:
         with ThreadPoolExecutor(_FSYNC_THREADS) as pool:
-            temps = list(pool.map(lambda item: _write_one(*item), items))
+            for _ in pool.map(_write_one, items):
+                pass
+            for _ in pool.map(fsync_dir, directories):
+                pass
     else:
-        temps = [_write_one(path, data) for path, data in items]
-    for (path, _), tmp in zip(items, temps, strict=True):
-        tmp.replace(path)
-    for directory in {p.parent for p in files}:
-        fsync_dir(directory)
+        for item in items:
+            _write_one(item)
+        for directory in directories:
+            fsync_dir(directory)
 
 
 class TileLog:
@@ -223,7 +240,7 @@ class TileLog:
                 if len(chunk) == TILE_WIDTH:
                     nodes.append(perfect_root(chunk))
             level += 1
-        _write_all(files)
+        _write_all(self.directory, files)
         write_atomic(self.directory / _SIZE_FILE, f"{new}\n".encode())
         self._size = new
         self._drop_old_partials(touched)
