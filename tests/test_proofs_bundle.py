@@ -293,6 +293,10 @@ def stamped(log: Log, tsa: TestTsa) -> dict[str, Any]:
 
 
 def test_a_stamped_bundle(stamped: dict[str, Any], tsa: TestTsa, tmp_path: Path) -> None:
+    import jsonschema
+
+    schema_path = Path(__file__).parents[1] / "schemas" / "evidence-bundle-v1.schema.json"
+    jsonschema.validate(stamped, json.loads(schema_path.read_text()))
     trust = load_tsa_trust(tsa.chain_pem)
     report = verify_bundle(stamped, VKEY, trust)
     assert report.ok, report.to_dict()
@@ -391,3 +395,19 @@ def test_segment_lines_give_the_same_leaves(log: Log) -> None:
     assert line_leaf_hash(b'{"commit":{"entries":1,"seq":1,"sha256":"00"}}\n') is None
     with pytest.raises(ProofError, match="JSON object"):
         line_leaf_hash(b"[1]\n")
+
+
+def test_bundles_match_the_published_schema(log: Log) -> None:
+    import jsonschema
+
+    schema = json.loads(
+        (Path(__file__).parents[1] / "schemas" / "evidence-bundle-v1.schema.json").read_text()
+    )
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for index in (0, 5, 7):
+        for content in (True, False):
+            validator.validate(json.loads(canonical_dumps(log.bundle(index, content=content))))
+    bad = log.bundle(0)
+    bad["entry"]["record"]["content"] = "x"
+    assert not validator.is_valid(bad)
