@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,6 @@ from newsarchive.proofs import (
     MemoryTree,
     entry_leaf_hash,
     generate_signer,
-    leaf_bytes,
     load_tsa_trust,
     make_bundle,
     parse_signer_key,
@@ -90,20 +88,6 @@ class Log:
 @pytest.fixture(scope="module")
 def log() -> Log:
     return Log()
-
-
-def test_leaf_bytes_drop_content_and_are_rfc8785(log: Log) -> None:
-    entry = log.entries[0]
-    assert b'"content":' not in leaf_bytes(entry)
-    bare = {"record": {k: v for k, v in entry["record"].items() if k != "content"}}
-    assert leaf_bytes(entry) == canonical_dumps(bare)
-    assert leaf_bytes(log.entries[4]) == canonical_dumps(
-        {"blob": {k: v for k, v in log.entries[4]["blob"].items() if k != "content"}}
-    )
-    want = hashlib.sha256(b"\x00" + leaf_bytes(entry)).digest()
-    assert entry_leaf_hash(entry) == want
-    with pytest.raises(ProofError, match="commit lines"):
-        leaf_bytes({"commit": {"entries": 1, "seq": 1, "sha256": "00"}})
 
 
 def test_a_good_bundle_holds_on_every_rung(log: Log) -> None:
@@ -384,17 +368,6 @@ def test_without_content_a_sha512_record_is_checked_by_its_digest() -> None:
     changed = make_bundle(entry, None, 0, [], note)
     changed["entry"]["record"]["id"] = "0" * 64
     assert "record" in verify_bundle(changed, VKEY).failed
-
-
-def test_segment_lines_give_the_same_leaves(log: Log) -> None:
-    from newsarchive.jsonl import dumps_line
-    from newsarchive.proofs import line_leaf_hash
-
-    for entry in log.entries:
-        assert line_leaf_hash(dumps_line(entry)) == entry_leaf_hash(entry)
-    assert line_leaf_hash(b'{"commit":{"entries":1,"seq":1,"sha256":"00"}}\n') is None
-    with pytest.raises(ProofError, match="JSON object"):
-        line_leaf_hash(b"[1]\n")
 
 
 def test_bundles_match_the_published_schema(log: Log) -> None:
