@@ -70,3 +70,15 @@ def records(draw: st.DrawFn) -> ArchivedArticle:
         provenance=draw(st.lists(events, max_size=2)),
         algorithm=draw(st.sampled_from(["sha256", "sha256", "sha512", "sha3-256", "blake2b"])),
     )
+
+
+# -- transparency log -----------------------------------------------------------------
+
+#: Leaf inputs of a small Merkle tree (at least one leaf).
+leaf_inputs = st.lists(st.binary(max_size=8), min_size=1, max_size=70)
+#: Successive append batches (sizes) for a tiled log: crossing tile boundaries of 256.
+append_batches = st.lists(st.integers(0, 600), min_size=1, max_size=6)
+#: JSON integers every RFC 8785 writer agrees on.
+safe_integers = st.integers(-(2**53) + 1, 2**53 - 1)
+#: Event objects of a log entry: any text keys, text or integer values.
+event_objects = st.dictionaries(text, st.one_of(text, safe_integers))
