@@ -70,3 +70,9 @@ def records(draw: st.DrawFn) -> ArchivedArticle:
         provenance=draw(st.lists(events, max_size=2)),
         algorithm=draw(st.sampled_from(["sha256", "sha256", "sha512", "sha3-256", "blake2b"])),
     )
+
+
+# -- similarity ---------------------------------------------------------------------------
+
+#: Words as similarity sees them: lowercase ASCII letters (so normalization keeps them whole).
+sim_words = st.lists(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8), max_size=40)
