@@ -19,6 +19,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from newsarchive.similarity._errors import SimilarityError
+    from newsarchive.similarity._index import (
+        IndexCheck,
+        Match,
+        SimilarityIndex,
+        candidate_probability,
+    )
     from newsarchive.similarity._minhash import (
         DEFAULT_PARAMS,
         MinHashParams,
@@ -31,6 +37,10 @@ if TYPE_CHECKING:
     from newsarchive.similarity._shingle import shingle_hashes
 
 _EXPORTS: Final = {
+    "IndexCheck": "_index",
+    "Match": "_index",
+    "SimilarityIndex": "_index",
+    "candidate_probability": "_index",
     "DEFAULT_PARAMS": "_minhash",
     "MinHashParams": "_minhash",
     "NORMALIZATION_VERSION": "_normalize",
@@ -47,9 +57,13 @@ _EXPORTS: Final = {
 __all__ = [
     "DEFAULT_PARAMS",
     "NORMALIZATION_VERSION",
+    "IndexCheck",
+    "Match",
     "MinHashParams",
     "Signature",
     "SimilarityError",
+    "SimilarityIndex",
+    "candidate_probability",
     "exact_jaccard",
     "normalize",
     "shingle_hashes",
