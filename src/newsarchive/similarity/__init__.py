@@ -18,8 +18,11 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from newsarchive.similarity._cluster import Article, Cluster, Member, clusters, domain_of
+    from newsarchive.similarity._copynet import CopyEdge, CopyNetwork, DomainNode, copy_network
     from newsarchive.similarity._errors import SimilarityError
     from newsarchive.similarity._index import (
+        DEFAULT_THRESHOLD,
         IndexCheck,
         Match,
         SimilarityIndex,
@@ -37,6 +40,16 @@ if TYPE_CHECKING:
     from newsarchive.similarity._shingle import shingle_hashes
 
 _EXPORTS: Final = {
+    "DEFAULT_THRESHOLD": "_index",
+    "Article": "_cluster",
+    "Cluster": "_cluster",
+    "Member": "_cluster",
+    "clusters": "_cluster",
+    "domain_of": "_cluster",
+    "CopyEdge": "_copynet",
+    "CopyNetwork": "_copynet",
+    "DomainNode": "_copynet",
+    "copy_network": "_copynet",
     "IndexCheck": "_index",
     "Match": "_index",
     "SimilarityIndex": "_index",
@@ -56,14 +69,24 @@ _EXPORTS: Final = {
 
 __all__ = [
     "DEFAULT_PARAMS",
+    "DEFAULT_THRESHOLD",
     "NORMALIZATION_VERSION",
+    "Article",
+    "Cluster",
+    "CopyEdge",
+    "CopyNetwork",
+    "DomainNode",
     "IndexCheck",
     "Match",
+    "Member",
     "MinHashParams",
     "Signature",
     "SimilarityError",
     "SimilarityIndex",
     "candidate_probability",
+    "clusters",
+    "copy_network",
+    "domain_of",
     "exact_jaccard",
     "normalize",
     "shingle_hashes",

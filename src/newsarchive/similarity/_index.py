@@ -42,10 +42,12 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from os import PathLike
 
-__all__ = ["IndexCheck", "Match", "SimilarityIndex", "candidate_probability"]
+__all__ = ["DEFAULT_THRESHOLD", "IndexCheck", "Match", "SimilarityIndex", "candidate_probability"]
 
 FORMAT: Final = "newsarchive-similarity-index/1"
 DEFAULT_BANDS: Final = 64
+#: The default `similar` threshold: see docs/similarity.md for the measurement behind it.
+DEFAULT_THRESHOLD: Final = 0.2
 _SCHEMA: Final = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE docs (doc INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, sig BLOB NOT NULL);
