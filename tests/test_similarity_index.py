@@ -206,3 +206,35 @@ index.add_many(items())
     with SimilarityIndex(path) as index:
         assert list(index.keys()) == ["kept"]
         assert index.check([("kept", "a text that was committed before")]).ok
+
+
+def test_bucket_rule_matches_its_plain_definition(tmp_path: Path) -> None:
+    from newsarchive.similarity._shingle import GOLDEN, fmix64
+
+    sig = sign("the harbour council approved the ferry timetable on monday")
+    with SimilarityIndex(tmp_path / "sim.db", params=MinHashParams(), bands=32) as index:
+        got = index.buckets(sig)
+    values = sig.array().tolist()
+    expected = []
+    for band in range(32):
+        h = band + 1
+        for v in values[band * 4 : band * 4 + 4]:
+            h = fmix64(((h * GOLDEN) % 2**64) ^ v)
+        expected.append(h - 2**64 if h >= 2**63 else h)
+    assert got == expected
+
+
+def test_batches_and_repeated_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsarchive.similarity import _index
+
+    monkeypatch.setattr(_index, "_WRITE_BATCH", 3)
+    rng = random.Random(3)
+    texts = [_text(rng) for _ in range(8)]
+    items = [(f"k{i}", t) for i, t in enumerate(texts)]
+    items += [("k1", texts[7]), ("k6", texts[0]), ("k6", texts[2])]  # later ones win
+    with SimilarityIndex(tmp_path / "sim.db") as index:
+        assert index.add_many(items) == len(items)
+        expected = dict(items)
+        assert len(index) == 8
+        assert index.check(expected.items()).ok
+        assert {m.key for m in index.query(texts[2], threshold=0.9)} == {"k2", "k6"}

@@ -10,8 +10,8 @@ Layout (format `newsarchive-similarity-index/1`):
     buckets(bucket, doc)           WITHOUT ROWID, primary key (bucket, doc)
 
 A signature of `num_perm` values is cut into `bands` bands of `rows` values;
-band i's bucket is the signed 64-bit integer read (little-endian) from
-BLAKE2b-64 of (i as 2 little-endian bytes + that band's value bytes). Two
+band i's bucket is a signed 64-bit hash of i and that band's values (see
+`_bucket_matrix`: the same fmix64 chain as the shingle hashes). Two
 signatures share a bucket when a whole band is equal, which for Jaccard s
 happens in at least one band with probability 1 - (1 - s^rows)^bands
 (`candidate_probability`). Candidates are then ranked by their full-signature
@@ -26,7 +26,7 @@ as it was before or after the change, never between.
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,10 +37,13 @@ import numpy as np
 
 from newsarchive.similarity._errors import SimilarityError
 from newsarchive.similarity._minhash import DEFAULT_PARAMS, MinHashParams, Signature, sign
+from newsarchive.similarity._shingle import GOLDEN, fmix64_array
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from os import PathLike
+
+    import numpy.typing as npt
 
 __all__ = ["DEFAULT_THRESHOLD", "IndexCheck", "Match", "SimilarityIndex", "candidate_probability"]
 
@@ -55,6 +58,7 @@ CREATE TABLE buckets (bucket INTEGER NOT NULL, doc INTEGER NOT NULL,
                       PRIMARY KEY (bucket, doc)) WITHOUT ROWID
 """
 _BATCH: Final = 500
+_WRITE_BATCH: Final = 5000
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
@@ -207,18 +211,8 @@ class SimilarityIndex:
         """The bucket of each band of `signature` (none for an empty signature)."""
         if signature.is_empty:
             return []
-        width = 4 * self.rows
-        values = signature.values
-        return [
-            int.from_bytes(
-                hashlib.blake2b(
-                    i.to_bytes(2, "little") + values[i * width : (i + 1) * width], digest_size=8
-                ).digest(),
-                "little",
-                signed=True,
-            )
-            for i in range(self.bands)
-        ]
+        matrix = _bucket_matrix(signature.array().reshape(1, -1), self.bands, self.rows)
+        return [int(b) for b in matrix[0]]
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -340,52 +334,79 @@ class SimilarityIndex:
         self.add_many([(key, item)])
 
     def add_many(self, items: Iterable[tuple[str, str | Signature]]) -> int:
-        """Index many (key, text or signature) pairs in one transaction; returns the count."""
-        count = 0
+        """Index many (key, text or signature) pairs in one transaction; returns the count.
+
+        A key given twice keeps its last item.
+        """
         with self._transaction():
-            for key, item in items:
-                self._put(key, self._signature(item))
-                count += 1
+            return self._put_many(items)
+
+    def _put_many(self, items: Iterable[tuple[str, str | Signature]]) -> int:
+        count = 0
+        (top,) = self._db.execute("SELECT coalesce(max(doc), 0) FROM docs").fetchone()
+        it = iter(items)
+        while batch := list(itertools.islice(it, _WRITE_BATCH)):
+            latest = {key: self._signature(item) for key, item in batch}
+            count += len(batch)
+            self._drop_many(list(latest))
+            docs = range(top + 1, top + 1 + len(latest))
+            top += len(latest)
+            self._db.executemany(
+                "INSERT INTO docs (doc, key, sig) VALUES (?, ?, ?)",
+                [
+                    (doc, key, sig.values)
+                    for doc, (key, sig) in zip(docs, latest.items(), strict=True)
+                ],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO buckets VALUES (?, ?)",
+                self._bucket_rows(list(docs), list(latest.values())),
+            )
         return count
 
-    def _put(self, key: str, signature: Signature) -> None:
-        self._drop(key)
-        cursor = self._db.execute(
-            "INSERT INTO docs (key, sig) VALUES (?, ?)", (key, signature.values)
-        )
-        doc = cursor.lastrowid
-        self._db.executemany(
-            "INSERT OR IGNORE INTO buckets VALUES (?, ?)",
-            [(bucket, doc) for bucket in self.buckets(signature)],
-        )
+    def _bucket_rows(self, docs: list[int], sigs: list[Signature]) -> list[tuple[int, int]]:
+        """(bucket, doc) for every band of every non-empty signature, in bucket order
+        (sorted rows go into the b-tree with far fewer page visits)."""
+        kept = [(doc, sig) for doc, sig in zip(docs, sigs, strict=True) if not sig.is_empty]
+        if not kept:
+            return []
+        values = np.frombuffer(b"".join(sig.values for _, sig in kept), dtype="<u4")
+        buckets = _bucket_matrix(values.reshape(len(kept), -1), self.bands, self.rows).ravel()
+        owners = np.repeat(np.array([doc for doc, _ in kept], dtype=np.int64), self.bands)
+        order = np.argsort(buckets, kind="stable")
+        return list(zip(buckets[order].tolist(), owners[order].tolist(), strict=True))
 
-    def _drop(self, key: str) -> bool:
-        row = self._db.execute("SELECT doc, sig FROM docs WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return False
-        doc, sig = row
+    def _drop_many(self, keys: list[str]) -> int:
+        found: list[tuple[int, bytes]] = []
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            found += self._db.execute(
+                f"SELECT doc, sig FROM docs WHERE key IN ({marks})",  # noqa: S608
+                chunk,
+            ).fetchall()
+        if not found:
+            return 0
+        scheme = self.params.scheme
+        sigs = [Signature(scheme, sig) for _, sig in found]
+        docs = [doc for doc, _ in found]
         self._db.executemany(
-            "DELETE FROM buckets WHERE bucket = ? AND doc = ?",
-            [(bucket, doc) for bucket in self.buckets(Signature(self.params.scheme, sig))],
+            "DELETE FROM buckets WHERE bucket = ? AND doc = ?", self._bucket_rows(docs, sigs)
         )
-        self._db.execute("DELETE FROM docs WHERE doc = ?", (doc,))
-        return True
+        self._db.executemany("DELETE FROM docs WHERE doc = ?", [(doc,) for doc in docs])
+        return len(found)
 
     def remove(self, key: str) -> bool:
         """Remove `key`; False if it was not indexed."""
         with self._transaction():
-            return self._drop(key)
+            return self._drop_many([key]) > 0
 
     def rebuild(self, items: Iterable[tuple[str, str | Signature]]) -> int:
         """Replace the whole content with (key, text or signature) pairs, in one transaction."""
-        count = 0
         with self._transaction():
             self._db.execute("DELETE FROM buckets")
             self._db.execute("DELETE FROM docs")
-            for key, item in items:
-                self._put(key, self._signature(item))
-                count += 1
-        return count
+            return self._put_many(items)
 
     # -- checking --------------------------------------------------------------------------
 
@@ -431,6 +452,24 @@ class SimilarityIndex:
         if wrong:
             problems.append(f"{wrong} keys missing from some of their buckets")
         return tuple(problems)
+
+
+def _bucket_matrix(values: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.int64]:
+    """Buckets of n signatures (an n x num_perm array): n x bands signed 64-bit integers.
+
+    Band i of a signature, values v1..vr, goes to h_r read as a signed integer,
+    where h_0 = i + 1 and h_j = fmix64(h_(j-1) * G xor v_j) modulo 2^64, with
+    the golden-ratio G and MurmurHash3's fmix64 of the shingle hashes.
+    """
+    n = values.shape[0]
+    v = values[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    h = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (n, bands)).copy()
+    golden = np.uint64(GOLDEN)
+    for j in range(rows):
+        h *= golden
+        h ^= v[:, :, j]
+        h = fmix64_array(h)
+    return h.view(np.int64)
 
 
 def _check_threshold(threshold: float) -> None:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     Hashes = npt.NDArray[np.uint64]
 
-__all__ = ["fmix64", "shingle_hashes", "token_hash"]
+__all__ = ["GOLDEN", "fmix64", "fmix64_array", "shingle_hashes", "token_hash"]
 
 GOLDEN: Final = 0x9E3779B97F4A7C15
 _MASK64: Final = (1 << 64) - 1
@@ -62,7 +62,7 @@ def fmix64(x: int) -> int:
     return x ^ (x >> 33)
 
 
-def _fmix64_array(x: Hashes) -> Hashes:
+def fmix64_array(x: Hashes) -> Hashes:
     x ^= x >> np.uint64(33)
     x *= np.uint64(0xFF51AFD7ED558CCD)
     x ^= x >> np.uint64(33)
@@ -93,7 +93,7 @@ def shingle_hashes(text: str, *, word_ngram: int = 3, char_ngram: int = 4) -> Ha
         for k in range(1, n):
             h *= golden
             h ^= w[k : k + count]
-            h = _fmix64_array(h)
+            h = fmix64_array(h)
     h.sort()
     if len(h) > 1:  # np.unique, without its overhead on small arrays
         keep = np.empty(len(h), dtype=bool)
