@@ -143,6 +143,13 @@ def test_files_that_are_not_an_index(tmp_path: Path) -> None:
         assert err.value.code == "bad-index"
 
 
+def test_a_missing_directory_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SimilarityError) as err:
+        SimilarityIndex(tmp_path / "nope" / "sim.db")
+    assert err.value.code == "bad-index"
+    assert str(err.value).endswith("sim.db: cannot create a similarity index: no such directory")
+
+
 def test_bad_threshold(tmp_path: Path) -> None:
     with SimilarityIndex(tmp_path / "sim.db") as index:
         for threshold in (0.0, -1.0, 1.5):

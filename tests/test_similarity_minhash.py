@@ -102,7 +102,7 @@ def test_exact_jaccard_is_the_set_ratio() -> None:
 def test_signatures_record_their_scheme_and_refuse_other_schemes() -> None:
     text = "one two three four five"
     ours = sign(text)
-    assert ours.scheme == "minhash-affine32/1 norm=1 word=3 char=4 perm=128 seed=1"
+    assert ours.scheme == "minhash-affine32/1 norm=1 word=3 char=3 perm=128 seed=1"
     assert MinHashParams.from_scheme(ours.scheme) == DEFAULT_PARAMS
     other = sign(text, MinHashParams(seed=2))
     with pytest.raises(SimilarityError) as err:
@@ -114,9 +114,9 @@ def test_signatures_record_their_scheme_and_refuse_other_schemes() -> None:
     ("scheme", "code"),
     [
         ("minhash/1", "bad-scheme"),
-        ("minhash-affine32/2 norm=1 word=3 char=4 perm=128 seed=1", "scheme-mismatch"),
-        ("minhash-affine32/1 norm=9 word=3 char=4 perm=128 seed=1", "scheme-mismatch"),
-        ("minhash-affine32/1 norm=1 word=0 char=4 perm=128 seed=1", "bad-scheme"),
+        ("minhash-affine32/2 norm=1 word=3 char=3 perm=128 seed=1", "scheme-mismatch"),
+        ("minhash-affine32/1 norm=9 word=3 char=3 perm=128 seed=1", "scheme-mismatch"),
+        ("minhash-affine32/1 norm=1 word=0 char=3 perm=128 seed=1", "bad-scheme"),
     ],
 )
 def test_unknown_schemes_are_refused(scheme: str, code: str) -> None:

@@ -64,6 +64,6 @@ def test_short_and_empty_texts() -> None:
 
 def test_spaceless_text_uses_character_shingles() -> None:
     text = "北京今天发布了新的规定"  # 11 distinct characters
-    assert len(shingle_hashes(text)) == 11 - 4 + 1
+    assert len(shingle_hashes(text)) == 11 - 3 + 1
     # Spaces and punctuation between the characters do not matter.
     assert list(shingle_hashes("北京，今天 发布了新的规定。")) == list(shingle_hashes(text))  # noqa: RUF001

@@ -106,8 +106,19 @@ class SimilarityIndex:
         cache_kib: int = 16384,
     ) -> None:
         self.path = Path(path)
+        if not self.path.parent.is_dir():
+            raise SimilarityError(
+                "cannot create a similarity index: no such directory",
+                code="bad-index",
+                path=str(path),
+            )
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise SimilarityError(
+                f"cannot open the similarity index ({exc})", code="bad-index", path=str(path)
+            ) from None
+        try:
             self._db.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
             with self._transaction():
                 (tables,) = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()

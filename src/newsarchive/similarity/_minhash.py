@@ -49,7 +49,7 @@ class MinHashParams:
     num_perm: int = 128
     seed: int = 1
     word_ngram: int = 3
-    char_ngram: int = 4
+    char_ngram: int = 3
 
     def __attrs_post_init__(self) -> None:
         if not 1 <= self.num_perm <= 4096 or self.seed < 0:

@@ -1,7 +1,7 @@
 """Shingles: the set of overlapping n-grams of a text, as stable 64-bit hashes.
 
 Word n-grams (default 3) for texts written with spaces; character n-grams
-(default 4, over the words joined without spaces) for texts mostly in scripts
+(default 3, over the words joined without spaces) for texts mostly in scripts
 written without them (Chinese, Japanese, Thai, ... see `_normalize.is_spaceless`).
 
 The hash, stable across processes, machines and Python versions (it never uses
@@ -79,7 +79,7 @@ def tokens_of(text: str, word_ngram: int, char_ngram: int) -> tuple[list[str], i
     return found, word_ngram
 
 
-def shingle_hashes(text: str, *, word_ngram: int = 3, char_ngram: int = 4) -> Hashes:
+def shingle_hashes(text: str, *, word_ngram: int = 3, char_ngram: int = 3) -> Hashes:
     """The sorted, distinct 64-bit shingle hashes of `text` (see the module docstring)."""
     tokens, n = tokens_of(text, word_ngram, char_ngram)
     if not tokens:
