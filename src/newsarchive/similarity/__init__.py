@@ -21,11 +21,11 @@ if TYPE_CHECKING:
     from newsarchive.similarity._cluster import Article, Cluster, Member, clusters, domain_of
     from newsarchive.similarity._copynet import CopyEdge, CopyNetwork, DomainNode, copy_network
     from newsarchive.similarity._errors import SimilarityError
-    from newsarchive.similarity._index import (
+    from newsarchive.similarity._index import SimilarityIndex
+    from newsarchive.similarity._lsh import (
         DEFAULT_THRESHOLD,
         IndexCheck,
         Match,
-        SimilarityIndex,
         candidate_probability,
     )
     from newsarchive.similarity._minhash import (
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from newsarchive.similarity._shingle import shingle_hashes
 
 _EXPORTS: Final = {
-    "DEFAULT_THRESHOLD": "_index",
+    "DEFAULT_THRESHOLD": "_lsh",
     "Article": "_cluster",
     "Cluster": "_cluster",
     "Member": "_cluster",
@@ -50,10 +50,10 @@ _EXPORTS: Final = {
     "CopyNetwork": "_copynet",
     "DomainNode": "_copynet",
     "copy_network": "_copynet",
-    "IndexCheck": "_index",
-    "Match": "_index",
+    "IndexCheck": "_lsh",
+    "Match": "_lsh",
     "SimilarityIndex": "_index",
-    "candidate_probability": "_index",
+    "candidate_probability": "_lsh",
     "DEFAULT_PARAMS": "_minhash",
     "MinHashParams": "_minhash",
     "NORMALIZATION_VERSION": "_normalize",

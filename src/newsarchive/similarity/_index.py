@@ -32,25 +32,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Self
 
-import attrs
 import numpy as np
 
 from newsarchive.similarity._errors import SimilarityError
+from newsarchive.similarity._lsh import IndexCheck, Match, bucket_matrix, check_threshold
 from newsarchive.similarity._minhash import DEFAULT_PARAMS, MinHashParams, Signature, sign
-from newsarchive.similarity._shingle import GOLDEN, fmix64_array
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from os import PathLike
 
-    import numpy.typing as npt
 
-__all__ = ["DEFAULT_THRESHOLD", "IndexCheck", "Match", "SimilarityIndex", "candidate_probability"]
+__all__ = ["SimilarityIndex"]
 
 FORMAT: Final = "newsarchive-similarity-index/1"
 DEFAULT_BANDS: Final = 64
-#: The default `similar` threshold: see docs/similarity.md for the measurement behind it.
-DEFAULT_THRESHOLD: Final = 0.2
 _SCHEMA: Final = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE docs (doc INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, sig BLOB NOT NULL);
@@ -59,33 +55,6 @@ CREATE TABLE buckets (bucket INTEGER NOT NULL, doc INTEGER NOT NULL,
 """
 _BATCH: Final = 500
 _WRITE_BATCH: Final = 5000
-
-
-def candidate_probability(similarity: float, bands: int, rows: int) -> float:
-    """The chance that two signatures of Jaccard `similarity` share at least one bucket."""
-    return 1.0 - (1.0 - similarity**rows) ** bands
-
-
-@attrs.frozen
-class Match:
-    """One query result: the key and its estimated Jaccard similarity to the query."""
-
-    key: str
-    estimate: float
-
-
-@attrs.frozen
-class IndexCheck:
-    """What `SimilarityIndex.check` found; `ok` when all are empty."""
-
-    missing: tuple[str, ...] = ()  # given, not indexed
-    extra: tuple[str, ...] = ()  # indexed, not given
-    stale: tuple[str, ...] = ()  # indexed with another signature than the text's
-    problems: tuple[str, ...] = ()  # buckets that do not agree with the signatures
-
-    @property
-    def ok(self) -> bool:
-        return not (self.missing or self.extra or self.stale or self.problems)
 
 
 class SimilarityIndex:
@@ -222,7 +191,7 @@ class SimilarityIndex:
         """The bucket of each band of `signature` (none for an empty signature)."""
         if signature.is_empty:
             return []
-        matrix = _bucket_matrix(signature.array().reshape(1, -1), self.bands, self.rows)
+        matrix = bucket_matrix(signature.array().reshape(1, -1), self.bands, self.rows)
         return [int(b) for b in matrix[0]]
 
     # -- reading ---------------------------------------------------------------------------
@@ -251,7 +220,7 @@ class SimilarityIndex:
         >= threshold, best first (ties by key). The LSH step finds a key of Jaccard s
         with probability `candidate_probability(s, bands, rows)`.
         """
-        _check_threshold(threshold)
+        check_threshold(threshold)
         signature = self._signature(item)
         return self._ranked(signature, threshold, limit, exclude=None)
 
@@ -263,7 +232,7 @@ class SimilarityIndex:
         signature = self.get(key)
         if signature is None:
             raise KeyError(key)
-        _check_threshold(threshold)
+        check_threshold(threshold)
         return self._ranked(signature, threshold, limit, exclude=key)
 
     def _ranked(
@@ -330,7 +299,7 @@ class SimilarityIndex:
 
     def similar_pairs(self, *, threshold: float) -> Iterator[tuple[str, str, float]]:
         """Each pair of candidate keys whose estimated Jaccard is >= threshold, once."""
-        _check_threshold(threshold)
+        check_threshold(threshold)
         for a, b in self.candidate_pairs():
             sa, sb = self.get(a), self.get(b)
             if sa is not None and sb is not None:
@@ -382,7 +351,7 @@ class SimilarityIndex:
         if not kept:
             return []
         values = np.frombuffer(b"".join(sig.values for _, sig in kept), dtype="<u4")
-        buckets = _bucket_matrix(values.reshape(len(kept), -1), self.bands, self.rows).ravel()
+        buckets = bucket_matrix(values.reshape(len(kept), -1), self.bands, self.rows).ravel()
         owners = np.repeat(np.array([doc for doc, _ in kept], dtype=np.int64), self.bands)
         order = np.argsort(buckets, kind="stable")
         return list(zip(buckets[order].tolist(), owners[order].tolist(), strict=True))
@@ -463,28 +432,3 @@ class SimilarityIndex:
         if wrong:
             problems.append(f"{wrong} keys missing from some of their buckets")
         return tuple(problems)
-
-
-def _bucket_matrix(values: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.NDArray[np.int64]:
-    """Buckets of n signatures (an n x num_perm array): n x bands signed 64-bit integers.
-
-    Band i of a signature, values v1..vr, goes to h_r read as a signed integer,
-    where h_0 = i + 1 and h_j = fmix64(h_(j-1) * G xor v_j) modulo 2^64, with
-    the golden-ratio G and MurmurHash3's fmix64 of the shingle hashes.
-    """
-    n = values.shape[0]
-    v = values[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
-    h = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (n, bands)).copy()
-    golden = np.uint64(GOLDEN)
-    for j in range(rows):
-        h *= golden
-        h ^= v[:, :, j]
-        h = fmix64_array(h)
-    return h.view(np.int64)
-
-
-def _check_threshold(threshold: float) -> None:
-    if not 0.0 < threshold <= 1.0:
-        raise SimilarityError(
-            f"threshold must be > 0 and <= 1, not {threshold}", code="bad-threshold"
-        )
