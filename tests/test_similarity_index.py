@@ -178,7 +178,7 @@ def test_rebuild_and_check(tmp_path: Path, corpus: dict[str, str]) -> None:
         problems = index.check(corpus.items()).problems
     assert problems == (
         "1 bucket entries of no indexed key",
-        "1 keys missing from some of their buckets",
+        "1 keys whose bucket entries do not match their signature",
     )
 
 
@@ -245,3 +245,44 @@ def test_batches_and_repeated_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert len(index) == 8
         assert index.check(expected.items()).ok
         assert {m.key for m in index.query(texts[2], threshold=0.9)} == {"k2", "k6"}
+
+
+@pytest.mark.parametrize(
+    ("tamper", "expected"),
+    [
+        # A bucket entry lost, one added to a real key, one moved to another bucket.
+        (
+            (
+                "DELETE FROM buckets WHERE doc = 3 AND bucket = (SELECT min(bucket) FROM buckets "
+                "WHERE doc = 3)"
+            ),
+            ("1 keys whose bucket entries do not match their signature",),
+        ),
+        (
+            "INSERT INTO buckets VALUES (12345, 5)",
+            ("1 keys whose bucket entries do not match their signature",),
+        ),
+        (
+            (
+                "UPDATE buckets SET bucket = bucket + 1 WHERE doc = 7 AND bucket = "
+                "(SELECT max(bucket) FROM buckets WHERE doc = 7)"
+            ),
+            ("1 keys whose bucket entries do not match their signature",),
+        ),
+        ("INSERT INTO buckets VALUES (12345, 0)", ("1 bucket entries of no indexed key",)),
+        ("DELETE FROM docs WHERE doc = 2", ("64 bucket entries of no indexed key",)),
+    ],
+)
+def test_check_finds_each_kind_of_bucket_damage(
+    tmp_path: Path, corpus: dict[str, str], tamper: str, expected: tuple[str, ...]
+) -> None:
+    path = tmp_path / "sim.db"
+    with SimilarityIndex(path) as index:
+        index.add_many(corpus.items())
+        assert index.check(corpus.items()).ok
+    db = sqlite3.connect(path)
+    with db:
+        db.execute(tamper)
+    db.close()
+    with SimilarityIndex(path) as index:
+        assert index.check(corpus.items()).problems == expected
