@@ -6,7 +6,9 @@ topic share vocabulary and stock phrases but no text. Copies are made the way
 copy networks make them: verbatim, a new headline, site boilerplate added,
 paragraphs dropped or reordered, light rewording (synonyms), and machine-
 translation-like substitution (function words swapped, content words
-replaced, neighbours transposed), alone or combined. Some stories are also
+replaced, neighbours transposed), alone or combined; half the Persian copies
+are also retyped on an Arabic keyboard (no ZWNJ, Arabic yeh and kaf, a few
+harakat), which changes no word. Some stories are also
 told independently by another outlet, on the same topic and quoting one
 sentence of the original: those must not match. Each copy records the
 share of the original's text it keeps (`shared`: the original body's words
@@ -186,7 +188,16 @@ def make_copy(
     if "boilerplate" in kinds:
         out.insert(0, [_join(lang.code, _sentence(rng, lang, lang.topics[-1]))])
         out.append([_join(lang.code, _sentence(rng, lang, lang.topics[-1])) for _ in range(3)])
-    return _text(out, lang.code), kept / total
+    text = _text(out, lang.code)
+    if lang.code == "fa" and rng.random() < 0.5:
+        text = _arabic_keyboard(rng, text)
+    return text, kept / total
+
+
+def _arabic_keyboard(rng: random.Random, text: str) -> str:
+    """The same Persian words as typed elsewhere: no ZWNJ, Arabic yeh and kaf, some harakat."""
+    text = text.replace("\u200c", "").replace("ی", "ي").replace("ک", "ك")
+    return "".join(c + "\u064e" if c.isalpha() and rng.random() < 0.05 else c for c in text)
 
 
 def corpus(originals: int, seed: int = 15) -> list[Doc]:

@@ -83,6 +83,10 @@ def score(docs: list[Doc], pairs: Iterable[tuple[str, str, float]]) -> dict[str,
     for kind in TRANSFORMS:
         flags = [h for d, h in zip(wanted, hit, strict=True) if kind in d.kind.split("+")]
         per_kind[kind] = sum(flags) / len(flags) if flags else math.nan
+    per_lang = {}
+    for lang in sorted({d.lang for d in docs}):
+        flags = [h for d, h in zip(wanted, hit, strict=True) if d.lang == lang]
+        per_lang[lang] = sum(flags) / len(flags) if flags else math.nan
     articles = [Article(d.key, d.canonical_url, d.retrieved_at, d.published_at) for d in docs]
     found_clusters = clusters(articles, found)
     label = {d.key: d.key for d in docs}
@@ -99,6 +103,7 @@ def score(docs: list[Doc], pairs: Iterable[tuple[str, str, float]]) -> dict[str,
         "precision": correct / len(predicted) if predicted else math.nan,
         "recall50": sum(hit) / len(hit),
         "per_kind": per_kind,
+        "per_lang": per_lang,
         "ari": _ari([label[d.key] for d in docs], [d.group for d in docs]),
         "origin": right / len(known),
         "clusters": len(found_clusters),
@@ -181,17 +186,10 @@ def quality(originals: int, threshold: float) -> None:
     for name, s in rows:
         kinds = " ".join(f"{k} {v:.2f}" for k, v in s["per_kind"].items())
         print(f"  {name:36} {kinds}")
-    by_lang: Counter[str] = Counter()
-    found_lang: Counter[str] = Counter()
-    predicted = {_pair(a, b) for a, b, _ in mine}
-    for d in copies:
-        if d.shared >= 0.5:
-            by_lang[d.lang] += 1
-            found_lang[d.lang] += _pair(d.key, d.group) in predicted
-    print(
-        "  newsarchive recall by language: "
-        + " ".join(f"{lang} {found_lang[lang] / n:.2f}" for lang, n in sorted(by_lang.items()))
-    )
+    print("recall >= 50% by language:")
+    for name, s in rows:
+        langs = " ".join(f"{k} {v:.2f}" for k, v in s["per_lang"].items())
+        print(f"  {name:36} {langs}")
 
 
 # -- speed --------------------------------------------------------------------------------
