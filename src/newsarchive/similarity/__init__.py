@@ -38,8 +38,12 @@ if TYPE_CHECKING:
     )
     from newsarchive.similarity._normalize import NORMALIZATION_VERSION, normalize, words
     from newsarchive.similarity._shingle import shingle_hashes
+    from newsarchive.similarity._similar import SimilarArticle, SimilarResult, similar_result
 
 _EXPORTS: Final = {
+    "SimilarArticle": "_similar",
+    "SimilarResult": "_similar",
+    "similar_result": "_similar",
     "DEFAULT_THRESHOLD": "_lsh",
     "Article": "_cluster",
     "Cluster": "_cluster",
@@ -81,6 +85,8 @@ __all__ = [
     "Member",
     "MinHashParams",
     "Signature",
+    "SimilarArticle",
+    "SimilarResult",
     "SimilarityError",
     "SimilarityIndex",
     "candidate_probability",
@@ -92,6 +98,7 @@ __all__ = [
     "shingle_hashes",
     "sign",
     "signature_of_hashes",
+    "similar_result",
     "words",
 ]
 
