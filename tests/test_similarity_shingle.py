@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -67,3 +68,13 @@ def test_spaceless_text_uses_character_shingles() -> None:
     assert len(shingle_hashes(text)) == 11 - 3 + 1
     # Spaces and punctuation between the characters do not matter.
     assert list(shingle_hashes("北京，今天 发布了新的规定。")) == list(shingle_hashes(text))  # noqa: RUF001
+
+
+def test_the_token_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsarchive.similarity import _shingle
+
+    monkeypatch.setattr(_shingle, "_CACHE_LIMIT", 5)
+    monkeypatch.setattr(_shingle, "_cache", {})
+    first = [token_hash(f"t{i}") for i in range(12)]
+    assert len(_shingle._cache) <= 5
+    assert [token_hash(f"t{i}") for i in range(12)] == first  # same values after clearing

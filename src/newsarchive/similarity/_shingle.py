@@ -37,7 +37,7 @@ __all__ = ["GOLDEN", "fmix64", "fmix64_array", "shingle_hashes", "token_hash"]
 
 GOLDEN: Final = 0x9E3779B97F4A7C15
 _MASK64: Final = (1 << 64) - 1
-_CACHE_LIMIT: Final = 1 << 20
+_CACHE_LIMIT: Final = 1 << 18  # ~30 MB of tokens and hashes at most; cleared when full
 _cache: dict[str, int] = {}
 
 
