@@ -286,3 +286,31 @@ def test_check_finds_each_kind_of_bucket_damage(
     db.close()
     with SimilarityIndex(path) as index:
         assert index.check(corpus.items()).problems == expected
+
+
+@pytest.mark.parametrize("big", [1000, 2, 0])
+def test_similar_pairs_are_the_same_when_big_buckets_are_resolved_per_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, big: int
+) -> None:
+    """Buckets above BIG_BUCKET members are resolved key by key: same pairs, each once."""
+    from newsarchive.similarity import _pairs
+
+    rng = random.Random(11)
+    base = [_text(rng) for _ in range(5)]
+    texts = {f"k{i:02d}": _copy(rng, base[i % 5], rng.uniform(0.4, 1.0)) for i in range(40)}
+    texts["lonely"] = _text(rng)
+    sigs = {k: sign(t) for k, t in texts.items()}
+    brute = sorted(
+        (a, b, sigs[a].estimate(sigs[b]))
+        for a in sigs
+        for b in sigs
+        if a < b and sigs[a].estimate(sigs[b]) >= 0.3
+    )
+    monkeypatch.setattr(_pairs, "BIG_BUCKET", big)
+    with SimilarityIndex(tmp_path / "sim.db") as index:
+        index.add_many(sigs.items())
+        found = list(index.similar_pairs(threshold=0.3))
+        if big == 0:  # every shared bucket is "big": nothing is held as candidate pairs
+            assert _pairs.bucket_pairs(index._db, big)[0] == set()
+    assert sorted(found) == brute
+    assert len(found) == len({(a, b) for a, b, _ in found})

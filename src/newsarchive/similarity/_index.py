@@ -34,9 +34,18 @@ from typing import TYPE_CHECKING, Final, Self
 
 import numpy as np
 
+from newsarchive.similarity._damage import bucket_problems
 from newsarchive.similarity._errors import SimilarityError
-from newsarchive.similarity._lsh import IndexCheck, Match, bucket_matrix, check_threshold
+from newsarchive.similarity._lsh import (
+    IndexCheck,
+    Match,
+    bucket_matrix,
+    bucket_rows,
+    check_threshold,
+)
 from newsarchive.similarity._minhash import DEFAULT_PARAMS, MinHashParams, Signature, sign
+from newsarchive.similarity._pairs import bucket_pairs
+from newsarchive.similarity._pairs import similar_pairs as _similar_pairs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -266,24 +275,11 @@ class SimilarityIndex:
         return found[:limit] if limit is not None else found
 
     def candidate_pairs(self) -> Iterator[tuple[str, str]]:
-        """Each pair of keys (in key order) that share a bucket, once."""
-        seen: set[tuple[int, int]] = set()
-        group: list[int] = []
-        current = None
+        """Each pair of keys (in key order) that share a bucket, once (all of them: a
+        bucket of n keys gives n(n-1)/2 pairs; `similar_pairs` avoids holding those)."""
+        pairs, _ = bucket_pairs(self._db, None)
         names: dict[int, str] = {}
-        shared = self._db.execute(
-            "SELECT bucket, doc FROM buckets WHERE bucket IN "
-            "(SELECT bucket FROM buckets GROUP BY bucket HAVING count(*) > 1) "
-            "ORDER BY bucket, doc"
-        )
-        for bucket, doc in [*shared, (None, None)]:
-            if bucket != current:
-                for i, a in enumerate(group):
-                    for b in group[i + 1 :]:
-                        seen.add((a, b))
-                group, current = [], bucket
-            group.append(doc)
-        docs = sorted({d for pair in seen for d in pair})
+        docs = sorted({d for pair in pairs for d in pair})
         for start in range(0, len(docs), _BATCH):
             chunk = docs[start : start + _BATCH]
             marks = ",".join("?" * len(chunk))
@@ -293,19 +289,15 @@ class SimilarityIndex:
                     chunk,
                 ).fetchall()
             )
-        for a, b in sorted(seen):
+        for a, b in sorted(pairs):
             x, y = names[a], names[b]
             yield (x, y) if x < y else (y, x)
 
     def similar_pairs(self, *, threshold: float) -> Iterator[tuple[str, str, float]]:
-        """Each pair of candidate keys whose estimated Jaccard is >= threshold, once."""
+        """Each pair of keys whose estimated Jaccard is >= threshold, once, as
+        (smaller key, larger key, estimate); see `_pairs` for very large buckets."""
         check_threshold(threshold)
-        for a, b in self.candidate_pairs():
-            sa, sb = self.get(a), self.get(b)
-            if sa is not None and sb is not None:
-                estimate = sa.estimate(sb)
-                if estimate >= threshold:
-                    yield a, b, estimate
+        return _similar_pairs(self._db, bands=self.bands, rows=self.rows, threshold=threshold)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -345,16 +337,7 @@ class SimilarityIndex:
         return count
 
     def _bucket_rows(self, docs: list[int], sigs: list[Signature]) -> list[tuple[int, int]]:
-        """(bucket, doc) for every band of every non-empty signature, in bucket order
-        (sorted rows go into the b-tree with far fewer page visits)."""
-        kept = [(doc, sig) for doc, sig in zip(docs, sigs, strict=True) if not sig.is_empty]
-        if not kept:
-            return []
-        values = np.frombuffer(b"".join(sig.values for _, sig in kept), dtype="<u4")
-        buckets = bucket_matrix(values.reshape(len(kept), -1), self.bands, self.rows).ravel()
-        owners = np.repeat(np.array([doc for doc, _ in kept], dtype=np.int64), self.bands)
-        order = np.argsort(buckets, kind="stable")
-        return list(zip(buckets[order].tolist(), owners[order].tolist(), strict=True))
+        return bucket_rows(docs, sigs, self.bands, self.rows)
 
     def _drop_many(self, keys: list[str]) -> int:
         found: list[tuple[int, bytes]] = []
@@ -414,57 +397,4 @@ class SimilarityIndex:
         )
 
     def _bucket_problems(self) -> tuple[str, ...]:
-        """Compare each key's bucket entries with its signature's, in one pass of each table.
-
-        Per key, the count and the sums of the low and high 32 bits of its
-        buckets (aggregated by SQLite) must equal those of the buckets its
-        signature gives: a missing, extra or altered entry changes them. Both
-        sides are read in key order and merged, so memory stays bounded.
-        """
-        got = self._db.execute(
-            "SELECT doc, count(*), sum(bucket & 4294967295), sum(bucket >> 32) "
-            "FROM buckets GROUP BY doc ORDER BY doc"
-        )
-        stored = self._db.execute("SELECT doc, sig FROM docs ORDER BY doc")
-        orphans = wrong = 0
-        pending = next(got, None)
-        while batch := stored.fetchmany(_BATCH):
-            docs = [doc for doc, _ in batch]
-            sigs = [Signature(self.params.scheme, sig) for _, sig in batch]
-            expected = dict.fromkeys(docs, (0, 0, 0))
-            rows = self._bucket_rows(docs, sigs)
-            if rows:
-                buckets = np.array([b for b, _ in rows], dtype=np.int64)
-                owners = np.array([d for _, d in rows], dtype=np.int64)
-                order = np.argsort(owners, kind="stable")
-                owners, buckets = owners[order], buckets[order]
-                starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-                counts = np.diff(np.r_[starts, len(owners)])
-                low = np.add.reduceat(buckets & 0xFFFFFFFF, starts)
-                high = np.add.reduceat(buckets >> 32, starts)
-                for doc, n, lo, hi in zip(
-                    owners[starts].tolist(),
-                    counts.tolist(),
-                    low.tolist(),
-                    high.tolist(),
-                    strict=True,
-                ):
-                    expected[doc] = (n, lo, hi)
-            for doc in docs:
-                while pending is not None and pending[0] < doc:
-                    orphans += pending[1]
-                    pending = next(got, None)
-                if pending is not None and pending[0] == doc:
-                    wrong += tuple(pending[1:]) != expected[doc]
-                    pending = next(got, None)
-                else:
-                    wrong += expected[doc] != (0, 0, 0)
-        while pending is not None:
-            orphans += pending[1]
-            pending = next(got, None)
-        problems: list[str] = []
-        if orphans:
-            problems.append(f"{orphans} bucket entries of no indexed key")
-        if wrong:
-            problems.append(f"{wrong} keys whose bucket entries do not match their signature")
-        return tuple(problems)
+        return bucket_problems(self._db, self.params.scheme, self.bands, self.rows)

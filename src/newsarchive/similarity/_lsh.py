@@ -13,11 +13,14 @@ from newsarchive.similarity._shingle import GOLDEN, fmix64_array
 if TYPE_CHECKING:
     import numpy.typing as npt
 
+    from newsarchive.similarity._minhash import Signature
+
 __all__ = [
     "DEFAULT_THRESHOLD",
     "IndexCheck",
     "Match",
     "bucket_matrix",
+    "bucket_rows",
     "candidate_probability",
     "check_threshold",
 ]
@@ -69,6 +72,21 @@ def bucket_matrix(values: npt.NDArray[np.uint32], bands: int, rows: int) -> npt.
         h ^= v[:, :, j]
         h = fmix64_array(h)
     return h.view(np.int64)
+
+
+def bucket_rows(
+    docs: list[int], sigs: list[Signature], bands: int, rows: int
+) -> list[tuple[int, int]]:
+    """(bucket, doc) for every band of every non-empty signature, in bucket order
+    (sorted rows go into the b-tree with far fewer page visits)."""
+    kept = [(doc, sig) for doc, sig in zip(docs, sigs, strict=True) if not sig.is_empty]
+    if not kept:
+        return []
+    values = np.frombuffer(b"".join(sig.values for _, sig in kept), dtype="<u4")
+    buckets = bucket_matrix(values.reshape(len(kept), -1), bands, rows).ravel()
+    owners = np.repeat(np.array([doc for doc, _ in kept], dtype=np.int64), bands)
+    order = np.argsort(buckets, kind="stable")
+    return list(zip(buckets[order].tolist(), owners[order].tolist(), strict=True))
 
 
 def check_threshold(threshold: float) -> None:
