@@ -82,3 +82,8 @@ append_batches = st.lists(st.integers(0, 600), min_size=1, max_size=6)
 safe_integers = st.integers(-(2**53) + 1, 2**53 - 1)
 #: Event objects of a log entry: any text keys, text or integer values.
 event_objects = st.dictionaries(text, st.one_of(text, safe_integers))
+
+# -- similarity ---------------------------------------------------------------------------
+
+#: Words as similarity sees them: lowercase ASCII letters (so normalization keeps them whole).
+sim_words = st.lists(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8), max_size=40)
