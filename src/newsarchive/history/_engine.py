@@ -1,0 +1,233 @@
+"""The word-level diff of two texts: token keys aligned, then every difference located.
+
+Tokens (`_tokens`) are mapped to their keys and each distinct key to one
+character, so the aligner compares two strings of "one character per token".
+Runs the aligner calls equal can still differ character for character
+(cosmetically): those become cosmetic changes. Inserted, deleted or replaced
+runs are substantive unless they are whitespace only. Every change carries its
+exact code-point offsets in both texts; applying all of them to A gives B.
+"""
+
+from __future__ import annotations
+
+import difflib
+from itertools import accumulate
+from typing import TYPE_CHECKING, Final
+
+from newsarchive.history._model import Change, ChangeKind, Op
+from newsarchive.history._tokens import (
+    DASH_CHARS,
+    QUOTE_CHARS,
+    WHITESPACE_KEY,
+    is_word,
+    key_of,
+    tokenize,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["Span", "align", "apply_changes", "raw_changes", "slide"]
+
+# (op, token i1, i2, j1, j2, kind, reasons)
+Span = tuple[str, int, int, int, int]
+
+_FIRST_CODE: Final = 0x100
+_SURROGATES: Final = range(0xD800, 0xE000)
+
+
+def _encode(keys: Sequence[str], table: dict[str, str]) -> str:
+    out = []
+    for k in keys:
+        c = table.get(k)
+        if c is None:
+            n = _FIRST_CODE + len(table)
+            if n >= _SURROGATES.start:
+                n += len(_SURROGATES)
+            c = table[k] = chr(n)
+        out.append(c)
+    return "".join(out)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # binary search on C-speed slice comparisons
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def align(sa: str, sb: str) -> list[Span]:
+    """Opcodes (tag, i1, i2, j1, j2) aligning two token strings, tags as in difflib."""
+    pre = _common_prefix(sa, sb)
+    suf = _common_prefix(sa[pre:][::-1], sb[pre:][::-1])
+    ea, eb = len(sa) - suf, len(sb) - suf
+    out: list[Span] = []
+    if pre:
+        out.append(("equal", 0, pre, 0, pre))
+    if pre < ea or pre < eb:
+        matcher = difflib.SequenceMatcher(None, sa[pre:ea], sb[pre:eb], autojunk=False)
+        out.extend(
+            (tag, i1 + pre, i2 + pre, j1 + pre, j2 + pre)
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        )
+    if suf:
+        out.append(("equal", ea, len(sa), eb, len(sb)))
+    return out
+
+
+def slide(spans: list[Span], sa: str, sb: str) -> list[Span]:
+    """Slide each pure insertion or deletion as far right as its equal neighbours allow.
+
+    "said." -> "said. More." aligns as "said[. More]." or "said.[ More.]": both are
+    right, the second reads as the sentence added; git slides the same way.
+    """
+    tags = [s[0] for s in spans]
+    pos = [[i1, i2, j1, j2] for _, i1, i2, j1, j2 in spans]
+    for n in range(len(spans) - 1):
+        if tags[n + 1] != "equal" or tags[n] not in {"insert", "delete"}:
+            continue
+        i1, i2, j1, j2 = pos[n]
+        nxt = pos[n + 1]
+        seq, lo, hi, end = (sb, j1, j2, nxt[3]) if tags[n] == "insert" else (sa, i1, i2, nxt[1])
+        k = 0
+        while hi + k < end and seq[lo + k] == seq[hi + k]:
+            k += 1
+        if not k or not n or tags[n - 1] != "equal":
+            continue  # (align never starts with an insertion or deletion it could slide)
+        pos[n - 1][1] += k
+        pos[n - 1][3] += k
+        pos[n] = [i1 + k, i2 + k, j1 + k, j2 + k]
+        nxt[0] += k
+        nxt[2] += k
+    return [
+        (t, i1, i2, j1, j2)
+        for t, (i1, i2, j1, j2) in zip(tags, pos, strict=True)
+        if i1 != i2 or j1 != j2
+    ]
+
+
+def _cosmetic_reasons(pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    reasons: set[str] = set()
+    for x, y in pairs:
+        if x.isspace() or y.isspace():
+            reasons.add("line-wrap" if ("\n" in x) != ("\n" in y) else "whitespace")
+            continue
+        if len(x) == len(y) and all(
+            p == q
+            or (p in QUOTE_CHARS and q in QUOTE_CHARS)
+            or (p in DASH_CHARS and q in DASH_CHARS)
+            for p, q in zip(x, y, strict=True)
+        ):
+            if any(p != q and p in QUOTE_CHARS for p, q in zip(x, y, strict=True)):
+                reasons.add("quote-style")
+            if any(p != q and p in DASH_CHARS for p, q in zip(x, y, strict=True)):
+                reasons.add("dash-style")
+        else:
+            reasons.add("unicode-canonical")
+    return tuple(sorted(reasons))
+
+
+def raw_changes(a: str, b: str) -> list[Change]:
+    """Every difference between `a` and `b`, cosmetic ones included, without labels."""
+    ta, tb = tokenize(a), tokenize(b)
+    oa = [0, *accumulate(map(len, ta))]
+    ob = [0, *accumulate(map(len, tb))]
+    table: dict[str, str] = {}
+    ka = [key_of(t) for t in ta]
+    kb = [key_of(t) for t in tb]
+    sa = _encode(ka, table)
+    sb = _encode(kb, table)
+    spans = slide(align(sa, sb), sa, sb)
+    ws = table.get(WHITESPACE_KEY)
+    out: list[Change] = []
+
+    def add(
+        op: Op, i1: int, i2: int, j1: int, j2: int, kind: ChangeKind, reasons: tuple[str, ...]
+    ) -> None:
+        a0, a1, b0, b1 = oa[i1], oa[i2], ob[j1], ob[j2]
+        added = removed = 0
+        if kind == "substantive":
+            removed = sum(1 for t in ta[i1:i2] if is_word(t))
+            added = sum(1 for t in tb[j1:j2] if is_word(t))
+        out.append(
+            Change(op, a0, a1, b0, b1, a[a0:a1], b[b0:b1], kind, reasons, (), added, removed)
+        )
+
+    for tag, i1, i2, j1, j2 in spans:
+        if tag == "equal":
+            if a[oa[i1] : oa[i2]] == b[ob[j1] : ob[j2]]:
+                continue
+            k = 0
+            n = i2 - i1
+            while k < n:
+                if ta[i1 + k] == tb[j1 + k]:
+                    k += 1
+                    continue
+                start = k
+                while k < n and ta[i1 + k] != tb[j1 + k]:
+                    k += 1
+                pairs = list(zip(ta[i1 + start : i1 + k], tb[j1 + start : j1 + k], strict=True))
+                add(
+                    "replace",
+                    i1 + start,
+                    i1 + k,
+                    j1 + start,
+                    j1 + k,
+                    "cosmetic",
+                    _cosmetic_reasons(pairs),
+                )
+            continue
+        op: Op = tag  # type: ignore[assignment]
+        if all(c == ws for c in sa[i1:i2]) and all(c == ws for c in sb[j1:j2]):
+            add(op, i1, i2, j1, j2, "cosmetic", ("whitespace",))
+        else:
+            add(op, i1, i2, j1, j2, "substantive", ())
+    return _merge(out, a, b)
+
+
+def _merge(changes: list[Change], a: str, b: str) -> list[Change]:
+    """Join substantive changes separated only by one run of unchanged whitespace."""
+    out: list[Change] = []
+    for c in changes:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == c.kind == "substantive"
+            and c.a_start - prev.a_end == c.b_start - prev.b_end
+            and a[prev.a_end : c.a_start].isspace()
+            and a[prev.a_end : c.a_start] == b[prev.b_end : c.b_start]
+        ):
+            a0, a1, b0, b1 = prev.a_start, c.a_end, prev.b_start, c.b_end
+            out[-1] = Change(
+                "replace" if (a0 < a1 and b0 < b1) else prev.op,
+                a0,
+                a1,
+                b0,
+                b1,
+                a[a0:a1],
+                b[b0:b1],
+                "substantive",
+                (),
+                (),
+                prev.words_added + c.words_added,
+                prev.words_removed + c.words_removed,
+            )
+        else:
+            out.append(c)
+    return out
+
+
+def apply_changes(a: str, changes: Sequence[Change]) -> str:
+    """Apply changes (in order, as a diff lists them) to `a`: gives the diff's `b`."""
+    parts: list[str] = []
+    pos = 0
+    for c in changes:
+        parts.append(a[pos : c.a_start])
+        parts.append(c.b_text)
+        pos = c.a_end
+    parts.append(a[pos:])
+    return "".join(parts)

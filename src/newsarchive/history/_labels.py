@@ -1,0 +1,137 @@
+"""What kind of change: labels for substantive content changes.
+
+Labels: "byline" (the change touches a byline line), "number" (a number
+changed: `7 dead` -> `12 dead`), "quotation" (the change touches quoted
+speech), "correction-notice" (a correction or update notice was added),
+"sentence-added" / "sentence-removed" (whole sentences), "sentence-rewritten"
+(half or more of a sentence's words replaced), and "wording" for any other
+substantive change. A change can carry several labels.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+if TYPE_CHECKING:
+    from newsarchive.history._model import Change
+
+__all__ = ["Labeller"]
+
+_NUMBER: Final = re.compile(r"\d+(?:[.,\u066b\u066c]\d+)*")
+_QUOTED: Final = re.compile(
+    r"\u201c[^\u201d\n]*\u201d|\"[^\"\n]*\"|\u00ab[^\u00bb\n]*\u00bb|\u201e[^\u201c\u201d\n]*[\u201c\u201d]"
+    r"|\u300c[^\u300d\n]*\u300d|\u300e[^\u300f\n]*\u300f"
+)
+_SENTENCE: Final = re.compile(
+    r"[^\n.!?\u3002\uff01\uff1f\u061f\u06d4]+(?:[.!?\u3002\uff01\uff1f\u061f\u06d4]+|(?=\n)|$)"
+)
+_BYLINE: Final = re.compile(
+    r"^\s*(?:By|From|Von|Par|Por|Di|Door|Av|Af|Автор|Авторы|作者|記者|بقلم|نوشته|מאת)[\s:]",
+    re.IGNORECASE,
+)
+_NOTICE: Final = re.compile(
+    r"(?:^|[\n.!?]\s*|\s)\(?\*?(?:correction|corrections|clarification|update|updated"
+    r"|editor['\u2019]s note|berichtigung|korrektur|aktualisierung|aktualisiert|correcci[oó]n"
+    r"|fe de erratas|actualizaci[oó]n"
+    r"|rectificatif|erratum|mise [àa] jour|corre[çc][ãa]o|atualiza[çc][ãa]o|исправление|обновлено"
+    r"|تصحيح|تحديث|اصلاحیه|به‌روزرسانی|תיקון|עדכון)\s*[:\-\u2014\u2013(]"
+    r"|(?:this|the) (?:article|story|report) (?:has been|was) (?:updated|corrected|amended)"
+    r"|an earlier version of this|更正|訂正|修正しました|本文を更新",
+    re.IGNORECASE,
+)
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def _touches(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    if start == end:
+        return any(lo < start < hi for lo, hi in spans)
+    return any(lo < end and start < hi for lo, hi in spans)
+
+
+def _line_spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if len(line) <= 200 and pattern.match(line):
+            out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def _words(text: str) -> int:
+    return sum(1 for w in re.findall(r"\w+", text))
+
+
+@attrs.define
+class Labeller:
+    """Labels changes between two fixed texts; spans of each text are found once."""
+
+    a: str
+    b: str
+    _a_quotes: list[tuple[int, int]] = attrs.field(init=False)
+    _b_quotes: list[tuple[int, int]] = attrs.field(init=False)
+    _a_sent: list[tuple[int, int]] = attrs.field(init=False)
+    _b_sent: list[tuple[int, int]] = attrs.field(init=False)
+    _a_by: list[tuple[int, int]] = attrs.field(init=False)
+    _b_by: list[tuple[int, int]] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._a_quotes = _spans(_QUOTED, self.a)
+        self._b_quotes = _spans(_QUOTED, self.b)
+        self._a_sent = _spans(_SENTENCE, self.a)
+        self._b_sent = _spans(_SENTENCE, self.b)
+        self._a_by = _line_spans(_BYLINE, self.a)
+        self._b_by = _line_spans(_BYLINE, self.b)
+
+    def labels(self, c: Change) -> tuple[str, ...]:
+        out: list[str] = []
+        if _touches(self._a_by, c.a_start, c.a_end) or _touches(self._b_by, c.b_start, c.b_end):
+            out.append("byline")
+        if c.op == "replace":
+            na, nb = _NUMBER.findall(c.a_text), _NUMBER.findall(c.b_text)
+            if na and nb and na != nb:
+                out.append("number")
+        if (
+            _touches(self._a_quotes, c.a_start, c.a_end)
+            or _touches(self._b_quotes, c.b_start, c.b_end)
+            or _QUOTED.search(c.a_text)
+            or _QUOTED.search(c.b_text)
+        ):
+            out.append("quotation")
+        if c.b_text and _NOTICE.search(c.b_text):
+            out.append("correction-notice")
+        added = self._whole(self._b_sent, self.b, c.b_start, c.b_end)
+        removed = self._whole(self._a_sent, self.a, c.a_start, c.a_end)
+        if added:
+            out.append("sentence-added")
+        if removed:
+            out.append("sentence-removed")
+        if not (added or removed) and c.op == "replace" and self._rewritten(c):
+            out.append("sentence-rewritten")
+        if not out:
+            out.append("wording")
+        return tuple(out)
+
+    @staticmethod
+    def _whole(sentences: list[tuple[int, int]], text: str, start: int, end: int) -> bool:
+        """Whether [start, end) holds a whole sentence with at least two words."""
+        return any(
+            start <= lo + (len(text[lo:hi]) - len(text[lo:hi].lstrip()))
+            and hi <= end
+            and _words(text[lo:hi]) >= 2
+            for lo, hi in sentences
+            if lo < end and start < hi
+        )
+
+    def _rewritten(self, c: Change) -> bool:
+        for lo, hi in self._a_sent:
+            if lo < c.a_end and c.a_start < hi:
+                total = _words(self.a[lo:hi])
+                return 2 * max(c.words_removed, c.words_added) >= total >= 4
+        return False
