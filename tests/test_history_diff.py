@@ -70,7 +70,7 @@ def test_identical() -> None:
         ("the café", unicodedata.normalize("NFD", "the café"), "unicode-canonical"),
         ("he said “no”", 'he said "no"', "quote-style"),
         ("it's", "it\u2019s", "quote-style"),
-        ("2020 – 2021", "2020 - 2021", "dash-style"),  # noqa: RUF001
+        ("2020 – 2021", "2020 - 2021", "dash-style"),
         ("text", "text\n", "whitespace"),
         ("Å", "\u212b", "unicode-canonical"),  # ANGSTROM SIGN: a canonical singleton
     ],
@@ -87,10 +87,10 @@ def test_cosmetic_changes_are_listed_and_marked(a: str, b: str, reason: str) -> 
 @pytest.mark.parametrize(
     ("a", "b"),
     [
-        ("می\u200cخواهم", "میخواهم"),  # a removed ZWNJ changes a Persian word  # noqa: RUF001
-        ("من میخواهم", "من می\u200dخواهم"),  # an added ZWJ too  # noqa: RUF001
+        ("می\u200cخواهم", "میخواهم"),  # a removed ZWNJ changes a Persian word
+        ("من میخواهم", "من می\u200dخواهم"),  # an added ZWJ too
         ("ﬁne", "fine"),  # compatibility forms are not canonical equivalents
-        ("１２", "12"),  # noqa: RUF001
+        ("１２", "12"),
         ("ice cream", "icecream"),  # removing the space joins two words
     ],
 )

@@ -64,7 +64,7 @@ def test_small_wording_change() -> None:
         "This article has been updated with new figures.",
         "Editor\u2019s note: names were changed.",
         "Korrektur: In einer früheren Fassung stand 7.",
-        "更正：死者数を訂正しました。",  # noqa: RUF001
+        "更正：死者数を訂正しました。",
     ],
 )
 def test_correction_notice(notice: str) -> None:

@@ -10,9 +10,10 @@ exact code-point offsets in both texts; applying all of them to A gives B.
 
 from __future__ import annotations
 
-import difflib
 from itertools import accumulate
 from typing import TYPE_CHECKING, Final
+
+import fast_diff_match_patch as fdmp
 
 from newsarchive.history._model import Change, ChangeKind, Op
 from newsarchive.history._tokens import (
@@ -36,46 +37,54 @@ _FIRST_CODE: Final = 0x100
 _SURROGATES: Final = range(0xD800, 0xE000)
 
 
-def _encode(keys: Sequence[str], table: dict[str, str]) -> str:
-    out = []
-    for k in keys:
-        c = table.get(k)
-        if c is None:
-            n = _FIRST_CODE + len(table)
+class _Codes(dict[str, str]):
+    """Token -> one character standing for its key; tokens with equal keys share it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_key: dict[str, str] = {}
+
+    def __missing__(self, token: str) -> str:
+        key = key_of(token)
+        code = self.by_key.get(key)
+        if code is None:
+            n = _FIRST_CODE + len(self.by_key)
             if n >= _SURROGATES.start:
                 n += len(_SURROGATES)
-            c = table[k] = chr(n)
-        out.append(c)
-    return "".join(out)
-
-
-def _common_prefix(a: str, b: str) -> int:
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:  # binary search on C-speed slice comparisons
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+            code = self.by_key[key] = chr(n)
+        self[token] = code
+        return code
 
 
 def align(sa: str, sb: str) -> list[Span]:
-    """Opcodes (tag, i1, i2, j1, j2) aligning two token strings, tags as in difflib."""
-    pre = _common_prefix(sa, sb)
-    suf = _common_prefix(sa[pre:][::-1], sb[pre:][::-1])
-    ea, eb = len(sa) - suf, len(sb) - suf
+    """Opcodes (tag, i1, i2, j1, j2) aligning two token strings, tags as in difflib.
+
+    Myers' O(ND) diff as diff-match-patch implements it (the C++ build), with no time
+    limit, so the result is minimal and does not depend on the machine's speed.
+    """
     out: list[Span] = []
-    if pre:
-        out.append(("equal", 0, pre, 0, pre))
-    if pre < ea or pre < eb:
-        matcher = difflib.SequenceMatcher(None, sa[pre:ea], sb[pre:eb], autojunk=False)
-        out.extend(
-            (tag, i1 + pre, i2 + pre, j1 + pre, j2 + pre)
-            for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        )
-    if suf:
-        out.append(("equal", ea, len(sa), eb, len(sb)))
+    i = j = 0
+    di = dj = 0
+
+    def flush() -> None:
+        if di or dj:
+            tag = "replace" if di and dj else ("delete" if di else "insert")
+            out.append((tag, i - di, i, j - dj, j))
+
+    for op, n in fdmp.diff(sa, sb, timelimit=0, checklines=False, cleanup="No"):
+        if op == "=":
+            flush()
+            di = dj = 0
+            out.append(("equal", i, i + n, j, j + n))
+            i += n
+            j += n
+        elif op == "-":
+            i += n
+            di += n
+        else:
+            j += n
+            dj += n
+    flush()
     return out
 
 
@@ -136,13 +145,11 @@ def raw_changes(a: str, b: str) -> list[Change]:
     ta, tb = tokenize(a), tokenize(b)
     oa = [0, *accumulate(map(len, ta))]
     ob = [0, *accumulate(map(len, tb))]
-    table: dict[str, str] = {}
-    ka = [key_of(t) for t in ta]
-    kb = [key_of(t) for t in tb]
-    sa = _encode(ka, table)
-    sb = _encode(kb, table)
+    codes = _Codes()
+    sa = "".join(map(codes.__getitem__, ta))
+    sb = "".join(map(codes.__getitem__, tb))
     spans = slide(align(sa, sb), sa, sb)
-    ws = table.get(WHITESPACE_KEY)
+    ws = codes.by_key.get(WHITESPACE_KEY)
     out: list[Change] = []
 
     def add(

@@ -11,11 +11,14 @@ substantive change. A change can carry several labels.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import TYPE_CHECKING, Final
 
 import attrs
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from newsarchive.history._model import Change
 
 __all__ = ["Labeller"]
@@ -44,28 +47,45 @@ _NOTICE: Final = re.compile(
 )
 
 
-def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in pattern.finditer(text)]
+def _spans(pattern: re.Pattern[str], text: str) -> _Spans:
+    return _Spans([m.span() for m in pattern.finditer(text)])
 
 
-def _touches(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    if start == end:
-        return any(lo < start < hi for lo, hi in spans)
-    return any(lo < end and start < hi for lo, hi in spans)
-
-
-def _line_spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+def _line_spans(pattern: re.Pattern[str], text: str) -> _Spans:
     out: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
         if len(line) <= 200 and pattern.match(line):
             out.append((pos, pos + len(line)))
         pos += len(line) + 1
-    return out
+    return _Spans(out)
 
 
 def _words(text: str) -> int:
-    return sum(1 for w in re.findall(r"\w+", text))
+    return len(_WORD.findall(text))
+
+
+_WORD: Final = re.compile(r"\w+")
+
+
+class _Spans:
+    """Sorted, non-overlapping spans, searched by bisection."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.ends = [hi for _, hi in spans]
+
+    def overlapping(self, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """Spans sharing a character with [start, end); for an empty range, holding it inside."""
+        for n in range(bisect_right(self.ends, start), len(self.spans)):
+            lo, hi = self.spans[n]
+            if lo >= end and not (start == end and lo < start):
+                return
+            if start < end or lo < start < hi:
+                yield lo, hi
+
+    def touches(self, start: int, end: int) -> bool:
+        return next(self.overlapping(start, end), None) is not None
 
 
 @attrs.define
@@ -74,12 +94,12 @@ class Labeller:
 
     a: str
     b: str
-    _a_quotes: list[tuple[int, int]] = attrs.field(init=False)
-    _b_quotes: list[tuple[int, int]] = attrs.field(init=False)
-    _a_sent: list[tuple[int, int]] = attrs.field(init=False)
-    _b_sent: list[tuple[int, int]] = attrs.field(init=False)
-    _a_by: list[tuple[int, int]] = attrs.field(init=False)
-    _b_by: list[tuple[int, int]] = attrs.field(init=False)
+    _a_quotes: _Spans = attrs.field(init=False)
+    _b_quotes: _Spans = attrs.field(init=False)
+    _a_sent: _Spans = attrs.field(init=False)
+    _b_sent: _Spans = attrs.field(init=False)
+    _a_by: _Spans = attrs.field(init=False)
+    _b_by: _Spans = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self._a_quotes = _spans(_QUOTED, self.a)
@@ -91,15 +111,15 @@ class Labeller:
 
     def labels(self, c: Change) -> tuple[str, ...]:
         out: list[str] = []
-        if _touches(self._a_by, c.a_start, c.a_end) or _touches(self._b_by, c.b_start, c.b_end):
+        if self._a_by.touches(c.a_start, c.a_end) or self._b_by.touches(c.b_start, c.b_end):
             out.append("byline")
         if c.op == "replace":
             na, nb = _NUMBER.findall(c.a_text), _NUMBER.findall(c.b_text)
             if na and nb and na != nb:
                 out.append("number")
         if (
-            _touches(self._a_quotes, c.a_start, c.a_end)
-            or _touches(self._b_quotes, c.b_start, c.b_end)
+            self._a_quotes.touches(c.a_start, c.a_end)
+            or self._b_quotes.touches(c.b_start, c.b_end)
             or _QUOTED.search(c.a_text)
             or _QUOTED.search(c.b_text)
         ):
@@ -119,19 +139,18 @@ class Labeller:
         return tuple(out)
 
     @staticmethod
-    def _whole(sentences: list[tuple[int, int]], text: str, start: int, end: int) -> bool:
+    def _whole(sentences: _Spans, text: str, start: int, end: int) -> bool:
         """Whether [start, end) holds a whole sentence with at least two words."""
-        return any(
-            start <= lo + (len(text[lo:hi]) - len(text[lo:hi].lstrip()))
-            and hi <= end
-            and _words(text[lo:hi]) >= 2
-            for lo, hi in sentences
-            if lo < end and start < hi
-        )
+        if start == end:
+            return False
+        for lo, hi in sentences.overlapping(start, end):
+            body = text[lo:hi]
+            if start <= lo + len(body) - len(body.lstrip()) and hi <= end and _words(body) >= 2:
+                return True
+        return False
 
     def _rewritten(self, c: Change) -> bool:
-        for lo, hi in self._a_sent:
-            if lo < c.a_end and c.a_start < hi:
-                total = _words(self.a[lo:hi])
-                return 2 * max(c.words_removed, c.words_added) >= total >= 4
+        for lo, hi in self._a_sent.overlapping(c.a_start, c.a_end):
+            total = _words(self.a[lo:hi])
+            return 2 * max(c.words_removed, c.words_added) >= total >= 4
         return False
