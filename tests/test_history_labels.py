@@ -83,3 +83,19 @@ def test_ordinary_update_word_is_not_a_notice() -> None:
 def test_cosmetic_and_ignored_changes_have_no_labels() -> None:
     d = diff("a  b", "a b")
     assert [c.labels for c in d.changes] == [()]
+
+
+def test_sentence_starting_like_its_neighbour_is_reported_whole() -> None:
+    a = "Police said so.\n\nPolice left the scene."
+    b = "Police said so.\n\nPolice arrived at noon.\n\nPolice left the scene."
+    (c,) = diff(a, b).changes
+    assert c.b_text in {"Police arrived at noon.\n\n", "\n\nPolice arrived at noon."}
+    assert "sentence-added" in c.labels
+
+
+def test_sentences_in_scripts_without_spaces() -> None:
+    a = "政府发布了通知。市民表示担忧。"
+    b = "政府发布了通知。专家发出警告。市民表示担忧。"
+    (c,) = diff(a, b).changes
+    assert c.b_text == "专家发出警告。"
+    assert "sentence-added" in c.labels

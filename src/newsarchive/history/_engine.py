@@ -33,6 +33,7 @@ __all__ = ["Span", "align", "apply_changes", "raw_changes", "slide"]
 # (op, token i1, i2, j1, j2, kind, reasons)
 Span = tuple[str, int, int, int, int]
 
+_CLEANUP: Final = "Semantic"
 _FIRST_CODE: Final = 0x100
 _SURROGATES: Final = range(0xD800, 0xE000)
 
@@ -71,7 +72,7 @@ def align(sa: str, sb: str) -> list[Span]:
             tag = "replace" if di and dj else ("delete" if di else "insert")
             out.append((tag, i - di, i, j - dj, j))
 
-    for op, n in fdmp.diff(sa, sb, timelimit=0, checklines=False, cleanup="No"):
+    for op, n in fdmp.diff(sa, sb, timelimit=0, checklines=False, cleanup=_CLEANUP):
         if op == "=":
             flush()
             di = dj = 0
@@ -88,25 +89,57 @@ def align(sa: str, sb: str) -> list[Span]:
     return out
 
 
-def slide(spans: list[Span], sa: str, sb: str) -> list[Span]:
-    """Slide each pure insertion or deletion as far right as its equal neighbours allow.
+_ENDS: Final = frozenset(".!?\u3002\uff01\uff1f\u061f\u06d4")
+
+
+def _ends_sentence(token: str) -> bool:
+    return token[-1] in _ENDS or "\u0e00" <= token[-1] <= "\u0e7f"  # Thai: a space ends one
+
+
+def _boundary(tokens: Sequence[str], p: int) -> int:
+    """How well position p separates text: edge 4, line break 3, sentence 2, word 1."""
+    if p in {0, len(tokens)}:
+        return 4
+    before, after = tokens[p - 1], tokens[p]
+    if "\n" in before or "\n" in after:
+        return 3
+    if (before.isspace() and p > 1 and _ends_sentence(tokens[p - 2])) or (
+        after.isspace() and _ends_sentence(before)
+    ):
+        return 2
+    return 1 if before.isspace() or after.isspace() else 0
+
+
+def slide(spans: list[Span], sa: str, sb: str, ta: Sequence[str], tb: Sequence[str]) -> list[Span]:
+    """Slide each pure insertion or deletion to where it reads best.
 
     "said." -> "said. More." aligns as "said[. More]." or "said.[ More.]": both are
-    right, the second reads as the sentence added; git slides the same way.
+    minimal; of all the places the equal neighbours allow, the one whose two ends
+    fall best on line and sentence boundaries wins, the rightmost on ties (as git
+    slides). `ta`/`tb` are the tokens that `sa`/`sb` encode.
     """
     tags = [s[0] for s in spans]
     pos = [[i1, i2, j1, j2] for _, i1, i2, j1, j2 in spans]
-    for n in range(len(spans) - 1):
-        if tags[n + 1] != "equal" or tags[n] not in {"insert", "delete"}:
+    for n in range(1, len(spans) - 1):
+        if tags[n] not in {"insert", "delete"} or tags[n - 1] != "equal" or tags[n + 1] != "equal":
             continue
         i1, i2, j1, j2 = pos[n]
-        nxt = pos[n + 1]
-        seq, lo, hi, end = (sb, j1, j2, nxt[3]) if tags[n] == "insert" else (sa, i1, i2, nxt[1])
-        k = 0
-        while hi + k < end and seq[lo + k] == seq[hi + k]:
-            k += 1
-        if not k or not n or tags[n - 1] != "equal":
-            continue  # (align never starts with an insertion or deletion it could slide)
+        prev, nxt = pos[n - 1], pos[n + 1]
+        ins = tags[n] == "insert"
+        seq, toks, lo, hi = (sb, tb, j1, j2) if ins else (sa, ta, i1, i2)
+        first, last = (prev[2], nxt[3]) if ins else (prev[0], nxt[1])
+        left = 0
+        while lo - left > first and seq[lo - left - 1] == seq[hi - left - 1]:
+            left += 1
+        right = 0
+        while hi + right < last and seq[lo + right] == seq[hi + right]:
+            right += 1
+        if not (left or right):
+            continue
+        k = max(
+            range(-left, right + 1),
+            key=lambda k: (_boundary(toks, lo + k) + _boundary(toks, hi + k), k),
+        )
         pos[n - 1][1] += k
         pos[n - 1][3] += k
         pos[n] = [i1 + k, i2 + k, j1 + k, j2 + k]
@@ -148,7 +181,7 @@ def raw_changes(a: str, b: str) -> list[Change]:
     codes = _Codes()
     sa = "".join(map(codes.__getitem__, ta))
     sb = "".join(map(codes.__getitem__, tb))
-    spans = slide(align(sa, sb), sa, sb)
+    spans = slide(align(sa, sb), sa, sb, ta, tb)
     ws = codes.by_key.get(WHITESPACE_KEY)
     out: list[Change] = []
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from newsarchive.history._tokens import is_word, tokenize
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -28,11 +30,14 @@ _QUOTED: Final = re.compile(
     r"\u201c[^\u201d\n]*\u201d|\"[^\"\n]*\"|\u00ab[^\u00bb\n]*\u00bb|\u201e[^\u201c\u201d\n]*[\u201c\u201d]"
     r"|\u300c[^\u300d\n]*\u300d|\u300e[^\u300f\n]*\u300f"
 )
+# Sentences end at terminal punctuation or a line break; Thai, which has no full
+# stop, separates sentences with a space, so a run of Thai text is one.
 _SENTENCE: Final = re.compile(
-    r"[^\n.!?\u3002\uff01\uff1f\u061f\u06d4]+(?:[.!?\u3002\uff01\uff1f\u061f\u06d4]+|(?=\n)|$)"
+    r"[\u0e00-\u0e7f][\u0e00-\u0e7f\d]*(?=[ \n]|$)"
+    r"|[^\n.!?\u3002\uff01\uff1f\u061f\u06d4]+(?:[.!?\u3002\uff01\uff1f\u061f\u06d4]+|(?=\n)|$)"
 )
 _BYLINE: Final = re.compile(
-    r"^\s*(?:By|From|Von|Par|Por|Di|Door|Av|Af|Автор|Авторы|作者|記者|بقلم|نوشته|מאת)[\s:]",
+    r"^\s*(?:By|From|Von|Par|Por|Di|Door|Av|Af|Автор|Авторы|作者|记者|記者|بقلم|نوشته|מאת|โดย)[\s:]",
     re.IGNORECASE,
 )
 _NOTICE: Final = re.compile(
@@ -40,7 +45,7 @@ _NOTICE: Final = re.compile(
     r"|editor['\u2019]s note|berichtigung|korrektur|aktualisierung|aktualisiert|correcci[oó]n"
     r"|fe de erratas|actualizaci[oó]n"
     r"|rectificatif|erratum|mise [àa] jour|corre[çc][ãa]o|atualiza[çc][ãa]o|исправление|обновлено"
-    r"|تصحيح|تحديث|اصلاحیه|به‌روزرسانی|תיקון|עדכון)\s*[:\-\u2014\u2013(]"
+    r"|تصحيح|تحديث|اصلاحیه|به‌روزرسانی|תיקון|עדכון|แก้ไข|ปรับปรุง)\s*[:\-\u2014\u2013(]"
     r"|(?:this|the) (?:article|story|report) (?:has been|was) (?:updated|corrected|amended)"
     r"|an earlier version of this|更正|訂正|修正しました|本文を更新",
     re.IGNORECASE,
@@ -62,10 +67,8 @@ def _line_spans(pattern: re.Pattern[str], text: str) -> _Spans:
 
 
 def _words(text: str) -> int:
-    return len(_WORD.findall(text))
-
-
-_WORD: Final = re.compile(r"\w+")
+    """Words as the diff counts them (a Han or kana character is one)."""
+    return sum(1 for t in tokenize(text) if is_word(t))
 
 
 class _Spans:
