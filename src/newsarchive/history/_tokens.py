@@ -22,12 +22,20 @@ import unicodedata
 from functools import cache
 from typing import Final
 
-__all__ = ["DASH_CHARS", "QUOTE_CHARS", "WHITESPACE_KEY", "is_word", "key_of", "tokenize"]
+__all__ = [
+    "DASH_CHARS",
+    "NOSPACE",
+    "QUOTE_CHARS",
+    "WHITESPACE_KEY",
+    "is_word",
+    "key_of",
+    "tokenize",
+]
 
 WHITESPACE_KEY: Final = " "
 
 # Scripts written without spaces between words: one grapheme per token.
-_NOSPACE: Final = (
+NOSPACE: Final = (
     "\u0e00-\u0eff"  # Thai, Lao
     "\u1000-\u109f"  # Myanmar
     "\u1780-\u17ff"  # Khmer
@@ -67,8 +75,8 @@ def _mark_class() -> str:
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     marks = _mark_class()
     token = re.compile(rf"\s+|[\w{marks}\u200c\u200d]+|[^\s][{marks}]*")
-    nospace = re.compile(f"[{_NOSPACE}]")
-    grapheme = re.compile(rf"[{_NOSPACE}][{marks}\u200c\u200d]*|[^{_NOSPACE}]+")
+    nospace = re.compile(f"[{NOSPACE}]")
+    grapheme = re.compile(rf"[{NOSPACE}][{marks}\u200c\u200d]*|[^{NOSPACE}]+")
     return token, nospace, grapheme
 
 
