@@ -10,6 +10,7 @@ exact code-point offsets in both texts; applying all of them to A gives B.
 
 from __future__ import annotations
 
+import re
 from itertools import accumulate
 from typing import TYPE_CHECKING, Final
 
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Span", "align", "apply_changes", "raw_changes", "slide"]
 
-# (op, token i1, i2, j1, j2, kind, reasons)
+# (tag, i1, i2, j1, j2): token index ranges in A and B, tags as in difflib
 Span = tuple[str, int, int, int, int]
+Side = tuple[str, "Sequence[int]"]  # a text and the text offset of each token boundary
 
 _CLEANUP: Final = "Semantic"
 _FIRST_CODE: Final = 0x100
@@ -92,41 +94,50 @@ def align(sa: str, sb: str) -> list[Span]:
 _ENDS: Final = frozenset(".!?\u3002\uff01\uff1f\u061f\u06d4")
 
 
-def _ends_sentence(token: str) -> bool:
-    return token[-1] in _ENDS or "\u0e00" <= token[-1] <= "\u0e7f"  # Thai: a space ends one
+def _ends_sentence(c: str) -> bool:
+    return c in _ENDS or "\u0e00" <= c <= "\u0e7f"  # Thai: a space ends a sentence
 
 
-def _boundary(tokens: Sequence[str], p: int) -> int:
-    """How well position p separates text: edge 4, line break 3, sentence 2, word 1."""
-    if p in {0, len(tokens)}:
+def _boundary(text: str, o: int) -> int:
+    """How well offset o separates text: edge 4, line break 3, sentence 2, word 1."""
+    if o in {0, len(text)}:
         return 4
-    before, after = tokens[p - 1], tokens[p]
-    if "\n" in before or "\n" in after:
+    if text[o - 1].isspace():
+        j = o - 1
+        while j > 0 and text[j - 1].isspace():
+            j -= 1
+        run, before = text[j:o], text[j - 1] if j else ""
+    elif text[o].isspace():
+        k = o + 1
+        while k < len(text) and text[k].isspace():
+            k += 1
+        run, before = text[o:k], text[o - 1]
+    else:
+        return 0
+    if "\n" in run:
         return 3
-    if (before.isspace() and p > 1 and _ends_sentence(tokens[p - 2])) or (
-        after.isspace() and _ends_sentence(before)
-    ):
-        return 2
-    return 1 if before.isspace() or after.isspace() else 0
+    return 2 if before and _ends_sentence(before) else 1
 
 
-def slide(spans: list[Span], sa: str, sb: str, ta: Sequence[str], tb: Sequence[str]) -> list[Span]:
+def slide(spans: list[Span], sa: str, sb: str, a: Side, b: Side) -> list[Span]:
     """Slide each pure insertion or deletion to where it reads best.
 
     "said." -> "said. More." aligns as "said[. More]." or "said.[ More.]": both are
     minimal; of all the places the equal neighbours allow, the one whose two ends
-    fall best on line and sentence boundaries wins, the rightmost on ties (as git
-    slides). `ta`/`tb` are the tokens that `sa`/`sb` encode.
+    fall best on line and sentence boundaries of the text wins, the rightmost on
+    ties (as git slides). `sa`/`sb` encode the tokens; `a`/`b` give each side's text
+    and the text offset of each token boundary.
     """
-    tags = [s[0] for s in spans]
-    pos = [[i1, i2, j1, j2] for _, i1, i2, j1, j2 in spans]
-    for n in range(1, len(spans) - 1):
+    tags = ["equal", *(s[0] for s in spans), "equal"]
+    na, nb = len(sa), len(sb)
+    pos = [[0, 0, 0, 0], *([i1, i2, j1, j2] for _, i1, i2, j1, j2 in spans), [na, na, nb, nb]]
+    for n in range(1, len(tags) - 1):
         if tags[n] not in {"insert", "delete"} or tags[n - 1] != "equal" or tags[n + 1] != "equal":
             continue
         i1, i2, j1, j2 = pos[n]
         prev, nxt = pos[n - 1], pos[n + 1]
         ins = tags[n] == "insert"
-        seq, toks, lo, hi = (sb, tb, j1, j2) if ins else (sa, ta, i1, i2)
+        seq, (text, offsets), lo, hi = (sb, b, j1, j2) if ins else (sa, a, i1, i2)
         first, last = (prev[2], nxt[3]) if ins else (prev[0], nxt[1])
         left = 0
         while lo - left > first and seq[lo - left - 1] == seq[hi - left - 1]:
@@ -138,10 +149,13 @@ def slide(spans: list[Span], sa: str, sb: str, ta: Sequence[str], tb: Sequence[s
             continue
         k = max(
             range(-left, right + 1),
-            key=lambda k: (_boundary(toks, lo + k) + _boundary(toks, hi + k), k),
+            key=lambda k: (
+                _boundary(text, offsets[lo + k]) + _boundary(text, offsets[hi + k]),
+                k,
+            ),
         )
-        pos[n - 1][1] += k
-        pos[n - 1][3] += k
+        prev[1] += k
+        prev[3] += k
         pos[n] = [i1 + k, i2 + k, j1 + k, j2 + k]
         nxt[0] += k
         nxt[2] += k
@@ -173,15 +187,61 @@ def _cosmetic_reasons(pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
     return tuple(sorted(reasons))
 
 
+def _common_prefix(a: str, b: str) -> int:
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # bisection over C-speed slice comparisons
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _word_start_before(text: str, p: int) -> int:
+    """The last q < p where whitespace ends and a word begins (a token boundary), else 0."""
+    if p < 2:
+        return 0
+    i = max(text.rfind(" ", 0, p - 1), text.rfind("\n", 0, p - 1))
+    while i >= 0 and text[i + 1].isspace():
+        i = max(text.rfind(" ", 0, i), text.rfind("\n", 0, i))
+    return i + 1
+
+
+def _word_start_after(text: str, p: int) -> int:
+    """The first r > p where whitespace ends and a word begins, else len(text)."""
+    n = len(text)
+    for sep in _SEPARATORS.finditer(text, p + 1):
+        if sep.end() < n:
+            return sep.end()
+    return n
+
+
+_SEPARATORS: Final = re.compile(r"\s+")
+
+
+def trim(a: str, b: str) -> tuple[int, int, int]:
+    """Cut points (q, ra, rb): a[:q] == b[:q] and a[ra:] == b[rb:], all at token boundaries,
+    so only a[q:ra] and b[q:rb] need tokenizing. Whitespace then a non-space character
+    is a token boundary in any text."""
+    q = _word_start_before(a, _common_prefix(a, b))
+    s = _common_prefix(a[q:][::-1], b[q:][::-1])
+    ra = _word_start_after(a, len(a) - s)
+    return q, ra, ra - len(a) + len(b)
+
+
 def raw_changes(a: str, b: str) -> list[Change]:
     """Every difference between `a` and `b`, cosmetic ones included, without labels."""
-    ta, tb = tokenize(a), tokenize(b)
-    oa = [0, *accumulate(map(len, ta))]
-    ob = [0, *accumulate(map(len, tb))]
+    if a == b:
+        return []
+    q, ra, rb = trim(a, b)
+    ta, tb = tokenize(a[q:ra]), tokenize(b[q:rb])
+    oa = [*accumulate(map(len, ta), initial=q)]
+    ob = [*accumulate(map(len, tb), initial=q)]
     codes = _Codes()
     sa = "".join(map(codes.__getitem__, ta))
     sb = "".join(map(codes.__getitem__, tb))
-    spans = slide(align(sa, sb), sa, sb, ta, tb)
+    spans = slide(align(sa, sb), sa, sb, (a, oa), (b, ob))
     ws = codes.by_key.get(WHITESPACE_KEY)
     out: list[Change] = []
 
