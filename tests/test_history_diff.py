@@ -260,3 +260,22 @@ def test_one_word_edit_is_always_found(data: st.DataObject, pieces: list[str]) -
     assert set(map(key_of, tokenize(old))) & removed
     assert set(map(key_of, tokenize(new))) & added
     assert apply_changes(a, d.changes) == b
+
+
+def test_archived_article_objects() -> None:
+    from newsarchive import ArchivedArticle
+
+    def build(content: str, title: str) -> ArchivedArticle:
+        return ArchivedArticle.create(
+            url="https://news.example/storm",
+            content=content,
+            title=title,
+            retrieved_at="2026-01-01T00:00:00Z",
+        )
+
+    a = build("The storm left 7 dead.", "Storm")
+    b = build("The storm left 12 dead.", "Storm")
+    d = diff(a, b)
+    assert d.a.id == a.id
+    assert d.a.content_digest == str(a.content_digest)
+    assert [c.b_text for c in d.changes] == ["12"]

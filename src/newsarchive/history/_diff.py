@@ -13,10 +13,11 @@ from newsarchive.history._labels import Labeller
 from newsarchive.history._model import Capture, Change, Diff, MetadataChange
 from newsarchive.history._rules import DiffError, IgnoreRules, inside
 from newsarchive.history._tokens import key_of, tokenize
+from newsarchive.record import ArchivedArticle
 
 __all__ = ["DiffInput", "diff", "diff_texts"]
 
-DiffInput = str | Mapping[str, Any]
+DiffInput = str | Mapping[str, Any] | ArchivedArticle
 
 # Metadata compared apart from the content; fields absent from both sides are skipped.
 _METADATA: Final = (
@@ -35,6 +36,8 @@ def _digest(text: str) -> str:
 def _side(x: DiffInput, label: str | None) -> tuple[Capture, str, Mapping[str, Any]]:
     if isinstance(x, str):
         return Capture(None, _digest(x), label=label), x, {}
+    if isinstance(x, ArchivedArticle):
+        x = x.to_dict()
     content = x.get("content")
     if not isinstance(content, str):
         raise DiffError(
@@ -123,7 +126,8 @@ def diff(
     a_label: str | None = None,
     b_label: str | None = None,
 ) -> Diff:
-    """Word-level diff of two captures: record dicts (with `content`) or plain texts.
+    """Word-level diff of two captures: records (dicts or `ArchivedArticle`s, with
+    their content) or plain texts.
 
     Every difference in the content is listed in order with its code-point offsets in
     both versions, cosmetic ones too (marked); metadata changes (title, authors, tags,
