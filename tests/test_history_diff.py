@@ -279,3 +279,19 @@ def test_archived_article_objects() -> None:
     assert d.a.id == a.id
     assert d.a.content_digest == str(a.content_digest)
     assert [c.b_text for c in d.changes] == ["12"]
+
+
+def test_ignore_rules_match_crlf_lines_without_the_cr() -> None:
+    a = "Updated 5 minutes ago\r\nThe council met."
+    b = "Updated 9 minutes ago\r\nThe council met."
+    d = diff(a, b, rules=IgnoreRules.from_patterns([r"^Updated \d+ minutes ago$"]))
+    assert [c.kind for c in d.changes] == ["ignored"]
+
+
+def test_too_many_distinct_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "maxunicode", 0x100 + 3)
+    with pytest.raises(DiffError) as info:
+        diff("a b c d e", "f g h i j")
+    assert info.value.code == "too-large"

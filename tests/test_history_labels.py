@@ -99,3 +99,12 @@ def test_sentences_in_scripts_without_spaces() -> None:
     (c,) = diff(a, b).changes
     assert c.b_text == "专家发出警告。"
     assert "sentence-added" in c.labels
+
+
+def test_a_paragraph_starting_with_by_deep_in_the_body_is_not_a_byline() -> None:
+    body = "\n\n".join(f"Paragraph {n} says something." for n in range(12))
+    a = f"{body}\n\nBy the end of the day, 7 roads were closed.\n\nMore text.\n\nEnd.\n\nFin."
+    b = a.replace("7 roads", "9 roads")
+    (labels,) = _labels(a, b)
+    assert "byline" not in labels
+    assert "number" in labels

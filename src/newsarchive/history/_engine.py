@@ -11,12 +11,14 @@ exact code-point offsets in both texts; applying all of them to A gives B.
 from __future__ import annotations
 
 import re
+import sys
 from itertools import accumulate
 from typing import TYPE_CHECKING, Final
 
 import fast_diff_match_patch as fdmp
 
 from newsarchive.history._model import Change, ChangeKind, Op
+from newsarchive.history._rules import DiffError
 from newsarchive.history._tokens import (
     DASH_CHARS,
     QUOTE_CHARS,
@@ -54,6 +56,10 @@ class _Codes(dict[str, str]):
             n = _FIRST_CODE + len(self.by_key)
             if n >= _SURROGATES.start:
                 n += len(_SURROGATES)
+            if n > sys.maxunicode:
+                raise DiffError(
+                    "the texts hold too many distinct words to compare", code="too-large"
+                )
             code = self.by_key[key] = chr(n)
         self[token] = code
         return code

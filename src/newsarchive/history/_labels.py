@@ -1,6 +1,7 @@
 """What kind of change: labels for substantive content changes.
 
-Labels: "byline" (the change touches a byline line), "number" (a number
+Labels: "byline" (the change touches a byline: a line of at most 120
+characters starting with a byline word, among the first 12 or last 3 lines), "number" (a number
 changed: `7 dead` -> `12 dead`), "quotation" (the change touches quoted
 speech), "correction-notice" (a correction or update notice was added),
 "sentence-added" / "sentence-removed" (whole sentences), "sentence-rewritten"
@@ -57,14 +58,22 @@ def _spans(pattern: re.Pattern[str], text: str) -> _Spans:
     return _Spans([m.span() for m in pattern.finditer(text)])
 
 
-def _line_spans(pattern: re.Pattern[str], text: str) -> _Spans:
+def _byline_spans(text: str) -> _Spans:
+    """Short lines starting with a byline word, among the first or last lines."""
     out: list[tuple[int, int]] = []
     pos = 0
-    for line in text.split("\n"):
-        if len(line) <= 200 and pattern.match(line):
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        near_edge = n < _BYLINE_TOP or n >= len(lines) - _BYLINE_BOTTOM
+        if near_edge and len(line) <= _BYLINE_MAX and _BYLINE.match(line):
             out.append((pos, pos + len(line)))
         pos += len(line) + 1
     return _Spans(out)
+
+
+_BYLINE_TOP: Final = 12
+_BYLINE_BOTTOM: Final = 3
+_BYLINE_MAX: Final = 120
 
 
 def _words(text: str) -> int:
@@ -110,8 +119,8 @@ class Labeller:
         self._b_quotes = _spans(_QUOTED, self.b)
         self._a_sent = _spans(_SENTENCE, self.a)
         self._b_sent = _spans(_SENTENCE, self.b)
-        self._a_by = _line_spans(_BYLINE, self.a)
-        self._b_by = _line_spans(_BYLINE, self.b)
+        self._a_by = _byline_spans(self.a)
+        self._b_by = _byline_spans(self.b)
 
     def labels(self, c: Change) -> tuple[str, ...]:
         out: list[str] = []

@@ -1,7 +1,8 @@
 """Ignore rules: regular expressions for lines whose changes are noise ("Updated 5 minutes ago").
 
 A rules file holds one Python regular expression per line; blank lines and lines
-starting with `#` are skipped. A content change lying wholly within lines that
+starting with `#` are skipped. Lines are matched without their line break (LF, or
+CRLF), so `$` means the end of the line. A content change lying wholly within lines that
 a rule matches (`re.search`, in both versions) is kept in the diff, marked
 "ignored" with the rule that matched; it is never dropped.
 """
@@ -54,7 +55,7 @@ class IgnoreRules:
         pos = 0
         for line in text.split("\n"):
             end = pos + len(line)
-            if any(p.search(line) for p in self.patterns):
+            if any(p.search(line.removesuffix("\r")) for p in self.patterns):
                 lo, hi = max(pos - 1, 0), min(end + 1, len(text))
                 if out and out[-1][1] >= lo:
                     out[-1] = (out[-1][0], hi)
@@ -65,7 +66,7 @@ class IgnoreRules:
 
     def rule_for(self, text: str) -> str | None:
         for p in self.patterns:
-            if any(p.search(line) for line in text.split("\n")):
+            if any(p.search(line.removesuffix("\r")) for line in text.split("\n")):
                 return p.pattern
         return None
 
