@@ -12,8 +12,13 @@ from tests.conftest import DATA
 from tests.test_cli import cli
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
-#: The scripts this file runs; a new example must be added here (and tested below).
-COVERED = {"archive_examples.py", "check_segments.py"}
+#: The scripts this file runs; a new example must be added here (and tested below, or in
+#: the test file named beside it).
+COVERED = {
+    "archive_examples.py",
+    "check_segments.py",
+    "check_log.py",  # tests/test_proofs_check_log.py
+}
 
 
 def _run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
