@@ -1,8 +1,4 @@
-"""`key generate`, `key public` and `verify-proof` through `newsarchive.cli.run`.
-
-The group is registered here with monkeypatch: it joins `cli._GROUPS` once
-docs/cli.md documents it (tests/test_docs.py holds the two together).
-"""
+"""`key generate`, `key public` and `verify-proof` through `newsarchive.cli.run`."""
 
 from __future__ import annotations
 
@@ -14,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from newsarchive import ArchivedArticle, cli
+from newsarchive import ArchivedArticle
 from newsarchive._json import canonical_dumps
-from newsarchive.cli import _proofs, run
+from newsarchive.cli import run
 from newsarchive.proofs import (
     Checkpoint,
     MemoryTree,
@@ -26,11 +22,6 @@ from newsarchive.proofs import (
     timestamp_request,
 )
 from tests.tsa_server import OPENSSL, TestTsa
-
-
-@pytest.fixture(autouse=True)
-def _registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "_GROUPS", (*cli._GROUPS, _proofs))
 
 
 def cli_run(*args: str, stdin: bytes = b"") -> tuple[int, str, str]:

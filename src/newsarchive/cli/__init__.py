@@ -14,7 +14,16 @@ import sys
 from typing import TYPE_CHECKING, BinaryIO, Final, NoReturn, TextIO
 
 from newsarchive._version import __version__
-from newsarchive.cli import _annotate, _bag, _export, _find, _maintain, _records, _store
+from newsarchive.cli import (
+    _annotate,
+    _bag,
+    _export,
+    _find,
+    _maintain,
+    _proofs,
+    _records,
+    _store,
+)
 from newsarchive.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -35,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
 
 #: The command groups, in the order `--help` lists their commands.
-_GROUPS: Final = (_records, _store, _find, _annotate, _export, _maintain, _bag)
+_GROUPS: Final = (_records, _store, _find, _annotate, _export, _maintain, _bag, _proofs)
 
 
 def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:
