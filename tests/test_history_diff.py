@@ -295,3 +295,26 @@ def test_too_many_distinct_words(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(DiffError) as info:
         diff("a b c d e", "f g h i j")
     assert info.value.code == "too-large"
+
+
+@given(diff_tokens(), diff_tokens(), st.sampled_from(["storm", "dead", "東京都", "خبر"]))
+def test_ignore_rules_only_soften_changes_within_matched_lines(
+    pa: list[str], pb: list[str], word: str
+) -> None:
+    a, b = "".join(pa), "".join(pb)
+    rules = IgnoreRules.from_patterns([word])
+    plain, ruled = diff(a, b), diff(a, b, rules=rules)
+    # The same changes, at the same places; only the kind may go substantive -> ignored.
+    assert [(c.a_start, c.a_end, c.b_start, c.b_end) for c in plain.changes] == [
+        (c.a_start, c.a_end, c.b_start, c.b_end) for c in ruled.changes
+    ]
+    for p, r in zip(plain.changes, ruled.changes, strict=True):
+        assert r.kind == p.kind or (p.kind, r.kind) == ("substantive", "ignored")
+        if r.kind == "ignored":
+            for text, start, end in ((a, r.a_start, r.a_end), (b, r.b_start, r.b_end)):
+                for i in range(start, end):
+                    if text[i] == "\n":
+                        continue  # the line breaks around a matched line go with it
+                    lo = text.rfind("\n", 0, i) + 1
+                    hi = text.find("\n", i)
+                    assert word in text[lo : len(text) if hi < 0 else hi]

@@ -182,3 +182,9 @@ def test_page_in_headless_chromium(tmp_path: Path) -> None:
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         driver.quit()
+
+
+def test_timeline_summarizes_each_capture_against_the_previous() -> None:
+    page = render_html(_diffs())
+    assert "first capture" in page
+    assert page.count("stealth edit</td>") == 2

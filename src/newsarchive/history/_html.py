@@ -44,7 +44,14 @@ ins::before{content:"[+";font-weight:bold}ins::after{content:"]";font-weight:bol
 _CONTEXT: Final = 60
 
 
-def _capture_row(n: int, c: Capture) -> str:
+def _capture_row(n: int, c: Capture, before: Diff | None) -> str:
+    if before is None:
+        change = "first capture"
+    else:
+        s = summarize(before)
+        change = f"{s.verdict}, +{s.words_added}/-{s.words_removed} words"
+        if s.stealth_edit:
+            change += ", stealth edit"
     cells = [
         str(n),
         escape(c.retrieved_at or "-"),
@@ -53,13 +60,20 @@ def _capture_row(n: int, c: Capture) -> str:
         f"<code>{escape(c.record_digest or '-')}</code>",
         f'<span class="text" dir="auto">{escape(c.title or "")}</span>',
         escape(c.label or c.url or ""),
+        escape(change),
     ]
     return "<tr>" + "".join(f"<td>{x}</td>" for x in cells) + "</tr>"
 
 
 def _side(content: str, start: int, end: int, tag: str) -> str:
-    before = content[max(0, start - _CONTEXT) : start]
-    after = content[end : end + _CONTEXT]
+    """One version's cell: the change marked, with up to ~60 characters of whole words
+    of context each side."""
+    lo, hi = max(0, start - _CONTEXT), min(len(content), end + _CONTEXT)
+    before, after = content[lo:start], content[end:hi]
+    if lo > 0 and (cut := before.find(" ")) >= 0:
+        before = "\u2026" + before[cut:]
+    if hi < len(content) and (cut := after.rfind(" ")) >= 0:
+        after = after[:cut] + " \u2026"
     middle = content[start:end]
     mark = f"<{tag}>{escape(middle)}</{tag}>" if middle else '<span class="none">(nothing)</span>'
     return f'<td class="text" dir="auto">{escape(before)}{mark}{escape(after)}</td>'
@@ -127,7 +141,9 @@ def _pair(k: int, d: Diff) -> str:
 def render_html(diffs: Sequence[Diff], *, title: str = "newsarchive diff") -> str:
     """One HTML page for the diffs of consecutive captures (one diff for `diff A B`)."""
     captures = [diffs[0].a, *(d.b for d in diffs)] if diffs else []
-    rows = "\n".join(_capture_row(n, c) for n, c in enumerate(captures, start=1))
+    rows = "\n".join(
+        _capture_row(n, c, diffs[n - 2] if n > 1 else None) for n, c in enumerate(captures, start=1)
+    )
     body = "\n".join(_pair(k, d) for k, d in enumerate(diffs, start=1))
     return (
         "<!DOCTYPE html>\n"
@@ -138,6 +154,7 @@ def render_html(diffs: Sequence[Diff], *, title: str = "newsarchive diff") -> st
         "<p>Deleted text is <del>struck through</del>, inserted text is <ins>underlined</ins>. "
         "Offsets are Unicode code points of each content (Python slices).</p>\n"
         "<h2>Captures</h2><table><tr><th>#</th><th>retrieved</th><th>record id</th>"
-        "<th>content digest</th><th>record digest</th><th>title</th><th>source</th></tr>\n"
+        "<th>content digest</th><th>record digest</th><th>title</th><th>source</th>"
+        "<th>change from the previous capture</th></tr>\n"
         f"{rows}</table>\n{body}\n</body></html>\n"
     )
