@@ -63,6 +63,9 @@ class Store(StoreReader):
         self._conn: sqlite3.Connection | None = None
         self._locked = False
         self.index_state = _index.IndexState()
+        self._group = 0  # batches per index commit while in `group_commit`; 0: each batch
+        self._group_hold: contextlib.ExitStack | None = None  # the lock + open index transaction
+        self._group_batches = 0  # batches in the open index transaction
 
     @classmethod
     def init(cls, path: str | os.PathLike[str]) -> Store:
@@ -94,6 +97,7 @@ class Store(StoreReader):
     # -- lifecycle ------------------------------------------------------------------
 
     def close(self) -> None:
+        self._end_group_part(commit=True)
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -139,6 +143,7 @@ class Store(StoreReader):
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
+        self._end_group_part(commit=True)  # never wait for the lock we hold ourselves
         with WriterLock(self.root):
             self._locked = True
             try:
@@ -179,12 +184,81 @@ class Store(StoreReader):
         if not validated:
             for record, _ in items:
                 validate(record, strict=True)
+        if self._group:
+            return self._add_in_group(items)
         with self._lock():
             conn = self._caught_up()
             outcomes, entries = plan_batch(conn, items)
             if entries:
                 write_batch(self.root, conn, self.index_state, entries)
         return outcomes
+
+    @contextlib.contextmanager
+    def group_commit(self, batches: int = 10) -> Iterator[None]:
+        """Within this block, `add` commits the index once per `batches` batches.
+
+        Each batch is still written with one `write` and made durable with one
+        `fsync` before `add` returns (its records are acknowledged as before);
+        only the index, which is derived and may lag the segments, is
+        committed once for several batches: the writer lock is held and one
+        index transaction stays open across them, then both are let go, so
+        other writers get their turn. A crash, or an error, before that
+        commit leaves the index behind the segments, and the next opening (or
+        the next batch) catches it up. Readers see the index as last
+        committed: up to `batches` batches behind while an import runs.
+        """
+        if batches < 1:
+            raise ValueError("batches must be at least 1")
+        self._group = batches
+        try:
+            yield
+        except BaseException:
+            self._end_group_part(commit=False)
+            raise
+        finally:
+            self._group = 0
+            self._end_group_part(commit=True)
+
+    def _add_in_group(self, items: list[tuple[dict[str, Any], bool]]) -> list[Outcome]:
+        if self._group_hold is None:
+            hold = contextlib.ExitStack()
+            hold.enter_context(self._lock())
+            try:
+                conn = self._caught_up()
+                conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                hold.close()
+                raise
+            self._group_hold, self._group_batches = hold, 0
+        conn = self.index
+        try:
+            outcomes, entries = plan_batch(conn, items)  # sees the open transaction's rows
+            if entries:
+                write_batch(self.root, conn, self.index_state, entries, in_transaction=True)
+        except BaseException:
+            # Rows of a half-indexed batch must not be committed: the index
+            # lags instead (durable batches are caught up on the next batch).
+            self._end_group_part(commit=False)
+            raise
+        self._group_batches += 1
+        if self._group_batches >= self._group:
+            self._end_group_part(commit=True)
+        return outcomes
+
+    def _end_group_part(self, *, commit: bool) -> None:
+        """Commit (or roll back) the group's index transaction and let go of the lock."""
+        hold, self._group_hold = self._group_hold, None
+        if hold is None:
+            return
+        with hold:
+            conn = self._conn
+            if conn is not None and conn.in_transaction:
+                try:
+                    conn.execute("COMMIT" if commit else "ROLLBACK")
+                except sqlite3.Error:
+                    if conn.in_transaction:  # the index lags; the next opening catches it up
+                        conn.execute("ROLLBACK")
+                    raise
 
     def append_event(self, event: dict[str, Any]) -> None:
         """Append one event (its `record_id` names the record, or None for the store)."""

@@ -139,8 +139,15 @@ def write_batch(
     conn: sqlite3.Connection,
     state: _index.IndexState,
     entries: list[tuple[str, dict[str, Any]]],
+    *,
+    in_transaction: bool = False,
 ) -> None:
-    """Append `entries` as one durable batch, then index it (writer lock held, index caught up)."""
+    """Append `entries` as one durable batch, then index it (writer lock held, index caught up).
+
+    With `in_transaction`, the caller holds an open index transaction (a group
+    commit, see `Store.group_commit`): the batch's rows join it instead of
+    being committed on their own.
+    """
     try:
         name, fd = _writable_segment(root, conn, state)
     except OSError as exc:
@@ -180,6 +187,9 @@ def write_batch(
             for (kind, value), offset, line in zip(entries, offsets, lines, strict=True)
         ),
     )
+    if in_transaction:
+        _index.index_batch(conn, name, batch)
+        return
     with _index._transaction(conn):  # noqa: SLF001 - same package
         # Readers catch up only under a shared lock, which they cannot get
         # while we hold ours; the guard keeps a durable batch from failing
