@@ -30,9 +30,10 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
+from newsarchive._articlebuild import article_text_record
 from newsarchive.errors import NewsArchiveError, error_summary
 from newsarchive.jsonl import iter_values, records_of
-from newsarchive.record import DEFAULT_AGENT, ArchivedArticle
+from newsarchive.record import DEFAULT_AGENT
 from newsarchive.timestamps import utc_now
 from newsarchive.validation import validate
 
@@ -129,7 +130,8 @@ def _walk(path: str) -> Iterator[tuple[str, bool]]:
 def _prepare(name: str, data: bytes, o: ImportOptions) -> tuple[dict[str, Any] | None, str]:
     """Build the record for one article-text file: (record, "") or (None, why not)."""
     try:
-        record = ArchivedArticle.from_article_text(
+        # The direct builder: ArchivedArticle.from_article_text(...).to_dict(), faster.
+        record = article_text_record(
             data,
             retrieved_at=o.retrieved_at,
             tags=o.tags,
@@ -143,7 +145,7 @@ def _prepare(name: str, data: bytes, o: ImportOptions) -> tuple[dict[str, Any] |
         )
     except NewsArchiveError as exc:
         return None, str(exc).splitlines()[0]
-    return record.to_dict(), ""
+    return record, ""
 
 
 def _prepare_files(
