@@ -195,7 +195,7 @@ def _entry_rows(segment: str, entry: Entry) -> tuple[Any, ...]:
         entry.offset,
         len(entry.line),
         entry.kind,
-        hashlib.sha256(entry.line).hexdigest(),
+        entry.sha256 or hashlib.sha256(entry.line).hexdigest(),
     )
 
 

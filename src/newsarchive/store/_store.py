@@ -23,7 +23,7 @@ from newsarchive.store._lock import WriterLock, try_shared_lock
 from newsarchive.store._read import StoreReader
 from newsarchive.store._repair import RepairReport, repair_from, unindexed_damage
 from newsarchive.store._verify import verify_store
-from newsarchive.store._write import SEGMENT_BYTES, Outcome, plan_batch, write_batch
+from newsarchive.store._write import SEGMENT_BYTES, Outcome, Prepared, plan_batch, write_batch
 from newsarchive.validation import validate
 
 if TYPE_CHECKING:
@@ -166,7 +166,11 @@ class Store(StoreReader):
     # -- writing --------------------------------------------------------------------
 
     def add(
-        self, records: Iterable[tuple[dict[str, Any], bool]], *, validated: bool = False
+        self,
+        records: Iterable[tuple[dict[str, Any], bool]],
+        *,
+        validated: bool = False,
+        prepared: list[Prepared | None] | None = None,
     ) -> list[Outcome]:
         """Store records durably as one batch; return "stored" or "duplicate" for each.
 
@@ -179,16 +183,27 @@ class Store(StoreReader):
         written by a fast path that is RFC 8785 only for schema-valid records).
         The call returns only after the batch and its directory entry are
         fsync'd.
+
+        `prepared` (with `validated=True` only) gives each record's entry line
+        and its SHA-256 as `_write.prepare_line` makes them (or None), made
+        where the record was built, so the writer does not serialize and hash
+        it again. It is part of the same promise, and the trust boundary is
+        the same: the bulk import's worker processes, ours, on this machine,
+        build and check each record and make its line from that very dict.
+        The line's SHA-256 goes into the index, and `store verify` re-hashes
+        every line against it, so a wrong one is found, never silently kept.
         """
         items = list(records)
+        if prepared is not None and (not validated or len(prepared) != len(items)):
+            raise ValueError("prepared lines go with validated records, one per record")
         if not validated:
             for record, _ in items:
                 validate(record, strict=True)
         if self._group:
-            return self._add_in_group(items)
+            return self._add_in_group(items, prepared)
         with self._lock():
             conn = self._caught_up()
-            outcomes, entries = plan_batch(conn, items)
+            outcomes, entries = plan_batch(conn, items, prepared)
             if entries:
                 write_batch(self.root, conn, self.index_state, entries)
         return outcomes
@@ -219,7 +234,9 @@ class Store(StoreReader):
             self._group = 0
             self._end_group_part(commit=True)
 
-    def _add_in_group(self, items: list[tuple[dict[str, Any], bool]]) -> list[Outcome]:
+    def _add_in_group(
+        self, items: list[tuple[dict[str, Any], bool]], prepared: list[Prepared | None] | None
+    ) -> list[Outcome]:
         if self._group_hold is None:
             hold = contextlib.ExitStack()
             hold.enter_context(self._lock())
@@ -232,7 +249,8 @@ class Store(StoreReader):
             self._group_hold, self._group_batches = hold, 0
         conn = self.index
         try:
-            outcomes, entries = plan_batch(conn, items)  # sees the open transaction's rows
+            # Planning sees the rows of the open transaction.
+            outcomes, entries = plan_batch(conn, items, prepared)
             if entries:
                 write_batch(self.root, conn, self.index_state, entries, in_transaction=True)
         except BaseException:
@@ -267,7 +285,7 @@ class Store(StoreReader):
             record_id = event.get("record_id")
             if record_id is not None and not self._has("records", "id", record_id):
                 raise RecordNotFound(f"no record with id {record_id!r}")
-            write_batch(self.root, conn, self.index_state, [("event", {"event": event})])
+            write_batch(self.root, conn, self.index_state, [("event", {"event": event}, None)])
 
     def _caught_up(self) -> sqlite3.Connection:
         # Another writer may have committed (or crashed after committing) since we opened.
