@@ -143,3 +143,21 @@ def test_reading_a_chunk_whole_finds_what_streaming_it_finds(
     assert whole.to_dict() == streamed.to_dict()
     assert (how in ("clean", "torn")) == whole.ok  # a torn tail is a crash's trace: a note
     assert (how == "clean") == (not whole.findings)
+
+
+def test_a_version_3_index_is_rebuilt_with_the_indexes_by_place(tmp_path: Path) -> None:
+    store = _filled(tmp_path)
+    store.close()
+    conn = sqlite3.connect(store.root / "index.sqlite")
+    for name in _PLACE_INDEXES:  # what a version-3 index lacks
+        conn.execute(f"DROP INDEX {name}")
+    conn.execute("UPDATE meta SET value='3' WHERE key='version'")
+    conn.commit()
+    conn.close()
+    with Store(store.root) as again:
+        names = {row[0] for row in again.index.execute("SELECT name FROM sqlite_master")}
+        assert set(_PLACE_INDEXES) <= names
+        version = again.index.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        assert version == ("4",)
+        assert len(again) == 12
+        assert _verify.verify_store(again.root, jobs=1).ok
