@@ -56,23 +56,6 @@ events = st.builds(
 )
 
 
-@st.composite
-def records(draw: st.DrawFn) -> ArchivedArticle:
-    retrieved = draw(timestamps)
-    published = draw(st.none() | timestamps.filter(lambda t: t <= retrieved))
-    return ArchivedArticle.create(
-        url=draw(urls),
-        content=draw(text),
-        retrieved_at=retrieved,
-        title=draw(st.none() | text),
-        tags=draw(st.lists(label, max_size=4)),
-        published_at=published,
-        retrieval=draw(retrievals),
-        provenance=draw(st.lists(events, max_size=2)),
-        algorithm=draw(st.sampled_from(["sha256", "sha256", "sha512", "sha3-256", "blake2b"])),
-    )
-
-
 # -- article-text input and the options it is imported with -----------------------------
 
 _trailer_urls = urls | st.sampled_from(
@@ -141,3 +124,20 @@ def article_text_options(draw: st.DrawFn) -> dict[str, Any]:
         "clock": lambda: now,
         "original_url": draw(st.none() | st.sampled_from(["https://news.example/o/1"])),
     }
+
+
+@st.composite
+def records(draw: st.DrawFn) -> ArchivedArticle:
+    retrieved = draw(timestamps)
+    published = draw(st.none() | timestamps.filter(lambda t: t <= retrieved))
+    return ArchivedArticle.create(
+        url=draw(urls),
+        content=draw(text),
+        retrieved_at=retrieved,
+        title=draw(st.none() | text),
+        tags=draw(st.lists(label, max_size=4)),
+        published_at=published,
+        retrieval=draw(retrievals),
+        provenance=draw(st.lists(events, max_size=2)),
+        algorithm=draw(st.sampled_from(["sha256", "sha256", "sha512", "sha3-256", "blake2b"])),
+    )
