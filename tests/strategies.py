@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -53,6 +54,76 @@ events = st.builds(
     outcome=st.sampled_from(["success", "failure", "warning"]),
     detail=st.none() | text,
 )
+
+
+# -- article-text input and the options it is imported with -----------------------------
+
+_trailer_urls = urls | st.sampled_from(
+    [
+        "https://web.archive.org/web/20240102030405/https://news.example/a/1",
+        "https://archive.ph/AbCdE",
+        "https://perma.cc/ABCD-1234",
+        "not a url",
+        "ftp://news.example/x",
+    ]
+)
+_bodies = text | st.sampled_from(["", "\ufeffBOM inside", "LINK: not a trailer\nmore", "a\r\nb"])
+_raw = st.binary(max_size=40) | st.sampled_from([b"\xff\xfe", b"a\x00b", b"\xef\xbb\xbf"])
+
+
+@st.composite
+def article_text_files(draw: st.DrawFn) -> bytes:
+    """Article-text files: mostly well-formed (a body, LINK:, TAGS:), some not at all."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(_raw)
+    body = draw(_bodies)
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [body]
+    if draw(st.booleans()):
+        lines.append(f"LINK: {draw(_trailer_urls)}")
+    if draw(st.booleans()):
+        lines.append("TAGS: " + ", ".join(draw(st.lists(label, max_size=3))))
+    data = newline.join(lines).encode("utf-8")
+    return (b"\xef\xbb\xbf" if draw(st.integers(0, 7)) == 0 else b"") + data
+
+
+_offsets = st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))])
+_clock_times = st.builds(
+    lambda dt, tz, naive: dt.replace(tzinfo=None) if naive else dt.astimezone(tz),
+    datetimes,
+    _offsets,
+    st.integers(0, 15).map(lambda n: n == 0),
+)
+_time_inputs = (
+    st.none()
+    | timestamps
+    | timestamps.map(str)
+    | _clock_times
+    | st.sampled_from(
+        ["2024-01-01T00:00:00Z", "2024-01-01 10:00", "yesterday", "2999-01-01T00:00:00Z"]
+    )
+)
+
+
+@st.composite
+def article_text_options(draw: st.DrawFn) -> dict[str, Any]:
+    """Keyword options of `ArchivedArticle.from_article_text`, some of them wrong."""
+    now = draw(_clock_times)
+    return {
+        "url": draw(st.none() | _trailer_urls),
+        "retrieved_at": draw(_time_inputs),
+        "title": draw(st.none() | text),
+        "tags": draw(st.lists(label | st.sampled_from(["", " x ", "Café", "CAFÉ"]), max_size=3)),
+        "published_at": draw(_time_inputs),
+        "method": draw(st.sampled_from(["file-import", "bagit-import", "x-test", "nope"])),
+        "agent": draw(label | st.just("")),
+        "notes": draw(st.lists(text, max_size=2)),
+        "source_name": draw(st.none() | st.sampled_from(["a.txt", "dir/b c.txt"])),
+        "algorithm": draw(st.sampled_from(["sha256", "sha256", "sha512", "blake2b", "nope"])),
+        "default_tz": draw(st.none() | _offsets),
+        "clock": lambda: now,
+        "original_url": draw(st.none() | st.sampled_from(["https://news.example/o/1"])),
+    }
 
 
 @st.composite

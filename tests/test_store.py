@@ -441,3 +441,70 @@ def test_entry_lines_are_the_canonical_lines(record: ArchivedArticle, as_blob: b
         assert _entry_line("record", entry) == dumps_line(entry)
     d["content_length"] = float(d["content_length"])  # schema-valid, written as RFC 8785 does
     assert _entry_line("record", {"record": d}) == dumps_line({"record": d})
+
+
+# -- group commit: the index committed once per several durable batches ----------------
+
+
+def _indexed_ids(store: Store) -> set[str]:
+    """What another reader of the index sees (its last committed state)."""
+    conn = sqlite3.connect(f"file:{store.root / 'index.sqlite'}?mode=ro", uri=True)
+    try:
+        return {row[0] for row in conn.execute("SELECT id FROM records")}
+    finally:
+        conn.close()
+
+
+def test_a_group_commits_the_index_once_per_group_and_every_batch_is_durable(
+    store: Store,
+) -> None:
+    records = [make_record(i) for i in range(7)]
+    with store.group_commit(3):
+        for i, record in enumerate(records):
+            assert _add(store, [record]) == ["stored"]
+            # Durable at once: the segment holds the batch before `add` returns.
+            assert record["id"].encode() in _segment(store).read_bytes()
+            committed = {r["id"] for r in records[: (i + 1) // 3 * 3]}
+            assert _indexed_ids(store) == committed
+            assert record["id"] in store  # the writer sees its own open transaction
+    assert _indexed_ids(store) == {r["id"] for r in records}
+    assert _codes(store) == {}
+
+
+def test_duplicates_are_found_across_the_uncommitted_batches_of_a_group(store: Store) -> None:
+    first, other = make_record(0), make_record(1)
+    with store.group_commit(10):
+        assert _add(store, [first]) == ["stored"]
+        assert list(store.add([(_recapture(first, "2025-02-02T00:00:00Z"), True)])) == ["duplicate"]
+        assert _add(store, [first, other]) == ["duplicate", "stored"]
+    assert len(store) == 2
+
+
+def test_a_group_left_by_an_error_leaves_a_lagging_index_that_catches_up(tmp_path: Path) -> None:
+    records = [make_record(i) for i in range(5)]
+    store = Store.init(tmp_path / "s")
+
+    def interrupted() -> None:
+        with store.group_commit(10):
+            for record in records:
+                _add(store, [record])
+            raise RuntimeError  # e.g. an interrupted import: none of the index was committed
+
+    with pytest.raises(RuntimeError):
+        interrupted()
+    assert _indexed_ids(store) == set()
+    store.close()
+    with Store(tmp_path / "s") as again:  # opening catches the index up from the segments
+        assert [again.get(r["id"]) for r in records] == records
+        assert _codes(again) == {}
+
+
+def test_writing_an_event_inside_a_group_does_not_wait_for_its_own_lock(store: Store) -> None:
+    record = make_record(0)
+    with store.group_commit(10):
+        _add(store, [record])
+        event = {"type": "note", "record_id": record["id"], "at": "2025-01-01T00:00:00Z"}
+        store.append_event(event)  # ends the group's part first (lock and transaction)
+        _add(store, [make_record(1)])
+    assert store.events(record["id"]) == [event]
+    assert _codes(store) == {}

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from newsarchive.store import ImportOptions, Store, import_paths
+from newsarchive.store import ImportOptions, Store, _import, import_paths
+from newsarchive.store._write import prepare_line
 from tests.conftest import DATA, NOW
+from tests.store_driver import make_record
 
 IMPORT = DATA / "import"
 OPTIONS = ImportOptions(clock=lambda: NOW, agent="test-suite")
@@ -134,3 +137,52 @@ def test_a_link_to_a_directory_is_refused_by_name(tmp_path: Path) -> None:
         summary = import_paths(store, [str(tmp_path / "link")], ImportOptions())
     [rejected] = summary.rejected
     assert "symbolic link to a directory" in rejected["reason"]
+
+
+def _index_rows(root: Path) -> dict[str, list[tuple[object, ...]]]:
+    conn = sqlite3.connect(root / "index.sqlite")
+    try:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            for table in ("batches", "entries", "records", "tags", "blobs", "events")
+        }
+    finally:
+        conn.close()
+
+
+def test_lines_made_by_the_workers_are_the_lines_the_writer_would_make(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(30):
+        body = f"Item {i}: the ferry timetable changes in May." * (1 if i % 10 else 7000)
+        (src / f"{i:04d}.txt").write_text(  # every 10th is over the blob threshold
+            f"{body}\nLINK: https://ferries.example/{i % 7}\nTAGS: ferries, Item{i % 3}",
+            encoding="utf-8",
+        )
+    options = ImportOptions(clock=fixed_clock)
+    roots = []
+    for made_by in ("workers", "writer"):
+        if made_by == "writer":  # the reference: no prepared lines, the writer makes them all
+            monkeypatch.setattr(_import, "prepare_line", lambda _record: None)
+        root = tmp_path / made_by
+        with Store.init(root) as store:
+            assert import_paths(store, [str(src)], options).imported == 30
+            assert store.verify(jobs=1, record_event=False).ok
+        roots.append(root)
+    segments = [(root / "segments" / "00000001.jsonl").read_bytes() for root in roots]
+    assert segments[0] == segments[1]  # the same bytes
+    assert _index_rows(roots[0]) == _index_rows(roots[1])  # and the same line SHA-256s
+    assert len(_index_rows(roots[0])["blobs"]) == 3
+
+
+def test_prepared_lines_go_only_with_validated_records(store: Store) -> None:
+    record = make_record(0)
+    with pytest.raises(ValueError, match="validated"):
+        store.add([(record, False)], prepared=[None])
+    with pytest.raises(ValueError, match="one per record"):
+        store.add([(record, False)], validated=True, prepared=[])
+    line = prepare_line(record)
+    assert store.add([(record, False)], validated=True, prepared=[line]) == ["stored"]
+    assert store.get(record["id"]) == record

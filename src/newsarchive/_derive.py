@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_MEDIA_TYPE",
     "SCHEMA_VERSION",
     "compute_id",
+    "compute_id_text",
     "compute_record_digest",
     "normalize_tags",
 ]
@@ -67,8 +68,12 @@ def compute_id(url: str, content_sha256: Digest, retrieved_at: Timestamp) -> str
     if content_sha256.algorithm != "sha256":
         msg = "the id is defined over the sha256 digest of the content"
         raise ValueError(msg)
-    payload = [ID_TAG, url, str(content_sha256), retrieved_at.instant_text]
-    return hashlib.sha256(canonical_dumps(payload)).hexdigest()
+    return compute_id_text(url, str(content_sha256), retrieved_at.instant_text)
+
+
+def compute_id_text(url: str, content_sha256: str, instant: str) -> str:
+    """`compute_id` from texts: "sha256:<hex>" and the retrieval instant's `instant_text`."""
+    return hashlib.sha256(canonical_dumps([ID_TAG, url, content_sha256, instant])).hexdigest()
 
 
 def compute_record_digest(

@@ -7,10 +7,11 @@ read-only, streams its bytes, and returns its own `VerifyReport` to merge.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import sqlite3
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-__all__ = ["Chunk", "check_chunk"]
+__all__ = ["BLOB_REFERENCED", "CHUNK_QUERIES", "Chunk", "check_chunk"]
 
 
 @attrs.frozen
@@ -36,6 +37,57 @@ class Chunk:
     stop: int
     last: bool  # the chunk ends at the end of the segment's file
     final: bool = False  # ... and that is the last segment, where a crash may leave a tear
+
+
+_PLACE: Final = "WHERE segment=? AND offset>=? AND offset<?"
+#: The index rows of one chunk (segment, start, stop), table by table; each is
+#: answered through an index by place (a test checks the query plans).
+CHUNK_QUERIES: Final = {
+    "entries": f"SELECT offset, length, line_sha256 FROM entries {_PLACE}",
+    "records": f"SELECT * FROM records {_PLACE}",
+    # CROSS JOIN keeps records outside: the chunk's records, then their tags by id.
+    "tags": "SELECT t.record_id, t.tag FROM records AS r CROSS JOIN tags AS t "
+    "ON t.record_id = r.id WHERE r.segment=? AND r.offset>=? AND r.offset<?",
+    "blobs": f"SELECT * FROM blobs {_PLACE}",
+    "events": f"SELECT * FROM events {_PLACE}",
+}
+#: Whether any record points at a blob (per blob entry, through `records_blob`).
+BLOB_REFERENCED: Final = "SELECT 1 FROM records WHERE content_blob=? LIMIT 1"
+
+
+_DAMAGED: Final = object()  # what `_ChunkCheck.row` answers for an index that fails
+
+#: A chunk larger than this (one huge batch, or a segment without an index to
+#: cut it) is streamed instead of read whole, so memory stays bounded.
+_PREAD_MAX: Final = 32 * 1024 * 1024
+
+
+def _pread_all(fd: int, length: int, offset: int) -> bytes:
+    parts = []
+    while length > 0:
+        part = os.pread(fd, length, offset)
+        if not part:  # the file ends before the chunk does: scan sees the short read
+            break
+        parts.append(part)
+        offset += len(part)
+        length -= len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+class _Window(io.BytesIO):
+    """The bytes of [base, base + len) of a segment, addressed by segment offsets."""
+
+    def __init__(self, data: bytes, base: int) -> None:
+        super().__init__(data)
+        self.base = base
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        if whence != 0:
+            raise ValueError("a window seeks to segment offsets only")
+        return super().seek(max(0, pos - self.base)) + self.base
+
+    def tell(self) -> int:
+        return super().tell() + self.base
 
 
 def _sampled(sample: float, seed: int, segment: str, start: int) -> bool:
@@ -61,7 +113,8 @@ class _ChunkCheck:
         if is_regular(root / INDEX):
             try:
                 self.conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
-                row = self.row("SELECT indexed FROM segments WHERE name=?", chunk.segment)
+                sql = "SELECT indexed FROM segments WHERE name=?"
+                row = self.conn.execute(sql, (chunk.segment,)).fetchone()
                 self.indexed = 0 if row is None else int(row[0])
             except sqlite3.Error:
                 self.conn = None
@@ -73,18 +126,28 @@ class _ChunkCheck:
         self.report.findings.append(Finding("failure", code, where, message, record_id))
 
     def row(self, sql: str, *params: Any) -> Any:
+        """The index's row, None if it has none, or `_DAMAGED` if the index fails to answer.
+
+        A damaged index is not consulted again in this chunk (the whole-index
+        check reports it), and what it could not answer is not a finding.
+        """
         if self.conn is None:
             return None
-        return self.conn.execute(sql, params).fetchone()
+        try:
+            return self.conn.execute(sql, params).fetchone()
+        except sqlite3.DatabaseError:
+            self.conn.close()
+            self.conn = None
+            return _DAMAGED
 
     def indexed_at(self, offset: int) -> bool:
         """Whether the index should know about this offset (it may lag past `indexed`)."""
         return self.conn is not None and offset < self.indexed
 
     def _load_index_rows(self) -> None:
-        # One query per table for the whole chunk instead of one per entry:
-        # bounded by the chunk's size, and several times faster.
-        c = self.chunk
+        # One query per table for the whole chunk instead of one per entry,
+        # each through an index by place (see CHUNK_QUERIES): bounded by the
+        # chunk's size, never by the store's.
         self.entry_rows: dict[int, tuple[int, str]] = {}
         self.record_rows: dict[str, tuple[Any, ...]] = {}
         self.tag_rows: dict[str, list[str]] = {}
@@ -92,20 +155,17 @@ class _ChunkCheck:
         self.event_rows: dict[int, tuple[Any, ...]] = {}
         if self.conn is None or self.fixity_only:
             return
-        where = "WHERE segment=? AND offset>=? AND offset<?"
+        c = self.chunk
         span = (c.segment, c.start, c.stop)
-        sql = f"SELECT offset, length, line_sha256 FROM entries {where}"
-        for offset, length, digest in self.conn.execute(sql, span):
+        for offset, length, digest in self.conn.execute(CHUNK_QUERIES["entries"], span):
             self.entry_rows[offset] = (length, digest)
-        for row in self.conn.execute(f"SELECT * FROM records {where}", span):
+        for row in self.conn.execute(CHUNK_QUERIES["records"], span):
             self.record_rows[row[0]] = tuple(row)
-        sql = f"SELECT record_id, tag FROM tags WHERE record_id IN (SELECT id FROM records {where})"
-        for record_id, tag in self.conn.execute(sql, span):
+        for record_id, tag in self.conn.execute(CHUNK_QUERIES["tags"], span):
             self.tag_rows.setdefault(record_id, []).append(tag)
-        for row in self.conn.execute(f"SELECT * FROM blobs {where}", span):
+        for row in self.conn.execute(CHUNK_QUERIES["blobs"], span):
             self.blob_rows[row[2]] = tuple(row)
-        sql = f"SELECT * FROM events {where}"
-        for row in self.conn.execute(sql, span):
+        for row in self.conn.execute(CHUNK_QUERIES["events"], span):
             self.event_rows[row[6]] = tuple(row)
 
     def run(self) -> VerifyReport:
@@ -118,7 +178,7 @@ class _ChunkCheck:
             self.conn = None
         seen: set[int] = set()
         damaged: list[tuple[int, int]] = []  # byte ranges reported as damaged
-        with os.fdopen(open_nofollow(self.root / SEGMENTS / c.segment, os.O_RDONLY), "rb") as f:
+        with self._open() as f:
             for item in self._scan(f):
                 if isinstance(item, Batch):
                     seen.add(item.seq)
@@ -149,6 +209,17 @@ class _ChunkCheck:
             self.conn.close()
         return self.report
 
+    def _open(self) -> Any:
+        """The chunk's bytes: read with one `pread` (a stream for an unusually large chunk)."""
+        c = self.chunk
+        fd = open_nofollow(self.root / SEGMENTS / c.segment, os.O_RDONLY)
+        if c.stop - c.start > _PREAD_MAX:
+            return os.fdopen(fd, "rb")
+        try:
+            return _Window(_pread_all(fd, c.stop - c.start, c.start), c.start)
+        finally:
+            os.close(fd)
+
     def _scan(self, f: Any) -> Iterator[Batch | Damage | Tail]:
         # Sampling decides per batch; a batch not sampled is only parsed for structure.
         if self.sample >= 1.0:
@@ -174,7 +245,9 @@ class _ChunkCheck:
             row = self.row(
                 'SELECT segment, start, "end", sha256 FROM batches WHERE seq=?', batch.seq
             )
-            if row is None:
+            if row is _DAMAGED:
+                pass
+            elif row is None:
                 self.fail("index-missing", batch.start, f"batch {batch.seq} is not in the index")
             elif tuple(row) != (seg, batch.start, batch.end, batch.sha256):
                 self.fail(
@@ -233,7 +306,7 @@ class _ChunkCheck:
             row = self.row("SELECT segment, offset FROM records WHERE id=?", record_id)
             if row is None:
                 self.fail("index-missing", entry.offset, "record is not in the index", record_id)
-            elif tuple(row) != (self.chunk.segment, entry.offset):
+            elif row is not _DAMAGED and tuple(row) != (self.chunk.segment, entry.offset):
                 self.fail(
                     "duplicate-id",
                     entry.offset,
@@ -270,7 +343,7 @@ class _ChunkCheck:
         ):
             self.fail("index-mismatch", entry.offset, f"the index row of content {digest} differs")
         if self.indexed_at(entry.offset):
-            referenced = self.row("SELECT 1 FROM records WHERE content_blob=? LIMIT 1", digest)
+            referenced = self.row(BLOB_REFERENCED, digest)
             if referenced is None:
                 self.fail("orphan-content", entry.offset, f"no record points at content {digest}")
 
@@ -302,10 +375,13 @@ class _ChunkCheck:
         if self.conn is None:
             return
         c = self.chunk
-        rows = self.conn.execute(
-            'SELECT seq, start, "end" FROM batches WHERE segment=? AND start>=? AND start<?',
-            (c.segment, c.start, c.stop),
-        ).fetchall()
+        try:
+            rows = self.conn.execute(
+                'SELECT seq, start, "end" FROM batches WHERE segment=? AND start>=? AND start<?',
+                (c.segment, c.start, c.stop),
+            ).fetchall()
+        except sqlite3.DatabaseError:
+            return  # a damaged index: the whole-index check reports it
         for seq, start, end in rows:
             if seq in seen or any(a < end and start < b for a, b in damaged):
                 continue

@@ -60,6 +60,8 @@ class Entry:
     value: dict[str, Any]
     offset: int
     line: bytes
+    #: The line's SHA-256 (hex) when the writer was handed it with the line.
+    sha256: str | None = None
 
 
 @attrs.frozen

@@ -23,7 +23,7 @@ from newsarchive.store._lock import WriterLock, try_shared_lock
 from newsarchive.store._read import StoreReader
 from newsarchive.store._repair import RepairReport, repair_from, unindexed_damage
 from newsarchive.store._verify import verify_store
-from newsarchive.store._write import SEGMENT_BYTES, Outcome, plan_batch, write_batch
+from newsarchive.store._write import SEGMENT_BYTES, Outcome, Prepared, plan_batch, write_batch
 from newsarchive.validation import validate
 
 if TYPE_CHECKING:
@@ -63,6 +63,9 @@ class Store(StoreReader):
         self._conn: sqlite3.Connection | None = None
         self._locked = False
         self.index_state = _index.IndexState()
+        self._group = 0  # batches per index commit while in `group_commit`; 0: each batch
+        self._group_hold: contextlib.ExitStack | None = None  # the lock + open index transaction
+        self._group_batches = 0  # batches in the open index transaction
 
     @classmethod
     def init(cls, path: str | os.PathLike[str]) -> Store:
@@ -94,6 +97,7 @@ class Store(StoreReader):
     # -- lifecycle ------------------------------------------------------------------
 
     def close(self) -> None:
+        self._end_group_part(commit=True)
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -139,6 +143,7 @@ class Store(StoreReader):
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
+        self._end_group_part(commit=True)  # never wait for the lock we hold ourselves
         with WriterLock(self.root):
             self._locked = True
             try:
@@ -161,7 +166,11 @@ class Store(StoreReader):
     # -- writing --------------------------------------------------------------------
 
     def add(
-        self, records: Iterable[tuple[dict[str, Any], bool]], *, validated: bool = False
+        self,
+        records: Iterable[tuple[dict[str, Any], bool]],
+        *,
+        validated: bool = False,
+        prepared: list[Prepared | None] | None = None,
     ) -> list[Outcome]:
         """Store records durably as one batch; return "stored" or "duplicate" for each.
 
@@ -174,17 +183,100 @@ class Store(StoreReader):
         written by a fast path that is RFC 8785 only for schema-valid records).
         The call returns only after the batch and its directory entry are
         fsync'd.
+
+        `prepared` (with `validated=True` only) gives each record's entry line
+        and its SHA-256 as `_write.prepare_line` makes them (or None), made
+        where the record was built, so the writer does not serialize and hash
+        it again. It is part of the same promise, and the trust boundary is
+        the same: the bulk import's worker processes, ours, on this machine,
+        build and check each record and make its line from that very dict.
+        The line's SHA-256 goes into the index, and `store verify` re-hashes
+        every line against it, so a wrong one is found, never silently kept.
         """
         items = list(records)
+        if prepared is not None and (not validated or len(prepared) != len(items)):
+            raise ValueError("prepared lines go with validated records, one per record")
         if not validated:
             for record, _ in items:
                 validate(record, strict=True)
+        if self._group:
+            return self._add_in_group(items, prepared)
         with self._lock():
             conn = self._caught_up()
-            outcomes, entries = plan_batch(conn, items)
+            outcomes, entries = plan_batch(conn, items, prepared)
             if entries:
                 write_batch(self.root, conn, self.index_state, entries)
         return outcomes
+
+    @contextlib.contextmanager
+    def group_commit(self, batches: int = 10) -> Iterator[None]:
+        """Within this block, `add` commits the index once per `batches` batches.
+
+        Each batch is still written with one `write` and made durable with one
+        `fsync` before `add` returns (its records are acknowledged as before);
+        only the index, which is derived and may lag the segments, is
+        committed once for several batches: the writer lock is held and one
+        index transaction stays open across them, then both are let go, so
+        other writers get their turn. A crash, or an error, before that
+        commit leaves the index behind the segments, and the next opening (or
+        the next batch) catches it up. Readers see the index as last
+        committed: up to `batches` batches behind while an import runs.
+        """
+        if batches < 1:
+            raise ValueError("batches must be at least 1")
+        self._group = batches
+        try:
+            yield
+        except BaseException:
+            self._end_group_part(commit=False)
+            raise
+        finally:
+            self._group = 0
+            self._end_group_part(commit=True)
+
+    def _add_in_group(
+        self, items: list[tuple[dict[str, Any], bool]], prepared: list[Prepared | None] | None
+    ) -> list[Outcome]:
+        if self._group_hold is None:
+            hold = contextlib.ExitStack()
+            hold.enter_context(self._lock())
+            try:
+                conn = self._caught_up()
+                conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                hold.close()
+                raise
+            self._group_hold, self._group_batches = hold, 0
+        conn = self.index
+        try:
+            # Planning sees the rows of the open transaction.
+            outcomes, entries = plan_batch(conn, items, prepared)
+            if entries:
+                write_batch(self.root, conn, self.index_state, entries, in_transaction=True)
+        except BaseException:
+            # Rows of a half-indexed batch must not be committed: the index
+            # lags instead (durable batches are caught up on the next batch).
+            self._end_group_part(commit=False)
+            raise
+        self._group_batches += 1
+        if self._group_batches >= self._group:
+            self._end_group_part(commit=True)
+        return outcomes
+
+    def _end_group_part(self, *, commit: bool) -> None:
+        """Commit (or roll back) the group's index transaction and let go of the lock."""
+        hold, self._group_hold = self._group_hold, None
+        if hold is None:
+            return
+        with hold:
+            conn = self._conn
+            if conn is not None and conn.in_transaction:
+                try:
+                    conn.execute("COMMIT" if commit else "ROLLBACK")
+                except sqlite3.Error:
+                    if conn.in_transaction:  # the index lags; the next opening catches it up
+                        conn.execute("ROLLBACK")
+                    raise
 
     def append_event(self, event: dict[str, Any]) -> None:
         """Append one event (its `record_id` names the record, or None for the store)."""
@@ -193,7 +285,7 @@ class Store(StoreReader):
             record_id = event.get("record_id")
             if record_id is not None and not self._has("records", "id", record_id):
                 raise RecordNotFound(f"no record with id {record_id!r}")
-            write_batch(self.root, conn, self.index_state, [("event", {"event": event})])
+            write_batch(self.root, conn, self.index_state, [("event", {"event": event}, None)])
 
     def _caught_up(self) -> sqlite3.Connection:
         # Another writer may have committed (or crashed after committing) since we opened.

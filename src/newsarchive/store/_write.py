@@ -8,6 +8,7 @@ with one `fsync`; a failed write is cut off again so no reader ever trusts it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn
@@ -32,12 +33,25 @@ if TYPE_CHECKING:
     import sqlite3
     from pathlib import Path
 
-__all__ = ["SEGMENT_BYTES", "Outcome", "entry_line", "plan_batch", "write_batch", "write_failed"]
+__all__ = [
+    "SEGMENT_BYTES",
+    "Outcome",
+    "Prepared",
+    "entry_line",
+    "plan_batch",
+    "prepare_line",
+    "write_batch",
+    "write_failed",
+]
 
 #: A new segment is started once the last one reaches this size.
 SEGMENT_BYTES: Final = 64 * 1024 * 1024
 
 Outcome = Literal["stored", "duplicate"]
+#: A record's entry line and its SHA-256 (hex), made where the record was built.
+Prepared = tuple[bytes, str]
+#: (kind, value, prepared line or None) of one entry to write.
+_Planned = tuple[str, dict[str, Any], Prepared | None]
 
 
 def write_failed(root: Path, exc: OSError) -> StoreError:
@@ -73,6 +87,25 @@ def entry_line(kind: str, value: dict[str, Any]) -> bytes:
     return dumps_line(value)
 
 
+def _inline(record: dict[str, Any]) -> bool:
+    """Whether a record is written whole (its content is not put in a blob)."""
+    content, length = record.get("content"), record.get("content_length")
+    return not (isinstance(content, str) and isinstance(length, int) and length > BLOB_THRESHOLD)
+
+
+def prepare_line(record: dict[str, Any]) -> Prepared | None:
+    """The entry line of a schema-valid record written whole, and its SHA-256.
+
+    The bulk import's workers call this beside building the record, so the
+    writer does not serialize and hash it again (see `Store.add`); None for a
+    record whose content becomes a blob (the writer decides its entries).
+    """
+    if not _inline(record):
+        return None
+    line = entry_line("record", {"record": record})
+    return line, hashlib.sha256(line).hexdigest()
+
+
 # -- planning: what of the records is new -------------------------------------------
 
 
@@ -99,16 +132,21 @@ def _has_blob(conn: sqlite3.Connection, digest: str) -> bool:
 
 
 def plan_batch(
-    conn: sqlite3.Connection, items: list[tuple[dict[str, Any], bool]]
-) -> tuple[list[Outcome], list[tuple[str, dict[str, Any]]]]:
-    """The outcome of each (record, same_capture) and the entries to write for the new ones."""
+    conn: sqlite3.Connection,
+    items: list[tuple[dict[str, Any], bool]],
+    prepared: list[Prepared | None] | None = None,
+) -> tuple[list[Outcome], list[_Planned]]:
+    """The outcome of each (record, same_capture) and the entries to write for the new ones.
+
+    `prepared`, if given, holds each record's `prepare_line` (or None).
+    """
     outcomes: list[Outcome] = []
-    entries: list[tuple[str, dict[str, Any]]] = []
+    entries: list[_Planned] = []
     # What is stored already, in one query per table for the whole batch.
     ids = _stored_ids(conn, [r["id"] for r, _ in items])
     captures = _stored_captures(conn, [str(r.get("content_digest")) for r, s in items if s])
     blobs: set[str] = set()
-    for record, same_capture in items:
+    for k, (record, same_capture) in enumerate(items):
         capture = (str(record.get("canonical_url")), str(record.get("content_digest")))
         if record["id"] in ids or (same_capture and capture in captures):
             outcomes.append("duplicate")
@@ -116,18 +154,18 @@ def plan_batch(
         ids.add(record["id"])
         captures.add(capture)
         outcomes.append("stored")
-        content = record.get("content")
-        length = record.get("content_length")
-        if isinstance(content, str) and isinstance(length, int) and length > BLOB_THRESHOLD:
+        if not _inline(record):
+            content, length = record["content"], record["content_length"]
             digest = str(record["content_digest"])
             if digest not in blobs and not _has_blob(conn, digest):
                 blobs.add(digest)
                 blob = {"content": content, "digest": digest, "length": length}
-                entries.append(("blob", {"blob": blob}))
-            bare = {k: v for k, v in record.items() if k != "content"}
-            entries.append(("record", {"content_blob": digest, "record": bare}))
+                entries.append(("blob", {"blob": blob}, None))
+            bare = {key: v for key, v in record.items() if key != "content"}
+            entries.append(("record", {"content_blob": digest, "record": bare}, None))
         else:
-            entries.append(("record", {"record": record}))
+            line = None if prepared is None else prepared[k]
+            entries.append(("record", {"record": record}, line))
     return outcomes, entries
 
 
@@ -138,9 +176,16 @@ def write_batch(
     root: Path,
     conn: sqlite3.Connection,
     state: _index.IndexState,
-    entries: list[tuple[str, dict[str, Any]]],
+    entries: list[_Planned],
+    *,
+    in_transaction: bool = False,
 ) -> None:
-    """Append `entries` as one durable batch, then index it (writer lock held, index caught up)."""
+    """Append `entries` as one durable batch, then index it (writer lock held, index caught up).
+
+    With `in_transaction`, the caller holds an open index transaction (a group
+    commit, see `Store.group_commit`): the batch's rows join it instead of
+    being committed on their own.
+    """
     try:
         name, fd = _writable_segment(root, conn, state)
     except OSError as exc:
@@ -155,7 +200,7 @@ def write_batch(
                 path=str(root / SEGMENTS / name),
             )
         seq = (conn.execute("SELECT max(seq) FROM batches").fetchone()[0] or 0) + 1
-        lines = [entry_line(kind, value) for kind, value in entries]
+        lines = [entry_line(kind, value) if p is None else p[0] for kind, value, p in entries]
         data, digest = seal(lines, seq)
         offsets = []
         pos = start
@@ -176,10 +221,13 @@ def write_batch(
         digest,
         len(lines),
         tuple(
-            Entry(kind, value, offset, line)
-            for (kind, value), offset, line in zip(entries, offsets, lines, strict=True)
+            Entry(kind, value, offset, line, None if p is None else p[1])
+            for (kind, value, p), offset, line in zip(entries, offsets, lines, strict=True)
         ),
     )
+    if in_transaction:
+        _index.index_batch(conn, name, batch)
+        return
     with _index._transaction(conn):  # noqa: SLF001 - same package
         # Readers catch up only under a shared lock, which they cannot get
         # while we hold ours; the guard keeps a durable batch from failing
