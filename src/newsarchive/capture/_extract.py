@@ -10,11 +10,15 @@ characters.
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 from newsarchive.capture._metadata import combine, page_metadata
 from newsarchive.capture._result import Extracted
 from newsarchive.errors import MissingExtra
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 __all__ = ["MIN_ARTICLE_CHARACTERS", "MIN_ARTICLE_WORDS", "Extracted", "extract", "is_article"]
 
@@ -39,14 +43,34 @@ def _trafilatura() -> Any:
     return trafilatura
 
 
-def trafilatura_document(html: str, url: str | None) -> Any:
-    """trafilatura's own reading of a page (its defaults, comments left out), or None."""
-    return _trafilatura().bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+def trafilatura_document(
+    html: str, url: str | None, *, extensive_dates: bool = True, today: dt.date | None = None
+) -> Any:
+    """trafilatura's own reading of a page (its defaults, comments left out), or None.
+
+    `extensive_dates=False` turns off htmldate's search of the free text for a date,
+    the guess behind a date for nearly every page that has none; `today` is the latest
+    date accepted (htmldate's default: the machine's today).
+    """
+    date_params: dict[str, Any] = {"original_date": True, "extensive_search": extensive_dates}
+    if today is not None:
+        date_params["max_date"] = today.isoformat()
+    return _trafilatura().bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        date_extraction_params=date_params,
+    )
 
 
-def extract(html: str, url: str | None = None) -> Extracted | None:
-    """The article in `html` (fetched from `url`), or None when there is no article text."""
-    document = trafilatura_document(html, url)
+def extract(html: str, url: str | None = None, *, today: dt.date | None = None) -> Extracted | None:
+    """The article in `html` (fetched from `url`), or None when there is no article text.
+
+    `today`: no publication date later than this is believed (default: the machine's).
+    """
+    document = trafilatura_document(html, url, extensive_dates=True, today=today)
     own = page_metadata(html)
-    extracted = combine(document, own)
+    host = urlsplit(url).hostname if url else None
+    extracted = combine(document, own, host)
     return extracted if extracted is not None and is_article(extracted.text) else None

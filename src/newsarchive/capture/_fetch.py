@@ -63,10 +63,14 @@ def _ssl_context(ca_bundle: Any) -> ssl.SSLContext:
     return context
 
 
-def _default_extractor() -> Extractor:
+def _default_extractor(options: CaptureOptions) -> Extractor:
     from newsarchive.capture._extract import extract  # noqa: PLC0415 (trafilatura is heavy)
 
-    return extract
+    def extract_today(html: str, url: str) -> Extracted | None:
+        # no publication date after the capture is believed
+        return extract(html, url, today=options.clock().date())
+
+    return extract_today
 
 
 class Capturer:
@@ -84,7 +88,7 @@ class Capturer:
         self._gate = HostGate(self.options.delay, self.options.monotonic, self.options.sleep)
         self._robots: dict[str, RobotsPolicy] = {}
         self._robots_lock = threading.Lock()
-        self._extractor = extractor or _default_extractor()
+        self._extractor = extractor or _default_extractor(self.options)
 
     # -- one URL -------------------------------------------------------------------
 

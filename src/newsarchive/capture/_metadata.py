@@ -18,12 +18,16 @@ inferred from the page's layout. So the page's own wins where it is present and 
 
 from __future__ import annotations
 
+import datetime as dt
+import html as html_entities
 import json
 import re
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
+import dateutil.parser
 
+from newsarchive.capture._dates import is_shown
 from newsarchive.capture._result import Extracted
 
 if TYPE_CHECKING:
@@ -51,12 +55,12 @@ _ARTICLE_TYPES: Final = frozenset(
 )
 _WORD: Final = re.compile(r"\w+")
 _SEPARATORS: Final = (" | ", " - ", " \u2013 ", " \u2014 ", " :: ", " \u00b7 ", " \u00bb ", " / ")
-_DATE_META: Final = re.compile(
-    r"""<meta[^>]+(?:property|name|itemprop)\s*=\s*["']?(?:article:published_time|"""
-    r"""datePublished|pubdate|publishdate|date|dc\.date|dcterms\.date|sailthru\.date|"""
-    r"""parsely-pub-date|publication_date|og:published_time)["'\s>]|<time[^>]+datetime""",
-    re.IGNORECASE,
-)
+_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:$|[T ][0-9])")
+_BYLINE: Final = re.compile(r"^\s*(?:written\s+by|posted\s+by|author|by)\b[\s:]*", re.IGNORECASE)
+_NOT_NAMES: Final = frozenset({"written by", "the author", "author", "admin", "by", "staff"})
+#: A heading is the title when it shares this much of its words with the metadata title
+#: or the `<title>` (Jaccard index of the word sets).
+_HEADING_OVERLAP: Final = 0.3
 
 
 @attrs.frozen(kw_only=True)
@@ -78,28 +82,54 @@ class PageMetadata:
     description: str | None = None
     image: str | None = None
     body: str | None = None
-    has_date_markup: bool = False
+    #: True when every JSON-LD author is an organization (often the site itself).
+    authors_weak: bool = False
+    #: The page's `<h1>` texts and its `<title>`.
+    headings: tuple[str, ...] = ()
+    html_title: str | None = None
+    #: The visible text (lower case, single spaces) and the `<time datetime>` values.
+    visible_text: str = ""
+    time_values: tuple[str, ...] = ()
 
 
 def _clean(value: Any) -> str | None:
+    """A string value as text: the first of a list, the name (or url) of an object,
+    character references decoded (pages often escape twice), white space collapsed."""
     if isinstance(value, list):
         value = next((v for v in value if isinstance(v, str | dict)), None)
     if isinstance(value, dict):
         value = value.get("name") or value.get("url") or value.get("@id")
     if not isinstance(value, str):
         return None
-    text = " ".join(value.split())
+    text = " ".join(html_entities.unescape(value).split())
     return text or None
 
 
-def _names(value: Any) -> tuple[str, ...]:
+def clean_author(name: str) -> str | None:
+    """A byline name without "By", "Author" and stray punctuation; None for no name."""
+    text = _BYLINE.sub("", name).strip(" ,;:|-\u2013\u2014")
+    if not text or text.lower() in _NOT_NAMES or text.startswith(("http://", "https://")):
+        return None
+    return text
+
+
+def _names(value: Any, ids: dict[str, dict[str, Any]]) -> tuple[tuple[str, ...], bool]:
+    """The names of JSON-LD `author` values (`@id` references resolved), and whether
+    they are all organizations (a weak byline: often the site itself)."""
     items = value if isinstance(value, list) else [value]
     names: list[str] = []
+    organizations = 0
     for item in items:
-        name = _clean(item.get("name") if isinstance(item, dict) else item)
-        if name and not name.startswith(("http://", "https://")) and name not in names:
+        node = item
+        if isinstance(item, dict) and "name" not in item and isinstance(item.get("@id"), str):
+            node = ids.get(item["@id"], item)
+        if isinstance(node, dict) and _types(node) & {"organization", "newsmediaorganization"}:
+            organizations += 1
+        raw = _clean(node.get("name") if isinstance(node, dict) else node)
+        name = clean_author(raw) if raw else None
+        if name and name not in names:
             names.append(name)
-    return tuple(names)
+    return tuple(names), bool(names) and organizations == len(items)
 
 
 def _nodes(data: Any) -> Iterator[dict[str, Any]]:
@@ -119,7 +149,10 @@ def _types(node: dict[str, Any]) -> set[str]:
     return {k.lower() for k in kinds if isinstance(k, str)}
 
 
-def _json_ld_article(tree: Any) -> dict[str, Any] | None:
+def _json_ld_article(tree: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The page's first JSON-LD article node, and every node by its `@id`."""
+    ids: dict[str, dict[str, Any]] = {}
+    article: dict[str, Any] = {}
     for script in tree.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
@@ -128,9 +161,28 @@ def _json_ld_article(tree: Any) -> dict[str, Any] | None:
         except ValueError:
             continue
         for node in _nodes(data):
-            if _types(node) & _ARTICLE_TYPES:
-                return node
-    return None
+            if isinstance(node.get("@id"), str):
+                ids.setdefault(node["@id"], node)
+            if not article and _types(node) & _ARTICLE_TYPES:
+                article = node
+    return article, ids
+
+
+def _iso_date(value: str | None) -> str | None:
+    """A date as ISO 8601: kept as written when it is ISO already, else read (`Jan 17,
+    2025`, `13/11/2025 09:21`) by dateutil; None when it is no date."""
+    if not value:
+        return None
+    text = value.strip()
+    if _ISO_DATE.match(text):
+        return text
+    try:
+        when = dateutil.parser.parse(text.replace(" - ", " "), fuzzy=False)
+    except (ValueError, OverflowError):
+        return None
+    if when.time() == dt.time(0) and when.tzinfo is None:
+        return when.date().isoformat()
+    return when.isoformat()
 
 
 def page_metadata(html: str) -> PageMetadata:
@@ -149,8 +201,11 @@ def page_metadata(html: str) -> PageMetadata:
         content = _clean(element.get("content"))
         if key and content and key not in meta:
             meta[key] = content
-    article = _json_ld_article(tree) or {}
-    fields: dict[str, Any] = {}
+    article, ids = _json_ld_article(tree)
+    fields: dict[str, Any] = {
+        "headings": tuple(h for h in (_clean(e.text_content()) for e in tree.iter("h1")) if h),
+        "html_title": _clean(tree.findtext(".//title")),
+    }
 
     def pick(name: str, *candidates: tuple[str, str | None]) -> None:
         for source, value in candidates:
@@ -162,17 +217,17 @@ def page_metadata(html: str) -> PageMetadata:
 
     pick("title", ("json-ld", _clean(article.get("headline") or article.get("name"))),
          ("opengraph", meta.get("og:title")))  # fmt: skip
-    authors = _names(article.get("author"))
+    authors, weak = _names(article.get("author"), ids)
     if authors:
-        fields.update(authors=authors, authors_source="json-ld")
-    elif meta.get("author") and not meta["author"].startswith("http"):
-        fields.update(authors=(meta["author"],), authors_source="html")
+        fields.update(authors=authors, authors_source="json-ld", authors_weak=weak)
+    elif meta.get("author") and clean_author(meta["author"]):
+        fields.update(authors=(clean_author(meta["author"]),), authors_source="html")
     pick("publisher", ("json-ld", _clean(article.get("publisher"))))
     pick("site_name", ("opengraph", meta.get("og:site_name")))
-    pick("published", ("json-ld", _clean(article.get("datePublished"))),
-         ("opengraph", meta.get("article:published_time")))  # fmt: skip
-    pick("modified", ("json-ld", _clean(article.get("dateModified"))),
-         ("opengraph", meta.get("article:modified_time")))  # fmt: skip
+    pick("published", ("json-ld", _iso_date(_clean(article.get("datePublished")))),
+         ("opengraph", _iso_date(meta.get("article:published_time"))))  # fmt: skip
+    pick("modified", ("json-ld", _iso_date(_clean(article.get("dateModified")))),
+         ("opengraph", _iso_date(meta.get("article:modified_time"))))  # fmt: skip
     pick("language", ("json-ld", _clean(article.get("inLanguage"))),
          ("html", _clean(tree.get("lang"))), ("opengraph", meta.get("og:locale")))  # fmt: skip
     pick("description", ("json-ld", _clean(article.get("description"))),
@@ -182,7 +237,14 @@ def page_metadata(html: str) -> PageMetadata:
     body = article.get("articleBody")
     if isinstance(body, str) and body.strip():
         fields["body"] = body.strip()
-    fields["has_date_markup"] = bool(_DATE_META.search(html)) or "published" in fields
+    fields["time_values"] = tuple(
+        t.get("datetime", "").strip() for t in tree.iter("time") if t.get("datetime")
+    )
+    for element in list(tree.iter("script", "style", "noscript", "template")):
+        element.drop_tree()
+    root = tree.find("body")
+    shown = (root if root is not None else tree).text_content()
+    fields["visible_text"] = " ".join(shown.lower().split())
     return PageMetadata(**fields)
 
 
@@ -199,17 +261,57 @@ def _body_consistent(body: str, reading: str) -> bool:
     return sum(w in seen for w in mine) >= 0.8 * len(mine)
 
 
+def _squeeze(text: str) -> str:
+    return "".join(_words(text))
+
+
 def strip_site_name(title: str, *sites: str | None) -> str:
-    """`title` without a trailing " | Site" naming one of `sites`."""
-    names = {s.strip().lower() for s in sites if s and s.strip()}
+    """`title` without a trailing " | Site" naming one of `sites` (names, or a host name
+    that contains the site's name: "| Tarkett" on www.tarkett.com)."""
+    names = {_squeeze(s) for s in sites if s and _squeeze(s)}
     for separator in _SEPARATORS:
         head, sep, tail = title.rpartition(separator)
-        if sep and head.strip() and tail.strip().lower() in names:
+        site = _squeeze(tail)
+        if sep and head.strip() and len(site) >= 3 and any(site in n for n in names):
             return head.strip()
     return title
 
 
-def combine(document: Any, own: PageMetadata) -> Extracted | None:
+def _overlap(a: str | None, b: str | None) -> float:
+    mine, theirs = set(_words(a or "")), set(_words(b or ""))
+    return len(mine & theirs) / len(mine | theirs) if mine | theirs else 0.0
+
+
+def _title(own: PageMetadata, theirs: str | None, sources: dict[str, str]) -> str | None:
+    """The visible headline (an `<h1>` consistent with the stated title or the `<title>`),
+    else the stated title (JSON-LD, OpenGraph), else trafilatura's."""
+    stated = own.title
+    for heading in own.headings:
+        if max(_overlap(heading, stated), _overlap(heading, own.html_title)) >= _HEADING_OVERLAP:
+            sources["title"] = "html"
+            return heading
+    if stated:
+        sources["title"] = own.title_source
+        return stated
+    if theirs:
+        sources["title"] = "trafilatura"
+    return theirs
+
+
+def _published(own: PageMetadata, theirs: str | None, sources: dict[str, str]) -> str | None:
+    """The first of the stated date (JSON-LD, OpenGraph) and trafilatura's that the page
+    shows (`_dates`); else the stated date; else None (trafilatura's alone is a guess)."""
+    candidates = ((own.published, own.published_source), (theirs, "trafilatura"))
+    for value, source in candidates:
+        if value and is_shown(value, own.visible_text, own.time_values):
+            sources["published"] = source
+            return value
+    if own.published:
+        sources["published"] = own.published_source
+    return own.published
+
+
+def combine(document: Any, own: PageMetadata, host: str | None = None) -> Extracted | None:
     """trafilatura's reading (`document`, or None) and the page's own data, as one result."""
     reading = (getattr(document, "text", None) or "").strip() if document is not None else ""
     sources: dict[str, str] = {}
@@ -233,16 +335,19 @@ def combine(document: Any, own: PageMetadata) -> Extracted | None:
         return fallback
 
     site = own.site_name or theirs("sitename")
-    title = choose("title", own.title, own.title_source, theirs("title"))
+    title = _title(own, theirs("title"), sources)
     if title:
-        title = strip_site_name(title, own.publisher, site)
+        title = strip_site_name(title, own.publisher, site, host)
+    their_authors = tuple(
+        name for name in (clean_author(a) for a in str(theirs("author") or "").split(";")) if name
+    )
     authors = own.authors
-    if authors:
+    if authors and not (own.authors_weak and their_authors):
         sources["authors"] = own.authors_source
-    elif theirs("author"):
-        authors = tuple(a.strip() for a in str(theirs("author")).split(";") if a.strip())
+    elif their_authors:
+        authors = their_authors
         sources["authors"] = "trafilatura"
-    fallback_date = theirs("date") if own.has_date_markup else None
+    published = _published(own, theirs("date"), sources)
     return Extracted(
         text=text,
         title=title,
@@ -250,7 +355,7 @@ def combine(document: Any, own: PageMetadata) -> Extracted | None:
         publisher=choose(
             "publisher", own.publisher or own.site_name, "json-ld", theirs("sitename")
         ),
-        published=choose("published", own.published, own.published_source, fallback_date),
+        published=published,
         modified=choose("modified", own.modified, own.modified_source, None),
         language=choose("language", own.language, own.language_source, theirs("language")),
         description=choose("description", own.description, "opengraph", theirs("description")),
