@@ -242,3 +242,13 @@ def test_time_element_counts_as_shown() -> None:
 
 def test_page_metadata_of_an_empty_document() -> None:
     assert page_metadata("").title is None
+
+
+def test_stated_dates_after_today_are_not_believed() -> None:
+    html = page(head=json_ld(headline="x", datePublished="2030-05-01T10:00:00Z"))
+    result = extract(html, today=dt.date(2026, 1, 1))
+    assert result is not None
+    assert result.published is None
+    later = extract(html, today=dt.date(2030, 5, 1))
+    assert later is not None
+    assert later.published == "2030-05-01T10:00:00Z"

@@ -372,7 +372,15 @@ def test_ignore_robots_fetches_and_says_so(server: LoopbackServer) -> None:
     result = fetch(server.url("/private/story"), options=options(ignore_robots=True))
     assert result.outcome == "captured"
     assert result.robots_ignored is True
+    assert result.robots is None
     assert "/robots.txt" not in server.paths()
+
+
+def test_result_says_how_robots_txt_was_read(server: LoopbackServer) -> None:
+    server.routes["/a"] = response(200, ARTICLE)
+    result = fetch(server.url("/a"), options=options())
+    assert result.robots == server.url("/robots.txt") + " 200"
+    assert result.robots_ignored is False
 
 
 def test_robots_txt_applies_to_redirect_targets(server: LoopbackServer) -> None:

@@ -72,5 +72,5 @@ def extract(html: str, url: str | None = None, *, today: dt.date | None = None) 
     document = trafilatura_document(html, url, extensive_dates=True, today=today)
     own = page_metadata(html)
     host = urlsplit(url).hostname if url else None
-    extracted = combine(document, own, host)
+    extracted = combine(document, own, host, today)
     return extracted if extracted is not None and is_article(extracted.text) else None

@@ -268,8 +268,12 @@ class Capturer:
         return decode_text(body, content_type)
 
     def _base(self, url: str, hops: list[Exchange]) -> dict[str, Any]:
+        last = hops[-1].url if hops else url
+        with self._robots_lock:
+            policy = None if self.options.ignore_robots else self._robots.get(_origin(last))
         base: dict[str, Any] = {
             "url": url,
+            "robots": policy.source if policy is not None else None,
             "robots_ignored": self.options.ignore_robots,
             "user_agent": self.options.user_agent,
             "redirects": tuple(Hop(h.url, h.status) for h in hops),

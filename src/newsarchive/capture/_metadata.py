@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 import dateutil.parser
 
-from newsarchive.capture._dates import is_shown
+from newsarchive.capture._dates import day_of, is_shown
 from newsarchive.capture._result import Extracted
 
 if TYPE_CHECKING:
@@ -298,20 +298,29 @@ def _title(own: PageMetadata, theirs: str | None, sources: dict[str, str]) -> st
     return theirs
 
 
-def _published(own: PageMetadata, theirs: str | None, sources: dict[str, str]) -> str | None:
+def _published(
+    own: PageMetadata, theirs: str | None, sources: dict[str, str], today: dt.date | None
+) -> str | None:
     """The first of the stated date (JSON-LD, OpenGraph) and trafilatura's that the page
-    shows (`_dates`); else the stated date; else None (trafilatura's alone is a guess)."""
-    candidates = ((own.published, own.published_source), (theirs, "trafilatura"))
+    shows (`_dates`); else the stated date; else None (trafilatura's alone is a guess).
+    A date after `today` is no publication date."""
+    stated = own.published
+    day = day_of(stated)
+    if today is not None and day is not None and day > today:
+        stated = None
+    candidates = ((stated, own.published_source), (theirs, "trafilatura"))
     for value, source in candidates:
         if value and is_shown(value, own.visible_text, own.time_values):
             sources["published"] = source
             return value
-    if own.published:
+    if stated:
         sources["published"] = own.published_source
-    return own.published
+    return stated
 
 
-def combine(document: Any, own: PageMetadata, host: str | None = None) -> Extracted | None:
+def combine(
+    document: Any, own: PageMetadata, host: str | None = None, today: dt.date | None = None
+) -> Extracted | None:
     """trafilatura's reading (`document`, or None) and the page's own data, as one result."""
     reading = (getattr(document, "text", None) or "").strip() if document is not None else ""
     sources: dict[str, str] = {}
@@ -347,7 +356,7 @@ def combine(document: Any, own: PageMetadata, host: str | None = None) -> Extrac
     elif their_authors:
         authors = their_authors
         sources["authors"] = "trafilatura"
-    published = _published(own, theirs("date"), sources)
+    published = _published(own, theirs("date"), sources, today)
     return Extracted(
         text=text,
         title=title,

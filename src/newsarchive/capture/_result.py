@@ -129,6 +129,9 @@ class CaptureResult:
     retrieved_at: Timestamp | None = None
     #: True when robots.txt was not consulted because the options said so.
     robots_ignored: bool = False
+    #: How robots.txt of the last URL's origin was read: its URL and status
+    #: ("https://host/robots.txt 200"), or why it was unreadable; None if not consulted.
+    robots: str | None = None
     user_agent: str = ""
     evidence: Evidence | None = None
     #: The page as text (decoded as browsers decode it) and how its encoding was found.
