@@ -556,3 +556,14 @@ def test_payload_digest_matches_hashlib(server: LoopbackServer) -> None:
     result = fetch(server.url("/a"), options=options())
     assert result.payload_digest is not None
     assert result.payload_digest.hex == hashlib.sha256(ARTICLE).hexdigest()
+
+
+def test_interim_responses_are_left_out_of_the_evidence(server: LoopbackServer) -> None:
+    final = response(200, ARTICLE)
+    hints = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+    server.routes["/hints"] = hints + final
+    result = fetch(server.url("/hints"), options=options())
+    assert result.outcome == "captured", result.message
+    assert result.evidence is not None
+    blocks = [block for _, block in warc_records(result.evidence.warc)]
+    assert blocks[1] == final

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsarchive.capture._robots import MAX_ROBOTS_BYTES, RobotsPolicy, parse
 
@@ -73,3 +75,9 @@ def test_status_decides_when_there_are_no_rules(status: int | None, allowed: boo
 def test_only_the_first_500_kib_are_read() -> None:
     data = b"User-agent: *\n" + b"#" * MAX_ROBOTS_BYTES + b"\nDisallow: /\n"
     assert RobotsPolicy.for_status(200, data, "x", "test").allowed("/story")
+
+
+@given(st.binary(max_size=2000), st.text(max_size=100))
+def test_any_file_and_path_are_read_without_error(data: bytes, path: str) -> None:
+    policy = parse(data, "newsarchive")
+    assert policy.allowed("/" + path) in {True, False}
