@@ -567,3 +567,13 @@ def test_interim_responses_are_left_out_of_the_evidence(server: LoopbackServer) 
     assert result.evidence is not None
     blocks = [block for _, block in warc_records(result.evidence.warc)]
     assert blocks[1] == final
+
+
+def test_fragment_is_not_sent_and_the_url_stays_as_given(server: LoopbackServer) -> None:
+    server.routes["/a"] = response(200, ARTICLE)
+    result = fetch(server.url("/a#comments"), options=options())
+    assert result.outcome == "captured", result.message
+    assert result.url == server.url("/a#comments")
+    assert result.final_url == server.url("/a")
+    assert result.evidence is not None
+    assert warc_records(result.evidence.warc)[1][0]["WARC-Target-URI"] == server.url("/a")

@@ -140,8 +140,8 @@ class Capturer:
             raise Failure("bad-url", exc.message) from None
         if not url.lower().startswith(("http://", "https://")):
             raise Failure("bad-url", f"{url[:200]!r} is not an http(s) URL")
-        seen = {url}
-        current = url
+        current = url.partition("#")[0]  # a fragment is never sent (RFC 9110 section 7.1)
+        seen = {current}
         with self._client() as client:
             while True:
                 exchange = self._get(client, current, hops)
