@@ -577,3 +577,24 @@ def test_fragment_is_not_sent_and_the_url_stays_as_given(server: LoopbackServer)
     assert result.final_url == server.url("/a")
     assert result.evidence is not None
     assert warc_records(result.evidence.warc)[1][0]["WARC-Target-URI"] == server.url("/a")
+
+
+def test_without_the_extra_a_capture_names_the_pip_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsarchive.errors import MissingExtra
+
+    monkeypatch.setitem(sys.modules, "httpx", None)  # as if not installed
+    with pytest.raises(MissingExtra, match=r"newsarchive\[capture\]"):
+        Capturer(options())
+
+
+def test_without_trafilatura_extraction_names_the_pip_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsarchive.capture import extract
+    from newsarchive.errors import MissingExtra
+
+    monkeypatch.setitem(sys.modules, "trafilatura", None)
+    with pytest.raises(MissingExtra, match=r"newsarchive\[capture\]"):
+        extract(ARTICLE.decode("utf-8"))
