@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=0, help="only the first N pages")
+    parser.add_argument("--skip", type=int, default=0, help="start after N pages")
     parser.add_argument("--show", type=int, default=0, help="print N pages where we differ")
     parser.add_argument(
         "--field", default="title", choices=["title", "date", "authors"], help="for --show"
@@ -155,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     data = args.data or next((c for c in _CANDIDATES if c.is_dir()), None)
     if data is None:
         parser.error("WCXB data not found; give --data DIR (../shared/extraction/...)")
-    files = sorted((data / "ground-truth").glob("*.json"))
+    files = sorted((data / "ground-truth").glob("*.json"))[args.skip :]
     if args.limit:
         files = files[: args.limit]
     ours_tally, theirs_tally = Tally(), Tally()

@@ -182,6 +182,15 @@ def test_author_references_in_a_graph_are_resolved() -> None:
         (", USA TODAY", "USA TODAY"),
         ("https://example.org/jo", None),
         ("Jo Smith", "Jo Smith"),
+        ('"David Kim"', "David Kim"),
+        ("Cazzy Magennis Last Updated August 1", "Cazzy Magennis"),
+        ("Jordana Cepelewicz December", "Jordana Cepelewicz"),
+        ("Jo Smith Dec 9, 2025", "Jo Smith"),
+        ("On December 9", None),
+        ("Dec", None),
+        ("Mayank Gupta", "Mayank Gupta"),
+        ("Juniper Marsh", "Juniper Marsh"),
+        ("Theresa May", "Theresa May"),
     ],
 )
 def test_clean_author(name: str, cleaned: str | None) -> None:

@@ -57,7 +57,22 @@ _WORD: Final = re.compile(r"\w+")
 _SEPARATORS: Final = (" | ", " - ", " \u2013 ", " \u2014 ", " :: ", " \u00b7 ", " \u00bb ", " / ")
 _ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:$|[T ][0-9])")
 _BYLINE: Final = re.compile(r"^\s*(?:written\s+by|posted\s+by|author|by)\b[\s:]*", re.IGNORECASE)
-_NOT_NAMES: Final = frozenset({"written by", "the author", "author", "admin", "by", "staff"})
+_NOT_NAMES: Final = frozenset(
+    {"written by", "the author", "author", "admin", "by", "staff", "webmaster"}
+)
+_MONTH: Final = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?"
+)
+#: Month names that are not also given names or surnames (April, May, June, August).
+_PLAIN_MONTH: Final = r"(?:january|february|march|july|september|october|november|december)"
+#: What bylines run into after the name: "Last updated August 1", "December 9, 2025".
+_AFTER_NAME: Final = re.compile(
+    rf"\s+(?:(?:last\s+)?updated|published|posted|on)\b.*$"
+    rf"|\s+{_MONTH}\s+[0-9].*$|\s+{_PLAIN_MONTH}$",
+    re.IGNORECASE,
+)
+_ONLY_DATE: Final = re.compile(rf"(?:on\s+)?{_MONTH}(?:\s+[0-9].*)?", re.IGNORECASE)
 #: A heading is the title when it shares this much of its words with the metadata title
 #: or the `<title>` (Jaccard index of the word sets).
 _HEADING_OVERLAP: Final = 0.3
@@ -106,8 +121,12 @@ def _clean(value: Any) -> str | None:
 
 
 def clean_author(name: str) -> str | None:
-    """A byline name without "By", "Author" and stray punctuation; None for no name."""
-    text = _BYLINE.sub("", name).strip(" ,;:|-\u2013\u2014")
+    """A byline name without "By", "Author", a date run into it, quotes and stray
+    punctuation; None for no name (a date, "Written by", a URL)."""
+    text = _BYLINE.sub("", name).strip(" ,;:|-\u2013\u2014\"'\u201c\u201d")
+    if _ONLY_DATE.fullmatch(text):
+        return None
+    text = _AFTER_NAME.sub("", text).strip(" ,;:|-\u2013\u2014")
     if not text or text.lower() in _NOT_NAMES or text.startswith(("http://", "https://")):
         return None
     return text
