@@ -261,3 +261,19 @@ def test_stated_dates_after_today_are_not_believed() -> None:
     later = extract(html, today=dt.date(2030, 5, 1))
     assert later is not None
     assert later.published == "2030-05-01T10:00:00Z"
+
+
+def test_microdata_date_is_a_stated_date() -> None:
+    head = "<meta itemprop='datePublished' content='2020-12-23T11:48:54-0800'>"
+    result = extract(page(head=head))
+    assert result is not None
+    assert result.published == "2020-12-23T11:48:54-0800"
+    assert dict(result.sources)["published"] == "microdata"
+
+
+def test_a_web_page_date_is_not_a_publication_date() -> None:
+    graph = {"@context": "https://schema.org", "@type": "WebPage", "datePublished": "2020-01-01"}
+    head = f"<script type='application/ld+json'>{json.dumps(graph)}</script>"
+    result = extract(page(head=head))
+    assert result is not None
+    assert result.published is None

@@ -169,7 +169,10 @@ def _types(node: dict[str, Any]) -> set[str]:
 
 
 def _json_ld_article(tree: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """The page's first JSON-LD article node, and every node by its `@id`."""
+    """The page's first JSON-LD article node, and every node by its `@id`.
+
+    Only article nodes are read: a WebPage's `datePublished` is usually when the page
+    was made, and taking it (measured) adds false dates more than right ones."""
     ids: dict[str, dict[str, Any]] = {}
     article: dict[str, Any] = {}
     for script in tree.iter("script"):
@@ -216,7 +219,8 @@ def page_metadata(html: str) -> PageMetadata:
         return PageMetadata()
     meta: dict[str, str] = {}
     for element in tree.iter("meta"):
-        key = (element.get("property") or element.get("name") or "").strip().lower()
+        key = element.get("property") or element.get("name") or element.get("itemprop") or ""
+        key = key.strip().lower()
         content = _clean(element.get("content"))
         if key and content and key not in meta:
             meta[key] = content
@@ -244,9 +248,11 @@ def page_metadata(html: str) -> PageMetadata:
     pick("publisher", ("json-ld", _clean(article.get("publisher"))))
     pick("site_name", ("opengraph", meta.get("og:site_name")))
     pick("published", ("json-ld", _iso_date(_clean(article.get("datePublished")))),
-         ("opengraph", _iso_date(meta.get("article:published_time"))))  # fmt: skip
+         ("opengraph", _iso_date(meta.get("article:published_time"))),
+         ("microdata", _iso_date(meta.get("datepublished"))))  # fmt: skip
     pick("modified", ("json-ld", _iso_date(_clean(article.get("dateModified")))),
-         ("opengraph", _iso_date(meta.get("article:modified_time"))))  # fmt: skip
+         ("opengraph", _iso_date(meta.get("article:modified_time"))),
+         ("microdata", _iso_date(meta.get("datemodified"))))  # fmt: skip
     pick("language", ("json-ld", _clean(article.get("inLanguage"))),
          ("html", _clean(tree.get("lang"))), ("opengraph", meta.get("og:locale")))  # fmt: skip
     pick("description", ("json-ld", _clean(article.get("description"))),
