@@ -598,3 +598,11 @@ def test_without_trafilatura_extraction_names_the_pip_command(
     monkeypatch.setitem(sys.modules, "trafilatura", None)
     with pytest.raises(MissingExtra, match=r"newsarchive\[capture\]"):
         extract(ARTICLE.decode("utf-8"))
+
+
+def test_fragment_of_a_redirect_target_is_not_sent(server: LoopbackServer) -> None:
+    server.routes["/old"] = redirect(301, "/a#top")
+    server.routes["/a"] = response(200, ARTICLE)
+    result = fetch(server.url("/old"), options=options())
+    assert result.outcome == "captured", result.message
+    assert result.final_url == server.url("/a")

@@ -156,7 +156,7 @@ class Capturer:
         location = exchange.header("location")
         if not location or not location.strip():
             raise Failure("bad-redirect", f"{exchange.url}: {exchange.status} without a Location")
-        target = join(exchange.url, location)
+        target = join(exchange.url, location).partition("#")[0]  # never sent
         if not target.startswith(("http://", "https://")):
             raise Failure("bad-redirect", f"{exchange.url}: redirect to {location[:200]!r}")
         if target in seen:
