@@ -233,3 +233,28 @@ def test_arbitrary_bytes_raise_only_json_error(data: bytes) -> None:
 def test_mutated_documents_raise_only_json_error(text: str, at: int, junk: bytes) -> None:
     data = text.encode("utf-8")
     _agrees_with_stdlib(data[:at] + junk + data[at + 1 :])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [1.5, "\ud800"],  # a float sends it down the rfc8785 path
+        {"\U0001f600": "\udfff"},  # so does a key at or above U+D800
+        [1.5, {"a": ["x", "\udc00"]}],
+    ],
+)
+def test_lone_surrogate_is_the_same_error_on_both_writer_paths(value: Any) -> None:
+    # rfc8785 raised its CanonicalizationError, re-raised as TypeError.
+    with pytest.raises(JSONError) as info:
+        canonical_dumps(value)
+    assert info.value.code == "lone-surrogate"
+
+
+def test_an_unexpected_rfc8785_refusal_stays_a_type_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only a lone surrogate becomes JSONError; anything else rfc8785 refuses is not ours to name.
+    def refuse(value: Any) -> bytes:
+        raise rfc8785.CanonicalizationError("something else")
+
+    monkeypatch.setattr(rfc8785, "dumps", refuse)
+    with pytest.raises(TypeError, match="something else"):
+        canonical_dumps([1.5])

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -124,3 +124,77 @@ def test_parse_raises_only_invalid_timestamp(text: str) -> None:
     for parse in (parse_timestamp, Timestamp.parse):
         with contextlib.suppress(InvalidTimestamp):
             parse(text)
+
+
+# -- issue 10, defect 18: exceptions from dateutil and datetime escaped ------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # decimal.InvalidOperation from dateutil's seconds arithmetic
+        "2020-01-09T10:9007199254740993090071992547409930:00Z",
+        # an offset of 24 hours: datetime refuses the tzoffset dateutil builds
+        "Jan 9 2020 10:00 +24:00",
+        "Jan 9 2020 10:00 -24:00",
+        "Jan 9 2020 10:00 UTC+24",
+        # an offset that carries the instant out of years 1-9999
+        "Dec 31 9999 23:59 -05:00",
+    ],
+)
+def test_lenient_input_that_crashed_is_an_invalid_timestamp(text: str) -> None:
+    with pytest.raises(InvalidTimestamp) as info:
+        parse_timestamp(text)
+    assert info.value.code == "bad-timestamp"
+
+
+def test_a_24_hour_offset_is_named_as_such() -> None:
+    with pytest.raises(InvalidTimestamp, match="bad UTC offset"):
+        parse_timestamp("Jan 9 2020 10:00 +24:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [("0001-01-01T00:00:00", 5), ("9999-12-31T23:59:59", -5)],
+)
+def test_default_zone_that_leaves_the_year_range_is_refused(text: str, hours: int) -> None:
+    zone = timezone(timedelta(hours=hours))
+    with pytest.raises(InvalidTimestamp, match="out of range") as info:
+        parse_timestamp(text, default_tz=zone)
+    assert info.value.code == "bad-timestamp"
+
+
+class _NoOffset(tzinfo):
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None
+
+
+class _DayOffset(tzinfo):
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return timedelta(hours=25)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None
+
+
+def test_from_datetime_refuses_a_default_zone_without_offset() -> None:
+    # astimezone would silently take the machine's zone for it
+    with pytest.raises(InvalidTimestamp) as info:
+        Timestamp.from_datetime(datetime(2020, 1, 8), default_tz=_NoOffset())  # noqa: DTZ001
+    assert info.value.code == "naive-timestamp"
+
+
+def test_from_datetime_refuses_an_offset_of_a_day_or_more() -> None:
+    with pytest.raises(InvalidTimestamp, match="bad UTC offset"):
+        Timestamp.from_datetime(datetime(2020, 1, 8, tzinfo=_DayOffset()))
+    with pytest.raises(InvalidTimestamp, match="bad UTC offset"):
+        parse_timestamp("2020-01-08T10:00:00", default_tz=_DayOffset())

@@ -150,3 +150,22 @@ def test_fast_path_taken_for_canonical_forms(url: str) -> None:
     has_escape = "%" in canonical
     if not has_escape and "/." not in canonical and not canonical.endswith("?"):
         assert _canonical_as_is(canonical)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com/\ud800",
+        "https://example.com/?q=\udfff",
+        "https://ex\ud800ample.com/",
+        "https://user\udc00@example.com/",
+    ],
+)
+def test_lone_surrogate_is_an_invalid_url(url: str) -> None:
+    # Python's json module turns "\ud800" into such a str; encoding it raised
+    # UnicodeEncodeError from canonicalize_url, and check_url accepted it.
+    for function in (check_url, canonicalize_url):
+        with pytest.raises(InvalidURL, match=r"lone surrogate \(U\+D[89A-F][0-9A-F]{2}") as info:
+            function(url)
+        assert info.value.code == "bad-url"
+        str(info.value).encode("utf-8")  # the message itself is printable

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any, Final
 
 import orjson
@@ -73,7 +74,8 @@ _DECODER: Final = json.JSONDecoder(
 )
 
 
-def _has_lone_surrogate(text: str) -> bool:
+def has_lone_surrogate(text: str) -> bool:
+    """True when `text` holds a surrogate code point: a str that is not Unicode text."""
     return not text.isascii() and any(ord(c) in _SURROGATES for c in text)
 
 
@@ -83,7 +85,7 @@ def _check_tree(value: Any, max_depth: int) -> None:
     while stack:
         item, depth = stack.pop()
         if isinstance(item, str):
-            if _has_lone_surrogate(item):
+            if has_lone_surrogate(item):
                 raise JSONError(
                     "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
                 )
@@ -91,7 +93,7 @@ def _check_tree(value: Any, max_depth: int) -> None:
             if depth > max_depth:
                 raise JSONError(f"nested deeper than {max_depth} levels", code="too-deep")
             for key, child in item.items():
-                if _has_lone_surrogate(key):
+                if has_lone_surrogate(key):
                     raise JSONError("object key holds a lone surrogate", code="lone-surrogate")
                 stack.append((child, depth + 1))
         elif isinstance(item, list):
@@ -166,7 +168,7 @@ def _fast_path_ok(value: Any) -> bool:
             if not "".join(item).isascii():
                 for key in item:
                     if not key.isascii() and max(key) >= "\ud800":
-                        if _has_lone_surrogate(key):
+                        if has_lone_surrogate(key):
                             raise JSONError(
                                 "object key holds a lone surrogate", code="lone-surrogate"
                             )
@@ -222,13 +224,12 @@ def canonical_dumps(value: Any) -> bytes:
 
     try:
         return bytes(rfc8785.dumps(value))
-    except rfc8785.IntegerDomainError as exc:
-        raise JSONError(str(exc), code="integer-out-of-range") from None
     except rfc8785.FloatDomainError as exc:
         raise JSONError(str(exc), code="non-finite-number") from None
-    except UnicodeEncodeError:
-        raise JSONError(
-            "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
-        ) from None
     except rfc8785.CanonicalizationError as exc:
+        # `_fast_path_ok` has refused integers out of range, keys that are not
+        # str and types that are not JSON; rfc8785 reports a string it cannot
+        # encode ("non-UTF-8 codepoints") this way, which must be the same
+        # lone-surrogate error as on the fast path.
+        _check_tree(value, max_depth=sys.maxsize)
         raise TypeError(str(exc)) from None
