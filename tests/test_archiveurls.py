@@ -131,3 +131,16 @@ def test_cli_record_asks_for_the_original_url(tmp_path: object) -> None:
     )
     assert code == 0
     assert b'"via": "https://perma.cc/ABC1-DEF2"' in out
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # urlsplit drops the line feed, so its netloc is not in the URL: IndexError
+        "https://we\nb.archive.org/web/20200108063000/https://example.com/a",
+        "https://web.archive.org\t/web/20200108063000/https://example.com/a",
+        "https://perma.cc/AB\rCD",
+    ],
+)
+def test_a_tab_or_line_break_makes_no_archive_link(url: str) -> None:
+    assert parse_archive_url(url) is None

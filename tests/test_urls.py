@@ -169,3 +169,13 @@ def test_lone_surrogate_is_an_invalid_url(url: str) -> None:
             function(url)
         assert info.value.code == "bad-url"
         str(info.value).encode("utf-8")  # the message itself is printable
+
+
+@pytest.mark.parametrize(
+    "url", ["https://Bücher../", "https://Bücher..example/", "https://.Bücher/"]
+)
+def test_an_idn_host_with_an_empty_label_is_refused(url: str) -> None:
+    # "Bücher.." was accepted and canonicalized to "xn--bcher-kva..", which is refused:
+    # found by the fuzzer's invariant that the canonical form is a fixed point.
+    with pytest.raises(InvalidURL, match="not a valid international host name"):
+        canonicalize_url(url)

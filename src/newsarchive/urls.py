@@ -203,6 +203,10 @@ def _check_host(url: str, host: str) -> str:
         encoded = idna.encode(host.removesuffix("."), uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):
         raise _fail(url, f"{host[:60]!r} is not a valid international host name") from None
+    if not _ASCII_HOST.fullmatch(encoded + dot):
+        # idna keeps a trailing dot of its own ("Bücher.." gives "xn--bcher-kva."):
+        # the canonical form must be a host this function accepts.
+        raise _fail(url, f"{host[:60]!r} is not a valid international host name")
     return encoded + dot
 
 
