@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from typing import Any
 
@@ -258,3 +259,164 @@ def test_an_unexpected_rfc8785_refusal_stays_a_type_error(monkeypatch: pytest.Mo
     monkeypatch.setattr(rfc8785, "dumps", refuse)
     with pytest.raises(TypeError, match="something else"):
         canonical_dumps([1.5])
+
+
+# -- issue 16: what the mutation run showed untested ---------------------------------------
+
+
+def _nested_objects(depth: int) -> str:
+    return '{"a":' * depth + "1" + "}" * depth
+
+
+def test_object_nesting_depth_is_limited_like_arrays() -> None:
+    assert loads(_nested_objects(MAX_DEPTH)) is not None
+    with pytest.raises(JSONError) as caught:
+        loads(_nested_objects(MAX_DEPTH + 1))
+    assert caught.value.code == "too-deep"
+    assert f"nested deeper than {MAX_DEPTH} levels" in str(caught.value)
+    assert loads('{"a":{"b":{}}}', max_depth=3) == {"a": {"b": {}}}
+    with pytest.raises(JSONError, match="nested deeper than 2 levels"):
+        loads('{"a":{"b":{}}}', max_depth=2)
+    with pytest.raises(JSONError, match="nested deeper than 2 levels"):
+        loads('[{"b":[]}]', max_depth=2)
+
+
+def test_recursion_beyond_the_interpreter_is_too_deep() -> None:
+    with pytest.raises(JSONError) as caught:
+        loads('{"a":' * 100_000)
+    assert caught.value.code in {"too-deep", "bad-json"}
+    with pytest.raises(JSONError) as caught:
+        loads("[" * 100_000 + "]" * 100_000)
+    assert caught.value.code == "too-deep"
+
+
+@pytest.mark.parametrize("data", ["\ufeff{}", b"\xef\xbb\xbf{}", bytearray(b"\xef\xbb\xbf[]")])
+def test_bom_has_its_own_code_for_bytes_and_str(data: str | bytes) -> None:
+    with pytest.raises(JSONError) as caught:
+        loads(data)
+    assert caught.value.code == "bom"
+    assert "byte order mark" in str(caught.value)
+
+
+def test_a_bom_after_the_start_is_just_bad_json() -> None:
+    with pytest.raises(JSONError) as caught:
+        loads(" \ufeff{}")
+    assert caught.value.code == "bad-json"
+
+
+def test_integer_limits_on_reading() -> None:
+    assert loads(b"9007199254740991") == 2**53 - 1
+    assert loads(b"-9007199254740991") == -(2**53 - 1)
+    assert loads(b"9007199254740991.0") == 9007199254740991.0
+    for text in (b"9007199254740992", b"-9007199254740992", b"99999999999999999"):
+        with pytest.raises(JSONError) as caught:
+            loads(text)
+        assert caught.value.code == "integer-out-of-range"
+        assert "outside \u00b1(2**53-1)" in str(caught.value)
+    long = b"1" * 60
+    with pytest.raises(JSONError) as caught:
+        loads(long)
+    assert f"integer {'1' * 40}... is outside" in str(caught.value)
+
+
+def test_integer_limits_on_writing() -> None:
+    assert canonical_dumps(2**53 - 1) == b"9007199254740991"
+    assert canonical_dumps(-(2**53 - 1)) == b"-9007199254740991"
+    assert canonical_dumps(9007199254740991.0) == b"9007199254740991"
+    assert canonical_dumps(1e21) == b"1e+21"
+    for value in (2**53, -(2**53), [2**53]):
+        with pytest.raises(JSONError) as caught:
+            canonical_dumps(value)
+        assert caught.value.code == "integer-out-of-range"
+    for number in (9007199254740992.0, -9007199254740992.0, 1e20):
+        with pytest.raises(JSONError) as caught:
+            canonical_dumps(number)
+        assert caught.value.code == "integer-out-of-range"
+        assert "would be written as an integer" in str(caught.value)
+
+
+class _Colour(enum.IntEnum):
+    RED = 1
+
+
+class _Name(str):
+    __slots__ = ()
+
+
+class _Ratio(float):
+    pass
+
+
+class _Items(list[Any]):
+    pass
+
+
+class _Record(dict[str, Any]):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (_Colour.RED, b"1"),
+        ({"c": _Colour.RED}, b'{"c":1}'),
+        (_Name("x"), b'"x"'),
+        (_Ratio(0.5), b"0.5"),
+        (_Items([1, _Name("a")]), b'[1,"a"]'),
+        (_Record(b=1, a=[_Colour.RED]), b'{"a":[1],"b":1}'),
+        ([True, False, None], b"[true,false,null]"),
+    ],
+)
+def test_subclasses_of_json_types_are_written_as_their_base(value: Any, expected: bytes) -> None:
+    assert canonical_dumps(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ({1: "a"}, "object keys must be str, not int"),
+        ({"a": 1, _Colour.RED: 2}, "object keys must be str, not _Colour"),
+        ([object()], "object is not JSON data"),
+        ((1, 2), "tuple is not JSON data"),
+        ({"a": b"x"}, "bytes is not JSON data"),
+    ],
+)
+def test_writer_type_errors_name_the_type(value: Any, words: str) -> None:
+    with pytest.raises(TypeError, match=words):
+        canonical_dumps(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ([float("nan")], "non-finite-number"),
+        ({"a": float("inf")}, "non-finite-number"),
+        (["\ud800"], "lone-surrogate"),
+        ({"\udc00": 1}, "lone-surrogate"),
+        ({"\U0001f600": 1, "\ud800": 2}, "lone-surrogate"),
+        ({"\U0001f600": ["\ud800"]}, "lone-surrogate"),
+    ],
+)
+def test_writer_refusals_have_codes(value: Any, code: str) -> None:
+    with pytest.raises(JSONError) as caught:
+        canonical_dumps(value)
+    assert caught.value.code == code
+
+
+def test_astral_keys_are_sorted_by_utf16_code_units() -> None:
+    # U+FF61 sorts after U+1F600 in UTF-16 (D83D DE00 < FF61), before it by code point.
+    value = {"\uff61": 1, "\U0001f600": 2, "a": 3}
+    assert canonical_dumps(value) == rfc8785.dumps(value)
+    assert canonical_dumps(value).index("\U0001f600".encode()) < canonical_dumps(value).index(
+        "\uff61".encode()
+    )
+
+
+def test_non_ascii_keys_below_the_surrogates_take_the_fast_path() -> None:
+    value = {"\u00e9": 1, "z": 2}
+    assert canonical_dumps(value) == rfc8785.dumps(value) == '{"z":2,"\u00e9":1}'.encode()
+
+
+def test_loads_refuses_what_is_not_text() -> None:
+    with pytest.raises(TypeError, match="expected bytes or str, not int"):
+        loads(1)  # type: ignore[arg-type]

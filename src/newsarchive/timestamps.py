@@ -262,5 +262,10 @@ def _parse_lenient(text: str, default_tz: tzinfo | None) -> Timestamp:
     digits = _FRACTION_IN_TEXT.search(text)
     if digits is None:
         return stamp
-    # Keep as many fractional digits as the input had (dateutil stops at microseconds).
-    return attrs.evolve(stamp, fraction=f"{stamp.datetime.microsecond:06d}"[: len(digits[1])])
+    # Keep as many fractional digits as the input had. dateutil stops at
+    # microseconds; a zone offset moves whole minutes only, so digits 7-9 as
+    # written are still the instant's when the first six are what dateutil read.
+    written, micro = digits[1], f"{stamp.datetime.microsecond:06d}"
+    if 6 < len(written) <= 9 and written.startswith(micro):
+        return attrs.evolve(stamp, fraction=written)
+    return attrs.evolve(stamp, fraction=micro[: len(written)])
