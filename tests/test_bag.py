@@ -683,7 +683,7 @@ def test_a_duplicate_record_refuses_the_bag_naming_both_lines(
 def test_content_files_are_read_one_record_at_a_time(
     bag: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from newsarchive.bag._validate import read_bag_file
+    from newsarchive.bag._files import read_bag_file
     from newsarchive.validation import validate
 
     events: list[str] = []

@@ -403,7 +403,7 @@ def test_fixity_only_does_not_revalidate_a_resealed_batch(store: Store) -> None:
 @given(records(), st.booleans())
 def test_entry_lines_are_the_canonical_lines(record: ArchivedArticle, as_blob: bool) -> None:
     from newsarchive.jsonl import dumps_line
-    from newsarchive.store._store import _entry_line
+    from newsarchive.store._write import entry_line as _entry_line
 
     d = record.to_dict()
     if as_blob:

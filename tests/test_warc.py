@@ -21,8 +21,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
-from newsarchive._warcframe import b32_digest, check_digest
-from newsarchive._warcread import _WarcImport
 from newsarchive.cli import run
 from newsarchive.errors import MissingExtra, WarcError
 from newsarchive.store import ImportOptions, Store, import_paths
@@ -34,6 +32,8 @@ from newsarchive.warc import (
     uri_form,
     write_warc,
 )
+from newsarchive.warc._frame import b32_digest, check_digest
+from newsarchive.warc._read import _WarcImport
 from tests import strategies
 from tests.conftest import DATA, NOW
 
@@ -666,7 +666,7 @@ def test_a_warc_date_with_more_than_nine_fractional_digits_is_refused(date: str,
 def test_oversized_text_is_refused_and_other_oversized_records_skipped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("newsarchive._warcframe.MAX_BLOCK", 100)
+    monkeypatch.setattr("newsarchive.warc._frame.MAX_BLOCK", 100)
     big = b"x" * 150
     text = BUILD.record("resource", 1, big, content_type="text/plain")
     image = BUILD.record("resource", 2, big, uri="https://news.example/p", content_type="image/png")
@@ -682,7 +682,7 @@ def test_oversized_text_is_refused_and_other_oversized_records_skipped(
 
 
 def test_a_decoded_body_over_the_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("newsarchive._warcframe.MAX_BLOCK", 1000)
+    monkeypatch.setattr("newsarchive.warc._frame.MAX_BLOCK", 1000)
     headers = "Content-Type: text/html; charset=utf-8\r\nContent-Encoding: gzip\r\n"
     reading = _one(_response(gzip_module.compress(b"a" * 5000), headers))
     assert [r.code for r in reading.refused] == ["too-large"]

@@ -7,7 +7,8 @@ records, refusing an invalid one whole.
 """
 
 from newsarchive.bag._read import BagContents, enclosing_bag, is_bag, read_bag
-from newsarchive.bag._validate import BagReport, validate_bag
+from newsarchive.bag._report import BagReport
+from newsarchive.bag._validate import validate_bag
 from newsarchive.bag._write import write_bag
 
 __all__ = [

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from newsarchive.bag._validate import MANIFEST_ALGORITHMS, BagReport, read_bag_file, validate_bag
+from newsarchive.bag._files import MANIFEST_ALGORITHMS, read_bag_file
+from newsarchive.bag._validate import validate_bag
 from newsarchive.bag._write import CONTENT_DIR, CONTENT_FILES_LABEL, RECORDS_FILE
 from newsarchive.errors import BagProblem, InvalidBag, error_summary
 from newsarchive.jsonl import iter_jsonl
@@ -33,6 +34,8 @@ from newsarchive.validation import validate
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
+
+    from newsarchive.bag._report import BagReport
 
 __all__ = ["BagContents", "is_bag", "read_bag"]
 

@@ -5,188 +5,37 @@ first failure (a Payload-Oxum mismatch does not hide which files differ),
 never follows a symlink, never opens a path built from manifest text alone
 (only files found by walking the bag are read), and treats the cases the
 Library of Congress conformance suite marks as warnings as warnings.
+
+The walk and file reads are in `_files`, the reading of tag files in
+`_tagread`; this module checks what they found against each other:
+completeness, fixity, Payload-Oxum, and fetch.txt.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import stat
 import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from newsarchive.bag._tagfiles import (
-    BagDeclaration,
-    ManifestEntry,
-    parse_bag_info,
-    parse_bagit_txt,
-    parse_fetch,
-    parse_manifest,
-)
+from newsarchive.bag._files import Walk, hash_file, walk_bag
+from newsarchive.bag._report import BagReport
+from newsarchive.bag._tagread import MANIFEST_NAME, TagReader
 from newsarchive.errors import BagError, BagProblem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    import os
 
-__all__ = ["MANIFEST_ALGORITHMS", "BagReport", "hash_file", "read_bag_file", "validate_bag"]
+    from newsarchive.bag._tagfiles import BagDeclaration, ManifestEntry
 
-#: Manifest algorithm names (RFC 8493 §2.4, IANA names) -> hashlib names.
-MANIFEST_ALGORITHMS: Final = {
-    "md5": "md5",
-    "sha1": "sha1",
-    "sha224": "sha224",
-    "sha256": "sha256",
-    "sha384": "sha384",
-    "sha512": "sha512",
-    "sha3-224": "sha3_224",
-    "sha3-256": "sha3_256",
-    "sha3-384": "sha3_384",
-    "sha3-512": "sha3_512",
-}
+__all__ = ["validate_bag"]
+
 _WEAK: Final = frozenset({"md5", "sha1"})
-_MANIFEST_NAME: Final = re.compile(r"(tag)?manifest-([A-Za-z0-9-]+)\.txt")
 _OXUM: Final = re.compile(r"([0-9]{1,18})\.([0-9]{1,18})")  # bounded: int() has a digit limit
 #: Files operating systems leave behind; a bag that lost one in copying is only warned about.
 _SYSTEM_FILES: Final = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
-_CHUNK: Final = 1024 * 1024
-_BOM: Final = b"\xef\xbb\xbf"
-_FALLBACK: Final = BagDeclaration((1, 0), "utf-8")
-
-
-@attrs.frozen
-class BagReport:
-    """What validating a bag found: every problem, and the checksums that vouch for each file.
-
-    `manifests` maps each payload file (bag-relative, `data/...`) to
-    {algorithm: hex} as the payload manifests list it; `info` holds the
-    bag-info.txt pairs in order.
-    """
-
-    path: str
-    version: str | None
-    encoding: str | None
-    problems: tuple[BagProblem, ...]
-    algorithms: tuple[str, ...] = ()
-    manifests: dict[str, dict[str, str]] = attrs.field(factory=dict)
-    info: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def errors(self) -> tuple[BagProblem, ...]:
-        return tuple(p for p in self.problems if p.severity == "error")
-
-    @property
-    def warnings(self) -> tuple[BagProblem, ...]:
-        return tuple(p for p in self.problems if p.severity == "warning")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "bag": self.path,
-            "valid": self.ok,
-            "version": self.version,
-            "encoding": self.encoding,
-            "algorithms": list(self.algorithms),
-            "payload_files": len(self.manifests),
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
-            "problems": [p.to_dict() for p in self.problems],
-        }
-
-
-def _open_nofollow(root: Path, name: str) -> int:
-    """A read-only descriptor for one bag file, refusing to follow a symlink at the last step."""
-    return os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-
-
-def read_bag_file(root: Path, name: str) -> bytes:
-    """Read one regular file of the bag by its relative name, refusing to follow a symlink."""
-    with os.fdopen(_open_nofollow(root, name), "rb") as f:
-        return f.read()
-
-
-def hash_file(root: Path, name: str, algorithms: Iterable[str]) -> tuple[dict[str, str], int]:
-    """({algorithm: hex}, size) of one bag file, reading it once whatever the algorithms."""
-    hashers = {a: hashlib.new(MANIFEST_ALGORITHMS[a]) for a in algorithms}
-    size = 0
-    with os.fdopen(_open_nofollow(root, name), "rb") as f:
-        while chunk := f.read(_CHUNK):
-            size += len(chunk)
-            for h in hashers.values():
-                h.update(chunk)
-    return {a: h.hexdigest() for a, h in hashers.items()}, size
-
-
-@attrs.define
-class _Walk:
-    """The bag's tree as found on disk: regular files (relative names) and their sizes."""
-
-    files: dict[str, int] = attrs.field(factory=dict)
-    problems: list[BagProblem] = attrs.field(factory=list)
-
-
-def _walk(root: Path) -> _Walk:
-    """Every entry under `root`, depth first, with a stack (a deep tree must not recurse).
-
-    An entry that cannot be listed or stat-ed (a path too long for the OS, a
-    permission) becomes a problem naming it, so the report still comes out.
-    """
-    found = _Walk()
-    stack: list[tuple[Path, str]] = [(root, "")]
-    while stack:
-        directory, prefix = stack.pop()
-        try:
-            names = sorted(p.name for p in directory.iterdir())
-        except OSError as exc:
-            found.problems.append(
-                BagProblem(_short(prefix.rstrip("/")), "unreadable", exc.strerror or str(exc))
-            )
-            continue
-        subdirectories: list[tuple[Path, str]] = []
-        for name in names:
-            rel = f"{prefix}{name}"
-            try:
-                st = (directory / name).lstat()
-            except OSError as exc:
-                found.problems.append(
-                    BagProblem(_short(rel), "unreadable", exc.strerror or str(exc))
-                )
-                continue
-            if stat.S_ISLNK(st.st_mode):
-                found.problems.append(
-                    BagProblem(rel, "symlink", "a symbolic link; bags may hold only plain files")
-                )
-            elif stat.S_ISDIR(st.st_mode):
-                subdirectories.append((directory / name, f"{rel}/"))
-            elif stat.S_ISREG(st.st_mode):
-                found.files[rel] = st.st_size
-            else:
-                found.problems.append(BagProblem(rel, "not-a-file", "not a regular file"))
-        stack.extend(reversed(subdirectories))  # popped in name order
-    return found
-
-
-def _short(path: str, keep: int = 60) -> str:
-    """A path cut in the middle when long (a report line, not a 4 KiB name)."""
-    return path if len(path) <= 2 * keep else f"{path[:keep]}...{path[-keep:]}"
-
-
-def _decode(name: str, data: bytes, encoding: str, problems: list[BagProblem]) -> str | None:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        problems.append(
-            BagProblem(name, "bad-encoding", f"not valid {encoding}: {exc.reason} at {exc.start}")
-        )
-    except (UnicodeError, LookupError, ValueError) as exc:  # a codec that is no charset
-        problems.append(BagProblem(name, "bad-encoding", f"cannot decode as {encoding}: {exc}"))
-    return None
 
 
 class _Twins:
@@ -226,22 +75,27 @@ class _Validator:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.problems: list[BagProblem] = []
-        self.decl = _FALLBACK
-        self.walk = _Walk()
+        self.tags = TagReader(root, self.problems)
+        self.walk = Walk()
         self.refused: set[str] = set()
+
+    @property
+    def decl(self) -> BagDeclaration:
+        """What bagit.txt declares (a 1.0, UTF-8 fallback when it cannot be read)."""
+        return self.tags.decl
 
     def problem(self, path: str, code: str, message: str, severity: str = "error") -> None:
         self.problems.append(BagProblem(path, code, message, severity))  # type: ignore[arg-type]
 
     def run(self) -> BagReport:
         root = self.root
-        declared = self.declaration()
-        self.walk = walk = _walk(root)
+        declared = self.tags.declaration()
+        self.walk = walk = walk_bag(root)
         self.problems.extend(walk.problems)
         self.refused = {p.path for p in walk.problems}
         if not (root / "data").is_dir() or (root / "data").is_symlink():
             self.problem("data", "missing-payload", "no data/ payload directory")
-        payload, tags = self.manifests()
+        payload, tags = self.tags.manifests(walk.files)
         payload_files = {n for n in walk.files if n.startswith("data/")}
         listed = self.payload_entries(payload, payload_files)
         fetched = self.fetch(listed)
@@ -281,77 +135,6 @@ class _Validator:
             manifests=manifests,
             info=tuple(info),
         )
-
-    # -- the steps ----------------------------------------------------------------------
-
-    def declaration(self) -> BagDeclaration | None:
-        if (self.root / "bagit.txt").is_symlink():
-            return None  # the walk reports the symlink: one problem, not two
-        try:
-            data = read_bag_file(self.root, "bagit.txt")
-        except FileNotFoundError:
-            self.problem(
-                "bagit.txt",
-                "missing-bagit-txt",
-                "no bagit.txt, though the directory has a bag's other files: refused as a bag",
-            )
-            return None
-        except OSError as exc:
-            self.problem("bagit.txt", "unreadable", exc.strerror or str(exc))
-            return None
-        declared, problems = parse_bagit_txt(data)
-        self.problems.extend(problems)
-        if declared is not None:
-            self.decl = declared
-            if declared.version >= (1, 0) and declared.encoding.lower().replace("_", "-") not in (
-                "utf-8",
-                "utf8",
-            ):
-                self.problem(
-                    "bagit.txt",
-                    "not-utf8",
-                    f"tag files in {declared.encoding}; RFC 8493 asks for UTF-8",
-                    "warning",
-                )
-        return declared
-
-    def text(self, name: str) -> str | None:
-        try:
-            data = read_bag_file(self.root, name)
-        except OSError as exc:
-            self.problem(name, "unreadable", exc.strerror or str(exc))
-            return None
-        if data.startswith(_BOM) and self.decl.encoding.lower().replace("_", "-") in (
-            "utf-8",
-            "utf8",
-        ):
-            # RFC 8493 asks bagit.txt alone to have no BOM; elsewhere bagit.py warns and reads
-            # on, and so do we (a BOM is no part of the first line's text).
-            self.problem(name, "bom", "starts with a UTF-8 byte-order mark", "warning")
-            data = data[len(_BOM) :]
-        return _decode(name, data, self.decl.encoding, self.problems)
-
-    def manifests(self) -> tuple[dict[str, list[ManifestEntry]], dict[str, list[ManifestEntry]]]:
-        payload: dict[str, list[ManifestEntry]] = {}
-        tags: dict[str, list[ManifestEntry]] = {}
-        for name in sorted(n for n in self.walk.files if "/" not in n):
-            match = _MANIFEST_NAME.fullmatch(name)
-            if match is None:
-                continue
-            algorithm = match.group(2)
-            if algorithm not in MANIFEST_ALGORITHMS:
-                self.problem(name, "unsupported-algorithm", f"cannot check {algorithm!r} checksums")
-                continue
-            text = self.text(name)
-            if text is None:
-                continue
-            length = hashlib.new(MANIFEST_ALGORITHMS[algorithm]).digest_size * 2
-            entries, problems = parse_manifest(name, text, self.decl.version, length)
-            self.problems.extend(problems)
-            (tags if match.group(1) else payload)[algorithm] = entries
-        if not payload and not any(p.code == "unsupported-algorithm" for p in self.problems):
-            self.problem("", "no-manifest", "no payload manifest (manifest-ALGORITHM.txt)")
-        return payload, tags
 
     def payload_entries(
         self, payload: dict[str, list[ManifestEntry]], present: set[str]
@@ -435,13 +218,8 @@ class _Validator:
     def fetch(self, listed: dict[str, dict[str, ManifestEntry]]) -> set[str]:
         if "fetch.txt" not in self.walk.files:
             return set()
-        text = self.text("fetch.txt")
-        if text is None:
-            return set()
-        items, problems = parse_fetch("fetch.txt", text, self.decl.version)
-        self.problems.extend(problems)
         paths = set()
-        for _url, _length, path in items:
+        for _url, _length, path in self.tags.fetch():
             paths.add(path)
             if not any(path in entries for entries in listed.values()):
                 self.problem(
@@ -495,7 +273,7 @@ class _Validator:
             for entry in entries:
                 if entry.path.startswith("data/"):
                     self.problem(name, "payload-in-tagmanifest", f"lists payload {entry.path!r}")
-                elif _MANIFEST_NAME.fullmatch(entry.path) and entry.path.startswith("tag"):
+                elif MANIFEST_NAME.fullmatch(entry.path) and entry.path.startswith("tag"):
                     self.problem(
                         name, "tagmanifest-in-tagmanifest", f"lists tag manifest {entry.path!r}"
                     )
@@ -545,11 +323,7 @@ class _Validator:
             name = "package-info.txt"
         if name not in self.walk.files:
             return []
-        text = self.text(name)
-        if text is None:
-            return []
-        pairs, problems = parse_bag_info(name, text)
-        self.problems.extend(problems)
+        pairs = self.tags.bag_info(name)
         oxums = {value for label, value in pairs if label.lower() == "payload-oxum"}
         if len(oxums) > 1:
             self.problem(name, "conflicting-oxum", f"several Payload-Oxum values: {sorted(oxums)}")

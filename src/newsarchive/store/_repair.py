@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 import orjson
@@ -26,10 +26,22 @@ from newsarchive.validation import validate
 
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
 
-    from newsarchive.store._store import Store
+    from newsarchive.store._index import IndexState
 
-__all__ = ["RepairReport", "repair_from", "unindexed_damage"]
+__all__ = ["RepairReport", "Replica", "repair_from", "unindexed_damage"]
+
+
+class Replica(Protocol):
+    """What repair reads from the other copy (a `Store` is one)."""
+
+    @property
+    def index(self) -> sqlite3.Connection: ...
+
+    def read_line(self, segment: str, offset: int, length: int) -> bytes: ...
+
+    def get(self, record_id: str) -> dict[str, Any]: ...
 
 
 @attrs.define
@@ -48,7 +60,7 @@ def _intact(data: bytes, count: int, seq: int, sha256: str) -> bool:
     return data.endswith(commit) and hashlib.sha256(data[: -len(commit)]).hexdigest() == sha256
 
 
-def _replica_line(replica: Store, line_sha256: str) -> bytes | None:
+def _replica_line(replica: Replica, line_sha256: str) -> bytes | None:
     for segment, offset, length in replica.index.execute(
         "SELECT segment, offset, length FROM entries WHERE line_sha256=?", (line_sha256,)
     ):
@@ -61,7 +73,7 @@ def _replica_line(replica: Store, line_sha256: str) -> bytes | None:
     return None
 
 
-def _line_is_sound(replica: Store, line: bytes) -> bool:
+def _line_is_sound(replica: Replica, line: bytes) -> bool:
     value = orjson.loads(line)
     if "record" not in value:
         return True  # blobs and events are vouched for by their line digest alone
@@ -75,7 +87,7 @@ def _line_is_sound(replica: Store, line: bytes) -> bool:
 
 
 def _rebuild(
-    conn: sqlite3.Connection, replica: Store, name: str, batch: tuple[int, int, int, int, str]
+    conn: sqlite3.Connection, replica: Replica, name: str, batch: tuple[int, int, int, int, str]
 ) -> bytes | str:
     # Only repair looks lines up by digest, so only a repair with work to do
     # pays for that index (once; IF NOT EXISTS makes the later calls no-ops).
@@ -99,17 +111,19 @@ def _rebuild(
     return data
 
 
-def repair_from(store: Store, replica: Store) -> RepairReport:
-    """Restore what the index says is lost or damaged, from `replica` (writer lock held)."""
+def repair_from(root: Path, conn: sqlite3.Connection, replica: Replica) -> RepairReport:
+    """Restore what the index `conn` of the store at `root` says is lost or damaged.
+
+    The copies come from `replica`; the caller holds the store's writer lock.
+    """
     report = RepairReport()
-    conn = store.index
     for name, indexed in conn.execute(
         "SELECT name, indexed FROM segments ORDER BY name"
     ).fetchall():
         if not is_segment_name(name):  # never a path from a (possibly damaged) index
             report.unrepaired.append(f"the index names a segment {name!r} that cannot exist")
             continue
-        path = store.root / SEGMENTS / name
+        path = root / SEGMENTS / name
         try:
             with os.fdopen(open_nofollow(path, os.O_RDONLY), "rb") as f:
                 current = f.read()
@@ -144,9 +158,8 @@ def repair_from(store: Store, replica: Store) -> RepairReport:
     return report
 
 
-def unindexed_damage(store: Store) -> list[str]:
+def unindexed_damage(state: IndexState) -> list[str]:
     """Damage past what the index covers: repair cannot know what was there."""
-    state = store.index_state
     return [
         f"{name}: the index does not cover it (it is gone, or shorter)" for name in state.ahead
     ] + [

@@ -1,39 +1,29 @@
-"""`Store`: open a store directory, add records durably, read them back, find them."""
+"""`Store`: open a store directory, add records durably, read them back, find them.
+
+The reading side is `_read.StoreReader`, the batch writer `_write`; this
+module holds what ties them together: opening, the index and the writer lock.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import sqlite3
-import stat
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, Self
-
-import orjson
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive._version import __version__
 from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
-from newsarchive.jsonl import dumps_line
 from newsarchive.store import _index
-from newsarchive.store._layout import (
-    MARKER,
-    MARKER_BYTES,
-    SEGMENTS,
-    TEMP_PREFIX,
-    check_dir,
-    is_segment_name,
-    open_nofollow,
-    segment_name,
-    segment_names,
-)
+from newsarchive.store._findings import Finding, VerifyReport, fixity_event
+from newsarchive.store._layout import MARKER, MARKER_BYTES, SEGMENTS, check_dir, open_nofollow
 from newsarchive.store._lock import WriterLock, try_shared_lock
+from newsarchive.store._read import StoreReader
 from newsarchive.store._repair import RepairReport, repair_from, unindexed_damage
-from newsarchive.store._segment import BLOB_THRESHOLD, Batch, Entry, Tail, scan, seal
-from newsarchive.store._verify import Finding, VerifyReport, fixity_event, verify_store
-from newsarchive.urls import canonicalize_url
+from newsarchive.store._verify import verify_store
+from newsarchive.store._write import SEGMENT_BYTES, Outcome, plan_batch, write_batch
 from newsarchive.validation import validate
 
 if TYPE_CHECKING:
@@ -42,47 +32,10 @@ if TYPE_CHECKING:
 
 __all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
 
-#: A new segment is started once the last one reaches this size.
-SEGMENT_BYTES: Final = 64 * 1024 * 1024
 AGENT: Final = f"newsarchive/{__version__}"
 
-Outcome = Literal["stored", "duplicate"]
 
-
-def _write_failed(root: Path, exc: OSError) -> StoreError:
-    return StoreError(
-        f"could not write to the store: {exc.strerror or exc}; nothing of this batch was stored",
-        code="write-failed",
-        path=str(root),
-    )
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _entry_line(kind: str, value: dict[str, Any]) -> bytes:
-    """The canonical line of an entry; records and blobs come from schema-valid records.
-
-    Such a record holds only ASCII keys, strings, null and integers within
-    ±(2**53-1) (unless an integer field is written as a float, checked here),
-    for which orjson's bytes are the RFC 8785 bytes: the walk `dumps_line`
-    makes to be sure is skipped. A lone surrogate makes orjson refuse, and the
-    general path then says what is wrong.
-    """
-    inner = value.get(kind)
-    if kind in ("record", "blob") and isinstance(inner, dict):
-        number = inner.get("content_length" if kind == "record" else "length")
-        if type(number) is int and type(inner.get("schema_version", 1)) is int:
-            with contextlib.suppress(orjson.JSONEncodeError):
-                return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
-    return dumps_line(value)
-
-
-class Store:
+class Store(StoreReader):
     """An embedded, append-only archive of records in one directory.
 
     `Store.init(path)` creates one (idempotent); `Store(path)` opens an
@@ -230,34 +183,9 @@ class Store:
                 validate(record, strict=True)
         with self._lock():
             conn = self._caught_up()
-            outcomes: list[Outcome] = []
-            entries: list[tuple[str, dict[str, Any]]] = []
-            # What is stored already, in one query per table for the whole batch.
-            ids = self._stored_ids([r["id"] for r, _ in items])
-            captures = self._stored_captures([str(r.get("content_digest")) for r, s in items if s])
-            blobs: set[str] = set()
-            for record, same_capture in items:
-                capture = (str(record.get("canonical_url")), str(record.get("content_digest")))
-                if record["id"] in ids or (same_capture and capture in captures):
-                    outcomes.append("duplicate")
-                    continue
-                ids.add(record["id"])
-                captures.add(capture)
-                outcomes.append("stored")
-                content = record.get("content")
-                length = record.get("content_length")
-                if isinstance(content, str) and isinstance(length, int) and length > BLOB_THRESHOLD:
-                    digest = str(record["content_digest"])
-                    if digest not in blobs and not self._has("blobs", "digest", digest):
-                        blobs.add(digest)
-                        blob = {"content": content, "digest": digest, "length": length}
-                        entries.append(("blob", {"blob": blob}))
-                    bare = {k: v for k, v in record.items() if k != "content"}
-                    entries.append(("record", {"content_blob": digest, "record": bare}))
-                else:
-                    entries.append(("record", {"record": record}))
+            outcomes, entries = plan_batch(conn, items)
             if entries:
-                self._write_batch(conn, entries)
+                write_batch(self.root, conn, self.index_state, entries)
         return outcomes
 
     def append_event(self, event: dict[str, Any]) -> None:
@@ -267,137 +195,13 @@ class Store:
             record_id = event.get("record_id")
             if record_id is not None and not self._has("records", "id", record_id):
                 raise RecordNotFound(f"no record with id {record_id!r}")
-            self._write_batch(conn, [("event", {"event": event})])
+            write_batch(self.root, conn, self.index_state, [("event", {"event": event})])
 
     def _caught_up(self) -> sqlite3.Connection:
         # Another writer may have committed (or crashed after committing) since we opened.
         conn = self.index
         self.index_state = _index.catch_up(conn, self.root)
         return conn
-
-    def _write_batch(
-        self, conn: sqlite3.Connection, entries: list[tuple[str, dict[str, Any]]]
-    ) -> None:
-        try:
-            name, fd = self._writable_segment(conn)
-        except OSError as exc:
-            raise _write_failed(self.root, exc) from exc
-        try:
-            start = os.fstat(fd).st_size
-            if _index.indexed_offset(conn, name) != start:
-                raise StoreCorrupted(
-                    f"segment {name} is {start} bytes but the index covers "
-                    f"{_index.indexed_offset(conn, name)}; writing is refused until "
-                    "`newsarchive store verify` / `store repair` deal with it",
-                    path=str(self.root / SEGMENTS / name),
-                )
-            seq = (conn.execute("SELECT max(seq) FROM batches").fetchone()[0] or 0) + 1
-            lines = [_entry_line(kind, value) for kind, value in entries]
-            data, digest = seal(lines, seq)
-            offsets = []
-            pos = start
-            for line in lines:
-                offsets.append(pos)
-                pos += len(line)
-            try:
-                _write_all(fd, data)
-                os.fsync(fd)
-            except OSError as exc:
-                self._undo_write(fd, start, exc)
-        finally:
-            os.close(fd)
-        batch = Batch(
-            start,
-            start + len(data),
-            seq,
-            digest,
-            len(lines),
-            tuple(
-                Entry(kind, value, offset, line)
-                for (kind, value), offset, line in zip(entries, offsets, lines, strict=True)
-            ),
-        )
-        with _index._transaction(conn):  # noqa: SLF001 - same package
-            # Readers catch up only under a shared lock, which they cannot get
-            # while we hold ours; the guard keeps a durable batch from failing
-            # on a duplicate insert should that rule ever be broken.
-            if _index.indexed_offset(conn, name) < batch.end:
-                _index.index_batch(conn, name, batch)
-
-    def _undo_write(self, fd: int, start: int, exc: OSError) -> NoReturn:
-        # After a failed write or fsync nothing was acknowledged, and the page
-        # cache may no longer hold what we wrote (a failed fsync can drop
-        # dirty pages): cut the batch off so no reader ever trusts it.
-        try:
-            os.ftruncate(fd, start)
-            os.fsync(fd)
-        except OSError:
-            pass  # the next writer truncates the torn tail instead
-        raise _write_failed(self.root, exc) from exc
-
-    def _writable_segment(self, conn: sqlite3.Connection) -> tuple[str, int]:
-        """The segment to append to, after cleaning up a crash's traces (lock held)."""
-        state = self.index_state
-        if state.ahead or state.blocked:
-            where = state.ahead[0] if state.ahead else f"{state.blocked[0][0]}"
-            raise StoreCorrupted(
-                f"segment {where} does not match the index; writing is refused until "
-                "`newsarchive store verify` / `store repair` deal with it",
-                path=str(self.root),
-            )
-        self._remove_temp_files()
-        directory = self.root / SEGMENTS
-        names = segment_names(self.root)
-        if names:
-            name = names[-1]
-            indexed = _index.indexed_offset(conn, name)
-            fd = open_nofollow(directory / name, os.O_RDWR | os.O_APPEND)
-            try:
-                self._clean_tail(fd, name, indexed)
-            except BaseException:
-                os.close(fd)
-                raise
-            if indexed < SEGMENT_BYTES:
-                return name, fd
-            os.close(fd)
-            number = int(name.split(".")[0]) + 1
-        else:
-            number = 1
-        name = segment_name(number)
-        fd = open_nofollow(directory / name, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL)
-        fsync_dir(directory)
-        return name, fd
-
-    def _clean_tail(self, fd: int, name: str, indexed: int) -> None:
-        """Cut off a torn tail after the last indexed batch; refuse anything else odd there."""
-        if os.fstat(fd).st_size > indexed:
-            self._truncate_torn_tail(fd, name, indexed)
-        if indexed and os.pread(fd, 1, indexed - 1) != b"\n":
-            raise StoreCorrupted(
-                f"segment {name} does not end its last batch with a line feed; "
-                "writing is refused until `newsarchive store repair` deals with it",
-                path=str(self.root / SEGMENTS / name),
-            )
-
-    def _truncate_torn_tail(self, fd: int, name: str, indexed: int) -> None:
-        with os.fdopen(os.dup(fd), "rb") as f:
-            items = list(scan(f, indexed, check=False))
-        if len(items) != 1 or not isinstance(items[0], Tail) or not items[0].torn:
-            raise StoreCorrupted(
-                f"segment {name} holds unexpected data after byte {indexed}; "
-                "run `newsarchive store verify`",
-                path=str(self.root / SEGMENTS / name),
-            )
-        os.ftruncate(fd, indexed)
-        os.fsync(fd)
-
-    def _remove_temp_files(self) -> None:
-        for directory in (self.root, self.root / SEGMENTS):
-            for name in os.listdir(directory):
-                path = directory / name
-                if name.startswith(TEMP_PREFIX) and stat.S_ISREG(os.lstat(path).st_mode):
-                    with contextlib.suppress(FileNotFoundError):
-                        path.unlink()
 
     # -- auditing -------------------------------------------------------------------
 
@@ -436,173 +240,7 @@ class Store:
         """Restore damaged or missing batches from `replica` (see `_repair`)."""
         with self._lock():
             self._caught_up()
-            report = repair_from(self, replica)
+            report = repair_from(self.root, self.index, replica)
             self.index_state = _index.catch_up(self.index, self.root)
-            report.unrepaired.extend(unindexed_damage(self))
+            report.unrepaired.extend(unindexed_damage(self.index_state))
         return report
-
-    # -- reading --------------------------------------------------------------------
-
-    def _has(self, table: str, column: str, value: str) -> bool:
-        sql = f"SELECT 1 FROM {table} WHERE {column}=? LIMIT 1"
-        return self.index.execute(sql, (value,)).fetchone() is not None
-
-    def _select_in(self, sql: str, values: list[str]) -> Iterator[tuple[Any, ...]]:
-        # SQLite limits the number of parameters per statement (999 in old builds).
-        for k in range(0, len(values), 500):
-            part = values[k : k + 500]
-            yield from self.index.execute(sql.format(",".join("?" * len(part))), part)
-
-    def _stored_ids(self, ids: list[str]) -> set[str]:
-        return {row[0] for row in self._select_in("SELECT id FROM records WHERE id IN ({})", ids)}
-
-    def _stored_captures(self, digests: list[str]) -> set[tuple[str, str]]:
-        sql = "SELECT canonical_url, content_digest FROM records WHERE content_digest IN ({})"
-        return {(row[0], row[1]) for row in self._select_in(sql, digests)}
-
-    def read_line(self, segment: str, offset: int, length: int) -> bytes:
-        """One entry line, checked against the SHA-256 the index holds for it."""
-        if not is_segment_name(segment):  # never a path from a (possibly damaged) index
-            raise StoreCorrupted(f"the index names a segment {segment!r} that cannot exist")
-        fd = open_nofollow(self.root / SEGMENTS / segment, os.O_RDONLY)
-        try:
-            line = os.pread(fd, length, offset)
-        finally:
-            os.close(fd)
-        row = self.index.execute(
-            "SELECT line_sha256 FROM entries WHERE segment=? AND offset=?", (segment, offset)
-        ).fetchone()
-        if row is None or hashlib.sha256(line).hexdigest() != row[0]:
-            raise StoreCorrupted(
-                f"{segment} at byte {offset}: stored bytes do not match their digest; "
-                "run `newsarchive store verify`",
-                path=str(self.root / SEGMENTS / segment),
-            )
-        return line
-
-    def __contains__(self, record_id: object) -> bool:
-        return isinstance(record_id, str) and self._has("records", "id", record_id)
-
-    def __len__(self) -> int:
-        return int(self.index.execute("SELECT count(*) FROM records").fetchone()[0])
-
-    def get(self, record_id: str) -> dict[str, Any]:
-        """The record exactly as stored (large content put back in place)."""
-        row = self.index.execute(
-            "SELECT segment, offset, length, content_blob FROM records WHERE id=?", (record_id,)
-        ).fetchone()
-        if row is None:
-            raise RecordNotFound(f"no record with id {record_id!r} in {self.root}")
-        record: dict[str, Any] = orjson.loads(self.read_line(*row[:3]))["record"]
-        if record.get("id") != record_id:  # a damaged index pointing at another record
-            raise StoreCorrupted(
-                f"the index places record {record_id} where another record is; "
-                "run `newsarchive store reindex`",
-                path=str(self.root),
-            )
-        if row[3] is not None:
-            record["content"] = self._blob_content(row[3])
-        return record
-
-    def _blob_content(self, digest: str) -> str:
-        row = self.index.execute(
-            "SELECT segment, offset, length FROM blobs WHERE digest=?", (digest,)
-        ).fetchone()
-        if row is None:
-            raise StoreCorrupted(f"content {digest} is missing from the store")
-        blob = orjson.loads(self.read_line(*row))["blob"]
-        if blob.get("digest") != digest:
-            raise StoreCorrupted(
-                f"the index places content {digest} where other content is; "
-                "run `newsarchive store reindex`",
-                path=str(self.root),
-            )
-        content: str = blob["content"]
-        return content
-
-    def content(self, record_id: str) -> bytes:
-        """The exact content bytes of a record (UTF-8), or raise if it holds none."""
-        content = self.get(record_id).get("content")
-        if not isinstance(content, str):
-            raise RecordNotFound(f"record {record_id} holds no content", code="no-content")
-        return content.encode("utf-8")
-
-    def events(self, record_id: str | None) -> list[dict[str, Any]]:
-        """Events appended later about a record (or, with None, about the whole store)."""
-        where = "record_id IS NULL" if record_id is None else "record_id=?"
-        rows = self.index.execute(
-            f"SELECT segment, offset, length FROM events WHERE {where} ORDER BY rowid",
-            () if record_id is None else (record_id,),
-        ).fetchall()
-        return [orjson.loads(self.read_line(*row))["event"] for row in rows]
-
-    def find(
-        self,
-        *,
-        url: str | None = None,
-        tag: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        published_since: str | None = None,
-        published_until: str | None = None,
-        content_digest: str | None = None,
-    ) -> Iterator[str]:
-        """Ids of matching records, oldest retrieval first; times are RFC 3339 instants.
-
-        `url` matches by canonical url; `tag` ignores case; bounds are inclusive.
-        """
-        clauses: list[str] = []
-        params: list[Any] = []
-        if url is not None:
-            clauses.append("canonical_url=?")
-            params.append(canonicalize_url(url))
-        if tag is not None:
-            clauses.append("id IN (SELECT record_id FROM tags WHERE tag=?)")
-            params.append(tag.strip().casefold())
-        for column, op, value in (
-            ("retrieved_key", ">=", since),
-            ("retrieved_key", "<=", until),
-            ("published_key", ">=", published_since),
-            ("published_key", "<=", published_until),
-        ):
-            if value is not None:
-                key = _index.time_key(value)
-                if key is None:
-                    raise StoreError(f"{value!r} is not an RFC 3339 instant", code="bad-time")
-                clauses.append(f"{column} {op} ?")
-                params.append(key)
-        if content_digest is not None:
-            clauses.append("content_digest=?")
-            params.append(content_digest)
-        sql = "SELECT id FROM records"
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        for (record_id,) in self.index.execute(sql + " ORDER BY retrieved_key, id", params):
-            yield record_id
-
-    def stats(self) -> dict[str, Any]:
-        """Counts, sizes and the last fixity checks."""
-        conn = self.index
-
-        def count(table: str) -> int:
-            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-        names = segment_names(self.root)
-        size = sum((self.root / SEGMENTS / n).stat().st_size for n in names)
-        checks = {}
-        for label, where in (("last_check", ""), ("last_full_check", "AND full=1")):
-            row = conn.execute(
-                "SELECT segment, offset, length FROM events WHERE type='fixity-check' "
-                f"{where} ORDER BY rowid DESC LIMIT 1"
-            ).fetchone()
-            checks[label] = None if row is None else orjson.loads(self.read_line(*row))["event"]
-        return {
-            "store": str(self.root),
-            "records": count("records"),
-            "blobs": count("blobs"),
-            "events": count("events"),
-            "batches": count("batches"),
-            "segments": len(names),
-            "bytes": size,
-            **checks,
-        }

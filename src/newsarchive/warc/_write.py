@@ -1,7 +1,7 @@
 """WARC export: `write_warc` and the records it writes (see `newsarchive.warc` for the format).
 
 The export owns the format's names, `RECORD_CONTENT_TYPE` and the URI form of a url
-(`uri_form`), which the import (`_warcread`) uses to recognize our exports.
+(`uri_form`), which the import (`_own`) uses to recognize our exports.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import idna
 
 from newsarchive import _json
 from newsarchive._version import __version__
-from newsarchive._warcframe import b32_digest
 from newsarchive.errors import MissingExtra, WarcError
 from newsarchive.record import ArchivedArticle
 from newsarchive.timestamps import Timestamp, parse_timestamp, utc_now
+from newsarchive.warc._frame import b32_digest
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

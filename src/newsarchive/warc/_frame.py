@@ -42,6 +42,7 @@ __all__ = [
     "b32_digest",
     "check_digest",
     "iter_frames",
+    "looks_like_warc",
 ]
 
 #: The most bytes of one record block (or one decoded HTTP body) held in memory;
@@ -362,3 +363,18 @@ def check_digest(
 def b32_digest(data: bytes) -> str:
     """`sha256:` + base32 of the SHA-256 of `data`, the WARC digest form warcio and Heritrix use."""
     return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+def looks_like_warc(head: bytes) -> bool:
+    """True when the first bytes of a stream are WARC (plain, or gzip of WARC).
+
+    Give a few KiB: a gzip member's Huffman tables come before its first byte of output.
+    """
+    if head.startswith(b"WARC/"):
+        return True
+    if head[:2] == b"\x1f\x8b":
+        try:
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 5) == b"WARC/"
+        except zlib.error:
+            return False
+    return False

@@ -1,54 +1,34 @@
-"""WARC import: `read_warc` turns a WARC file into store records, refusals and skip counts.
+"""WARC import driver: `read_warc` turns a WARC file into store records, refusals and skip counts.
 
-Framing and digests are `_warcframe`'s, payload decoding `_httpbody`'s; our own exports are
-recognized by the export's names (`_warcwrite`). See `newsarchive.warc` for what is imported.
+Two passes over the file (see `read_warc`): framing and digests are `_frame`'s, our own
+exports are paired here and rebuilt by `_own`, foreign pages are converted by `_foreign`
+(payload decoding is `_httpbody`'s). See `newsarchive.warc` for what is imported.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import tempfile
-import zlib
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from newsarchive import _json, _warcframe
-from newsarchive._httpbody import Refused, decode_text, decode_transfer, split_http
-from newsarchive._warcframe import RawRecord, check_digest, iter_frames
-from newsarchive._warcwrite import RECORD_CONTENT_TYPE, uri_form
-from newsarchive.digest import Digest
-from newsarchive.errors import JSONError, NewsArchiveError, WarcError, error_summary
-from newsarchive.record import DEFAULT_AGENT, ArchivedArticle, ProvenanceEvent, Retrieval
-from newsarchive.timestamps import Timestamp, parse_timestamp, utc_now
-from newsarchive.validation import validate
+from newsarchive.errors import WarcError
+from newsarchive.record import DEFAULT_AGENT
+from newsarchive.timestamps import utc_now
+from newsarchive.warc._foreign import Skipped, convert, http_split, software, warc_type
+from newsarchive.warc._frame import RawRecord, check_digest, iter_frames
+from newsarchive.warc._httpbody import Refused
+from newsarchive.warc._own import our_version, rebuild
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from datetime import datetime
 
-__all__ = ["WarcReading", "WarcRefusal", "looks_like_warc", "read_warc"]
-
-_HTTP_RECORDS: Final = ("response", "request", "revisit")
-_TEXT_TYPES: Final = frozenset(
-    {
-        "application/xhtml+xml",
-        "application/xml",
-        "application/json",
-        "application/javascript",
-        "application/ecmascript",
-    }
-)
-_TOKEN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*")
-_RECORD_ESSENCE: Final = RECORD_CONTENT_TYPE.split(";")[0]
-_VERSION_PARAM: Final = re.compile(r""";\s*version\s*=\s*"?([^";\s]*)"?""", re.IGNORECASE)
-#: HTTP headers left out of the notes: credentials must not be archived.
-_CREDENTIAL_HEADERS: Final = frozenset({"set-cookie", "set-cookie2", "cookie", "authorization"})
-_LONG_FRACTION: Final = re.compile(r"[.,][0-9]{10}")
+__all__ = ["WarcReading", "WarcRefusal", "read_warc"]
 
 
 @attrs.frozen
@@ -91,12 +71,6 @@ class WarcReading:
     @property
     def skipped_total(self) -> int:
         return sum(self.skipped.values())
-
-
-class _Skipped(Exception):
-    def __init__(self, why: str) -> None:
-        super().__init__(why)
-        self.why = why
 
 
 def read_warc(
@@ -155,10 +129,6 @@ def read_warc(
     return _WarcImport(name or "(stream)", clock, agent).read(source, on_record)
 
 
-def _kind(raw: RawRecord) -> str:
-    return (raw.header("WARC-Type") or "").lower()
-
-
 def _rereadable(stream: IO[bytes]) -> bool:
     """True when `stream` can be read twice by the framer as it is (buffered, seekable)."""
     return isinstance(stream, (io.BufferedReader, io.BufferedRandom)) and stream.seekable()
@@ -170,15 +140,6 @@ def _spooled(stream: IO[bytes]) -> IO[bytes]:
     shutil.copyfileobj(stream, spool)
     spool.seek(0)
     return spool
-
-
-def _our_version(raw: RawRecord) -> str | None:
-    """The `version` of our record content type, "" when it names none; None if not ours."""
-    essence, _, params = (raw.header("Content-Type") or "").partition(";")
-    if essence.strip().lower() != _RECORD_ESSENCE:
-        return None
-    match = _VERSION_PARAM.search(";" + params)
-    return match.group(1) if match else ""
 
 
 class _WarcImport:
@@ -230,7 +191,7 @@ class _WarcImport:
             self.check(raw, first, entry)
             entries.append(entry)
         for entry in entries:
-            if _kind(entry) == "metadata" and _our_version(entry) is not None:
+            if warc_type(entry) == "metadata" and our_version(entry) is not None:
                 self.own_record(entry, first)
         return entries
 
@@ -255,7 +216,7 @@ class _WarcImport:
                 other = held.pop(partner, None)
                 if other is None:
                     held[raw.number] = raw
-                elif _kind(raw) == "resource":
+                elif warc_type(raw) == "resource":
                     self.rebuild_pair(raw, other)
                 else:
                     self.rebuild_pair(other, raw)
@@ -293,7 +254,7 @@ class _WarcImport:
         if record_id is not None:
             first[record_id] = entry
         try:
-            self.check_digests(raw, _kind(raw))
+            self.check_digests(raw, warc_type(raw))
         except Refused as exc:
             self.refuse(raw, exc.code, exc.reason)
 
@@ -310,7 +271,7 @@ class _WarcImport:
                 raise Refused(code, f"WARC-Block-Digest: {problem.reason}")
         payload_digests = raw.header_values("WARC-Payload-Digest")
         if payload_digests and raw.block is not None:
-            payload = _http_split(raw, kind)[1]
+            payload = http_split(raw, kind)[1]
             for header in payload_digests:
                 problem = check_digest(header, payload)
                 if problem is not None:
@@ -334,16 +295,16 @@ class _WarcImport:
         """
         refers = meta.header("WARC-Refers-To")
         target = first.get(refers) if refers is not None else None
-        if target is not None and (target.number == meta.number or _kind(target) != "resource"):
+        if target is not None and (target.number == meta.number or warc_type(target) != "resource"):
             if target.number != meta.number and meta.number not in self.handled:
                 self.refuse(
                     meta,
                     "no-resource",
                     f"WARC-Refers-To {refers} names {target.describe()}, "
-                    f"a {_kind(target) or 'untyped'} record, not a resource",
+                    f"a {warc_type(target) or 'untyped'} record, not a resource",
                 )
             target = None
-        version = _our_version(meta)
+        version = our_version(meta)
         if meta.number in self.handled or version != "1":
             if meta.number not in self.handled:
                 self.refuse(
@@ -380,7 +341,7 @@ class _WarcImport:
     def rebuild_pair(self, resource: RawRecord, meta: RawRecord) -> None:
         """Our record from its resource and metadata, or both refused, each naming the other."""
         try:
-            record = self._rebuild(resource, meta)
+            record = rebuild(resource, meta, self.clock())
         except Refused as exc:
             self.refuse(meta, exc.code, f"{exc.reason} (its resource: {resource.describe()})")
             self.refuse(
@@ -392,177 +353,26 @@ class _WarcImport:
         self.emit(resource.number, record)
         self.own += 1
 
-    def _rebuild(self, resource: RawRecord, meta: RawRecord) -> dict[str, Any]:
-        if resource.block is None or meta.block is None:
-            raise Refused("too-large", f"larger than {_warcframe.MAX_BLOCK} bytes")
-        try:
-            text = resource.block.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise Refused("bad-utf8", f"its resource is not UTF-8 ({exc.reason})") from None
-        try:
-            data = _json.loads(meta.block)
-        except JSONError as exc:
-            raise Refused("bad-json", f"the embedded record is not valid JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise Refused("bad-json", "the embedded record is not a JSON object")
-        if "content" in data and data["content"] != text:
-            raise Refused("content-mismatch", "the embedded content differs from the resource")
-        data["content"] = text
-        reason = error_summary(validate(data, now=self.clock()))
-        if reason is not None:
-            raise Refused(
-                "invalid-record", f"the embedded record does not match its resource: {reason}"
-            )
-        # Older exports wrote the url itself as the target URI; now its URI form.
-        checks = (
-            ("url", "WARC-Target-URI", resource.target_uri, {data["url"], uri_form(data["url"])}),
-            ("retrieved_at", "WARC-Date", resource.header("WARC-Date"), {data["retrieved_at"]}),
-            ("media_type", "Content-Type", resource.header("Content-Type"), {data["media_type"]}),
-        )
-        for key, header, actual, allowed in checks:
-            if actual not in allowed:
-                raise Refused(
-                    "header-mismatch",
-                    f"the record's {key} {data[key]!r} differs from the resource's "
-                    f"{header} {actual!r}",
-                )
-        return ArchivedArticle.from_dict(data, now=self.clock()).to_dict()
-
     # -- everything else ------------------------------------------------------------
 
     def other(self, raw: RawRecord) -> None:
-        kind = _kind(raw)
+        kind = warc_type(raw)
         if kind in {"resource", "response"}:
             self.foreign(raw)
             return
         if kind == "warcinfo":
-            self.crawler = _software(raw)
+            self.crawler = software(raw)
         self.skip(kind or "untyped")
 
     def foreign(self, raw: RawRecord) -> None:
         try:
-            record = self._convert(raw)
-        except _Skipped as exc:
+            record = convert(
+                raw, source=self.name, agent=self.crawler or self.agent, now=self.clock()
+            )
+        except Skipped as exc:
             self.skip(exc.why)
             return
         except Refused as exc:
             self.refuse(raw, exc.code, exc.reason)
             return
         self.emit(raw.number, record)
-
-    def _convert(self, raw: RawRecord) -> dict[str, Any]:
-        kind = _kind(raw)
-        uri = raw.target_uri
-        if not uri:
-            raise Refused("bad-url", f"a {kind} record without a WARC-Target-URI")
-        scheme, colon, _ = uri.partition(":")
-        if not colon or scheme.lower() not in {"http", "https"}:
-            raise _Skipped("not-http")  # dns:, urn:pageinfo:, ftp:, ... are not articles
-        if raw.header("WARC-Segment-Number") is not None:
-            raise _Skipped("segmented")
-        head, payload = _http_split(raw, kind)
-        notes = [f"WARC record {raw.record_id} in {self.name}"]
-        if kind == "response":
-            if head is None:
-                raise Refused("bad-http", "a response record without an HTTP response message")
-            content_type = head.get_header("Content-Type") or ""
-            notes.append(f"HTTP status: {head.protocol} {head.statusline}")
-            kept = [(k, v) for k, v in head.headers if k.lower() not in _CREDENTIAL_HEADERS]
-            notes.append("HTTP headers:\n" + "\n".join(f"{k}: {v}" for k, v in kept))
-        else:
-            content_type = raw.header("Content-Type") or ""
-            notes.append(f"Content-Type: {content_type}")
-        essence = content_type.split(";")[0].strip().lower()
-        if not _is_text(essence):
-            raise _Skipped("non-text")
-        if raw.block is None:
-            raise Refused(
-                "too-large",
-                f"its block of {raw.length} bytes is larger than the limit of "
-                f"{_warcframe.MAX_BLOCK} bytes",
-            )
-        body = decode_transfer(head, payload) if kind == "response" else payload
-        content = decode_text(body, content_type)
-        warc_date = raw.header("WARC-Date")
-        if warc_date is None:
-            raise Refused("bad-warc-date", "no WARC-Date")
-        if _LONG_FRACTION.search(warc_date):
-            raise Refused(
-                "bad-warc-date", f"WARC-Date {warc_date[:60]!r} has more than 9 fractional digits"
-            )
-        payload_digest = raw.header("WARC-Payload-Digest")
-        now = self.clock()
-        try:
-            event = ProvenanceEvent(
-                type="import",
-                at=Timestamp.from_datetime(now),
-                agent=DEFAULT_AGENT,
-                detail=f"imported from WARC file {self.name}: WARC-Record-ID {raw.record_id}, "
-                f"WARC-Payload-Digest {payload_digest or '(none)'}",
-                source_digest=Digest.of_bytes(payload),
-            )
-            record = ArchivedArticle.create(
-                url=uri,
-                content=content,
-                retrieved_at=parse_timestamp(warc_date),
-                retrieval=Retrieval(
-                    method="warc-import", agent=self.crawler or self.agent, notes=tuple(notes)
-                ),
-                provenance=[event],
-                media_type=f"{essence}; charset=utf-8",
-            )
-        except NewsArchiveError as exc:
-            raise Refused(exc.code, str(exc).splitlines()[0]) from None
-        data = record.to_dict()
-        errors = [p for p in validate(data, now=now) if p.severity == "error"]
-        if errors:  # e.g. a WARC-Date in the future
-            raise Refused(errors[0].code, errors[0].message)
-        return data
-
-
-def _software(raw: RawRecord) -> str | None:
-    """The `software` field of a warcinfo record, if it is a usable one-line label."""
-    if raw.block is None:
-        return None
-    for line in raw.block.decode("utf-8", "replace").splitlines():
-        key, colon, value = line.partition(":")
-        value = value.strip()
-        if colon and key.strip().lower() == "software" and value.isprintable() and value:
-            return value[:200]
-    return None
-
-
-def _is_text(essence: str) -> bool:
-    if not _TOKEN.fullmatch(essence):
-        return False
-    return (
-        essence.startswith("text/") or essence in _TEXT_TYPES or essence.endswith(("+xml", "+json"))
-    )
-
-
-def _http_split(raw: RawRecord, kind: str) -> tuple[Any, bytes]:
-    """(HTTP status and headers or None, payload) as WARC defines the payload of a record.
-
-    For a block too large to hold, its head: enough for the HTTP headers.
-    """
-    block = raw.block if raw.block is not None else raw.head
-    uri = (raw.target_uri or "").lower()
-    if kind not in _HTTP_RECORDS or not block or not uri.startswith(("http:", "https:")):
-        return None, block
-    split = split_http(block, response=kind == "response")
-    return (None, block) if split is None else split
-
-
-def looks_like_warc(head: bytes) -> bool:
-    """True when the first bytes of a stream are WARC (plain, or gzip of WARC).
-
-    Give a few KiB: a gzip member's Huffman tables come before its first byte of output.
-    """
-    if head.startswith(b"WARC/"):
-        return True
-    if head[:2] == b"\x1f\x8b":
-        try:
-            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 5) == b"WARC/"
-        except zlib.error:
-            return False
-    return False

@@ -1,71 +1,31 @@
-"""The `newsarchive` command line: `main()` only calls `run()`, which tests call in-process.
-
-Exit codes: 0 ok; 1 a check failed (invalid record, copy differs); 2 usage
-error or unreadable/malformed input. Errors are one line on stderr.
-"""
+"""Commands on single records and files: record, validate, verify, hash, text."""
 
 from __future__ import annotations
 
-import argparse
-import sys
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, Final, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any
 
 from newsarchive._version import __version__
+from newsarchive.cli._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    METHODS_HELP,
+    Context,
+    Handler,
+    UsageError,
+    zone,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from datetime import tzinfo
+    import argparse
 
     from newsarchive.errors import Problem
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
-
-EXIT_OK: Final = 0
-EXIT_FAILED: Final = 1
-EXIT_USAGE: Final = 2
-
-_METHODS_HELP: Final = (
-    "http, browser, wayback, archive-today, perma-cc, api, feed, "
-    "file-import, warc-import, bagit-import, manual, or x-<name>"
-)
+__all__ = ["add_commands"]
 
 
-class UsageError(Exception):
-    """Bad command-line words; reported as one line, exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports errors as one line and prints help to the given stream."""
-
-    def __init__(self, *args: Any, out: BinaryIO | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.out = out if out is not None else sys.stdout.buffer
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see --help)")
-
-    def _print_message(self, message: str, file: object = None) -> None:  # noqa: ARG002
-        # argparse writes --help and --version to sys.stdout; ours go where run() was told.
-        if message:
-            self.out.write(message.encode("utf-8"))
-
-
-def _build_parser(out: BinaryIO) -> argparse.ArgumentParser:
-    parser = _Parser(
-        out=out,
-        prog="newsarchive",
-        description="Archive news articles with provenance: build, validate, verify and "
-        "convert archived-article records (format v1), and keep them in a durable, "
-        "indexed, auditable store (init, import, find, store verify).",
-        epilog="Exit codes: 0 ok, 1 a check failed, 2 usage error or unreadable/malformed input.",
-    )
-    parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
-    sub = parser.add_subparsers(
-        dest="command",
-        metavar="COMMAND",
-        parser_class=_Parser,
-    )
-
+def add_commands(sub: Any) -> dict[str, Handler]:
+    """Add this group's commands to the `newsarchive` sub-parsers; return their handlers."""
     rec = sub.add_parser(
         "record",
         help="turn an article-text file into a JSON record",
@@ -107,7 +67,7 @@ def _build_parser(out: BinaryIO) -> argparse.ArgumentParser:
     rec.add_argument(
         "--method",
         default="file-import",
-        help=f"retrieval method: {_METHODS_HELP} (default: file-import)",
+        help=f"retrieval method: {METHODS_HELP} (default: file-import)",
     )
     rec.add_argument(
         "--agent",
@@ -168,64 +128,19 @@ def _build_parser(out: BinaryIO) -> argparse.ArgumentParser:
     )
     txt.add_argument("record", metavar="RECORD", help="JSON record file, or - for stdin")
     txt.add_argument("-o", "--output", metavar="OUT", help="write to OUT atomically")
-    from newsarchive._cli_store import add_store_commands  # noqa: PLC0415
-
-    for command in (rec, val, ver, hsh, txt, *add_store_commands(sub, _METHODS_HELP)):
-        command.out = out  # type: ignore[attr-defined]
-    return parser
-
-
-class _Context:
-    """The streams a command talks to: injectable so tests run commands in-process."""
-
-    def __init__(self, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> None:
-        self.stdin = stdin
-        self.stdout = stdout
-        self.stderr = stderr
-
-    def out(self, text: str) -> None:
-        self.stdout.write(text.encode("utf-8"))
-
-    def err(self, text: str) -> None:
-        self.stderr.write(text + "\n")
-
-    def read(self, path: str) -> bytes:
-        if path == "-":
-            return self.stdin.read()
-        with open(path, "rb") as f:  # noqa: PTH123 - plain open reads clearest here
-            return f.read()
-
-    def open(self, path: str) -> IO[bytes]:
-        if path == "-":
-            return self.stdin
-        return open(path, "rb")  # noqa: PTH123 - the caller closes it
-
-    def emit(self, data: bytes, output: str | None) -> None:
-        if output is None:
-            self.stdout.write(data)
-        else:
-            from newsarchive._atomicfile import write_atomic  # noqa: PLC0415
-
-            write_atomic(output, data)
-
-
-def _zone(name: str | None) -> tzinfo | None:
-    if name is None:
-        return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"--timezone: unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
-        ) from None
+    return {
+        "record": _cmd_record,
+        "validate": _cmd_validate,
+        "verify": _cmd_verify,
+        "hash": _cmd_hash,
+        "text": _cmd_text,
+    }
 
 
 # -- commands ---------------------------------------------------------------------------
 
 
-def _cmd_record(args: argparse.Namespace, ctx: _Context) -> int:
+def _cmd_record(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.record import DEFAULT_AGENT, ArchivedArticle  # noqa: PLC0415
     from newsarchive.serialize import to_canonical_json, to_json  # noqa: PLC0415
 
@@ -242,14 +157,14 @@ def _cmd_record(args: argparse.Namespace, ctx: _Context) -> int:
         notes=args.note,
         source_name=None if args.file == "-" else args.file,
         algorithm=args.algorithm,
-        default_tz=_zone(args.timezone),
+        default_tz=zone(args.timezone),
         original_url=args.original_url,
     )
     ctx.emit(to_canonical_json(record) if args.canonical else to_json(record), args.output)
     return EXIT_OK
 
 
-def _cmd_validate(args: argparse.Namespace, ctx: _Context) -> int:
+def _cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
     import json  # noqa: PLC0415 - only these commands need it
 
     from newsarchive.jsonl import iter_values, records_of  # noqa: PLC0415
@@ -309,7 +224,7 @@ def _cmd_validate(args: argparse.Namespace, ctx: _Context) -> int:
 
 
 def _problem(
-    ctx: _Context,
+    ctx: Context,
     args: argparse.Namespace,
     entry: dict[str, Any],
     line: int | None,
@@ -329,7 +244,7 @@ def _problem(
         ctx.out(f"{where} {pointer or '/'} {code}{tag} {message}\n")
 
 
-def _load_record_dict(ctx: _Context, path: str) -> Any:
+def _load_record_dict(ctx: Context, path: str) -> Any:
     from newsarchive._json import loads  # noqa: PLC0415
     from newsarchive.errors import JSONError  # noqa: PLC0415
 
@@ -342,7 +257,7 @@ def _load_record_dict(ctx: _Context, path: str) -> Any:
     return value
 
 
-def _cmd_verify(args: argparse.Namespace, ctx: _Context) -> int:
+def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     import json  # noqa: PLC0415 - only these commands need it
 
     from newsarchive.record import ArchivedArticle  # noqa: PLC0415
@@ -405,7 +320,7 @@ def _clip(text: str | None) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-def _cmd_hash(args: argparse.Namespace, ctx: _Context) -> int:
+def _cmd_hash(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.digest import Digest, hasher  # noqa: PLC0415
 
     hasher(args.algorithm)  # refuse an unknown or weak algorithm before reading anything
@@ -426,107 +341,9 @@ def _cmd_hash(args: argparse.Namespace, ctx: _Context) -> int:
     return status
 
 
-def _cmd_text(args: argparse.Namespace, ctx: _Context) -> int:
+def _cmd_text(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.record import ArchivedArticle  # noqa: PLC0415
 
     record = ArchivedArticle.from_dict(_load_record_dict(ctx, args.record))
     ctx.emit(record.to_article_text(), args.output)
     return EXIT_OK
-
-
-_COMMANDS: Final = {
-    "record": _cmd_record,
-    "validate": _cmd_validate,
-    "verify": _cmd_verify,
-    "hash": _cmd_hash,
-    "text": _cmd_text,
-}
-
-
-def run(
-    argv: Sequence[str],
-    *,
-    stdin: BinaryIO | None = None,
-    stdout: BinaryIO | None = None,
-    stderr: TextIO | None = None,
-) -> int:
-    """Run one command; return its exit code. Never raises for bad input."""
-    ctx = _Context(
-        stdin if stdin is not None else sys.stdin.buffer,
-        stdout if stdout is not None else sys.stdout.buffer,
-        stderr if stderr is not None else sys.stderr,
-    )
-    parser = _build_parser(ctx.stdout)
-    try:
-        args = parser.parse_args(list(argv))
-        if args.command is None:
-            ctx.err(parser.format_usage().strip())
-            ctx.err("newsarchive: error: a command is required (see --help)")
-            return EXIT_USAGE
-        if args.command in _COMMANDS:
-            return _COMMANDS[args.command](args, ctx)
-        from newsarchive._cli_store import COMMANDS  # noqa: PLC0415
-
-        return COMMANDS[args.command](args, ctx)
-    except UsageError as exc:
-        ctx.err(str(exc))
-    except BrokenPipeError:
-        raise  # the reader went away: main() handles it quietly
-    except IsADirectoryError as exc:
-        ctx.err(f"newsarchive: error: {exc.filename} is a directory")
-    except OSError as exc:
-        name = f"{exc.filename}: " if exc.filename else ""
-        ctx.err(f"newsarchive: error: {name}{exc.strerror or exc}")
-    except SystemExit as exc:  # --help and --version exit through argparse
-        return exc.code if isinstance(exc.code, int) else EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - _report re-raises what is not ours
-        return _report(ctx, exc)
-    return EXIT_USAGE
-
-
-def _report(ctx: _Context, exc: Exception) -> int:
-    """One line for one of our errors; anything else is a bug and propagates."""
-    # Imported here, not at the top: the error classes need attrs, which
-    # `--version` and `--help` should not pay for.
-    import sqlite3  # noqa: PLC0415
-
-    from newsarchive.errors import (  # noqa: PLC0415
-        InvalidRecord,
-        NewsArchiveError,
-        RecordNotFound,
-        StoreCorrupted,
-    )
-
-    if isinstance(exc, (RecordNotFound, StoreCorrupted)):
-        # An unknown id, or stored bytes that fail their check: a failed check.
-        ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
-        return EXIT_FAILED
-    if isinstance(exc, sqlite3.Error):
-        ctx.err(
-            f"newsarchive: error: the store's index: {exc} "
-            "(`newsarchive store reindex` rebuilds it from the data)"
-        )
-    elif isinstance(exc, InvalidRecord):
-        ctx.err(f"newsarchive: error: invalid record: {exc}")
-    elif isinstance(exc, NewsArchiveError):
-        ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
-    else:
-        raise exc
-    return EXIT_USAGE
-
-
-def main() -> NoReturn:
-    """Console entry point."""
-    try:
-        code = run(sys.argv[1:])
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader went away (`| head`): not an error of ours. Point stdout at
-        # devnull so the interpreter's final flush does not raise again.
-        import os  # noqa: PLC0415
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = EXIT_OK
-    except KeyboardInterrupt:
-        code = 130
-    sys.exit(code)

@@ -35,11 +35,16 @@ metadata. Foreign `resource` and `response` records with an http(s) target
 become new records (method `warc-import`; see `read_warc`); `warcinfo`,
 `request`, `revisit`, other metadata, non-http(s) targets and non-text
 payloads are skipped and counted. `MAX_BLOCK` bounds what is held in memory.
+
+Inside the package: `_frame` (strict framing and digests), `_write` (the
+export), `_read` (the two-pass import driver), `_own` (our exports read
+back), `_foreign` (other pages turned into records) and `_httpbody` (HTTP
+payload decoding).
 """
 
-from newsarchive._warcframe import MAX_BLOCK
-from newsarchive._warcread import WarcReading, WarcRefusal, looks_like_warc, read_warc
-from newsarchive._warcwrite import RECORD_CONTENT_TYPE, uri_form, write_warc
+from newsarchive.warc._frame import MAX_BLOCK, looks_like_warc
+from newsarchive.warc._read import WarcReading, WarcRefusal, read_warc
+from newsarchive.warc._write import RECORD_CONTENT_TYPE, uri_form, write_warc
 
 __all__ = [
     "MAX_BLOCK",

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import attrs
 
-from newsarchive import _warcframe
+from newsarchive.warc import _frame
 
 __all__ = ["HttpHead", "Refused", "decode_text", "decode_transfer", "split_http"]
 
@@ -89,7 +89,8 @@ _BOMS: Final = (
 class Refused(Exception):
     """A record the WARC import refuses: `code` is stable, `reason` for people.
 
-    Raised by the decoders here and by the importer (`_warcread`) for its own checks.
+    Raised by the decoders here and by the importer (`_read`, `_own`, `_foreign`) for its
+    own checks.
     """
 
     def __init__(self, code: str, reason: str) -> None:
@@ -158,10 +159,8 @@ def _dechunk(data: bytes) -> bytes:
         if size == 0:
             return bytes(out)
         start = end + 2
-        if len(out) + size > _warcframe.MAX_BLOCK:
-            raise Refused(
-                "too-large", f"the decoded body is larger than {_warcframe.MAX_BLOCK} bytes"
-            )
+        if len(out) + size > _frame.MAX_BLOCK:
+            raise Refused("too-large", f"the decoded body is larger than {_frame.MAX_BLOCK} bytes")
         if len(data) < start + size:
             raise Refused("bad-http", "chunked body: truncated chunk")
         if data[start + size : start + size + 2] != b"\r\n":
@@ -177,15 +176,13 @@ def _inflate(data: bytes, wbits: int, coding: str) -> bytes:
     while True:
         inflater = zlib.decompressobj(wbits)
         try:
-            out += inflater.decompress(rest, _warcframe.MAX_BLOCK + 1 - len(out))
+            out += inflater.decompress(rest, _frame.MAX_BLOCK + 1 - len(out))
         except zlib.error as exc:
             raise Refused(
                 "bad-content-encoding", f"{coding} body cannot be decoded: {exc}"
             ) from None
-        if len(out) > _warcframe.MAX_BLOCK:
-            raise Refused(
-                "too-large", f"the decoded body is larger than {_warcframe.MAX_BLOCK} bytes"
-            )
+        if len(out) > _frame.MAX_BLOCK:
+            raise Refused("too-large", f"the decoded body is larger than {_frame.MAX_BLOCK} bytes")
         if not inflater.eof:
             raise Refused("bad-content-encoding", f"the {coding} body is truncated")
         rest = inflater.unused_data

@@ -1,0 +1,137 @@
+"""The `newsarchive` command line: `main()` only calls `run()`, which tests call in-process.
+
+Each command group is a module with `add_commands(sub) -> {name: handler}`;
+this module builds the parser from them, dispatches, and turns our errors
+into one line on stderr and an exit code: 0 ok; 1 a check failed (invalid
+record, copy differs, stored data failing its check); 2 usage error or
+unreadable/malformed input. The command line is a thin layer: the work is
+done by the library.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, BinaryIO, Final, NoReturn, TextIO
+
+from newsarchive._version import __version__
+from newsarchive.cli import _bag, _export, _maintain, _records, _store
+from newsarchive.cli._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Context,
+    Handler,
+    Parser,
+    UsageError,
+    subcommands,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
+
+#: The command groups, in the order `--help` lists their commands.
+_GROUPS: Final = (_records, _store, _export, _maintain, _bag)
+
+
+def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:
+    parser = Parser(
+        out=out,
+        prog="newsarchive",
+        description="Archive news articles with provenance: build, validate, verify and "
+        "convert archived-article records (format v1), and keep them in a durable, "
+        "indexed, auditable store (init, import, find, store verify).",
+        epilog="Exit codes: 0 ok, 1 a check failed, 2 usage error or unreadable/malformed input.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
+    sub = subcommands(parser, "command", "COMMAND")
+    handlers: dict[str, Handler] = {}
+    for group in _GROUPS:
+        handlers.update(group.add_commands(sub))
+    return parser, handlers
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    stdin: BinaryIO | None = None,
+    stdout: BinaryIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one command; return its exit code. Never raises for bad input."""
+    ctx = Context(
+        stdin if stdin is not None else sys.stdin.buffer,
+        stdout if stdout is not None else sys.stdout.buffer,
+        stderr if stderr is not None else sys.stderr,
+    )
+    parser, handlers = _build_parser(ctx.stdout)
+    try:
+        args = parser.parse_args(list(argv))
+        if args.command is None:
+            ctx.err(parser.format_usage().strip())
+            ctx.err("newsarchive: error: a command is required (see --help)")
+            return EXIT_USAGE
+        return handlers[args.command](args, ctx)
+    except UsageError as exc:
+        ctx.err(str(exc))
+    except BrokenPipeError:
+        raise  # the reader went away: main() handles it quietly
+    except IsADirectoryError as exc:
+        ctx.err(f"newsarchive: error: {exc.filename} is a directory")
+    except OSError as exc:
+        name = f"{exc.filename}: " if exc.filename else ""
+        ctx.err(f"newsarchive: error: {name}{exc.strerror or exc}")
+    except SystemExit as exc:  # --help and --version exit through argparse
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - _report re-raises what is not ours
+        return _report(ctx, exc)
+    return EXIT_USAGE
+
+
+def _report(ctx: Context, exc: Exception) -> int:
+    """One line for one of our errors; anything else is a bug and propagates."""
+    # Imported here, not at the top: the error classes need attrs, which
+    # `--version` and `--help` should not pay for.
+    import sqlite3  # noqa: PLC0415
+
+    from newsarchive.errors import (  # noqa: PLC0415
+        InvalidRecord,
+        NewsArchiveError,
+        RecordNotFound,
+        StoreCorrupted,
+    )
+
+    if isinstance(exc, (RecordNotFound, StoreCorrupted)):
+        # An unknown id, or stored bytes that fail their check: a failed check.
+        ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
+        return EXIT_FAILED
+    if isinstance(exc, sqlite3.Error):
+        ctx.err(
+            f"newsarchive: error: the store's index: {exc} "
+            "(`newsarchive store reindex` rebuilds it from the data)"
+        )
+    elif isinstance(exc, InvalidRecord):
+        ctx.err(f"newsarchive: error: invalid record: {exc}")
+    elif isinstance(exc, NewsArchiveError):
+        ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
+    else:
+        raise exc
+    return EXIT_USAGE
+
+
+def main() -> NoReturn:
+    """Console entry point."""
+    try:
+        code = run(sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error of ours. Point stdout at
+        # devnull so the interpreter's final flush does not raise again.
+        import os  # noqa: PLC0415
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

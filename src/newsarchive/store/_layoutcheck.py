@@ -1,0 +1,114 @@
+"""The whole-store checks of `store verify`: the directory's layout and the index as a whole."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from typing import TYPE_CHECKING
+
+from newsarchive.store._findings import Finding
+from newsarchive.store._layout import (
+    INDEX,
+    LOCK,
+    MARKER,
+    MARKER_BYTES,
+    SEGMENTS,
+    TEMP_PREFIX,
+    index_files,
+    is_segment_name,
+    open_nofollow,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+__all__ = ["layout_findings", "whole_index_check"]
+
+
+def layout_findings(root: Path) -> Iterator[Finding]:
+    """Files that should not be there, symlinks, a wrong marker, leftover temp files."""
+    allowed = {MARKER, LOCK, SEGMENTS, *index_files()}
+    for directory, names in (
+        (root, os.listdir(root)),
+        (root / SEGMENTS, os.listdir(root / SEGMENTS)),
+    ):
+        for name in sorted(names):
+            path = directory / name
+            mode = os.lstat(path).st_mode
+            rel = str(path.relative_to(root))
+            if stat.S_ISLNK(mode):
+                yield Finding(
+                    "failure", "symlink", rel, "symlink inside the store (never followed)"
+                )
+            elif name.startswith(TEMP_PREFIX) and stat.S_ISREG(mode):
+                yield Finding(
+                    "note",
+                    "temp-file",
+                    rel,
+                    "temp file of an interrupted write; the next writer removes it",
+                )
+            elif directory == root and name not in allowed:
+                yield Finding("failure", "unknown-file", rel, "not part of the store layout")
+            elif directory != root and not (is_segment_name(name) and stat.S_ISREG(mode)):
+                yield Finding("failure", "unknown-file", rel, "not a segment file")
+    try:
+        with os.fdopen(open_nofollow(root / MARKER, os.O_RDONLY), "rb") as f:
+            marker = f.read(1024)
+    except OSError:
+        marker = b""
+    if marker != MARKER_BYTES:
+        yield Finding("failure", "bad-marker", MARKER, "the store marker is missing or altered")
+
+
+def _index_findings(
+    conn: sqlite3.Connection, root: Path, names: list[str], integrity: bool
+) -> Iterator[Finding]:
+    """Whole-store checks that need the index: integrity, lag, missing segments, batch order."""
+    # integrity_check, not quick_check: only it checks that SQLite's own
+    # indexes agree with their tables (a flipped row id in the id index).
+    result = conn.execute("PRAGMA integrity_check").fetchone() if integrity else ("ok",)
+    if result is None or result[0] != "ok":
+        yield Finding("failure", "index-corrupt", INDEX, f"SQLite integrity_check: {result}")
+    for (name,) in conn.execute("SELECT name FROM segments ORDER BY name"):
+        if name not in names:
+            yield Finding(
+                "failure", "missing-segment", name, "the index lists it; the file is gone"
+            )
+    for name in names:
+        row = conn.execute("SELECT indexed FROM segments WHERE name=?", (name,)).fetchone()
+        size = os.lstat(root / SEGMENTS / name).st_size
+        if size and (row is None or row[0] < size):
+            yield Finding(
+                "note",
+                "index-lags",
+                name,
+                "the index does not cover the end of this segment yet; it catches up on the "
+                "next open (or a torn tail is noted above)",
+            )
+    expected = 1
+    for (seq,) in conn.execute("SELECT seq FROM batches ORDER BY seq"):
+        if seq != expected:
+            yield Finding(
+                "failure", "missing-batch", INDEX, f"batches {expected}..{seq - 1} are missing"
+            )
+        expected = seq + 1
+    for record_id, blob in conn.execute(
+        "SELECT id, content_blob FROM records WHERE content_blob IS NOT NULL "
+        "AND content_blob NOT IN (SELECT digest FROM blobs)"
+    ):
+        yield Finding(
+            "failure", "missing-content", INDEX, f"content {blob} is not stored", record_id
+        )
+
+
+def whole_index_check(root: Path, names: list[str], integrity: bool) -> list[Finding]:
+    try:
+        conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
+        try:
+            return list(_index_findings(conn, root, names, integrity))
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return [Finding("failure", "index-corrupt", INDEX, str(exc))]

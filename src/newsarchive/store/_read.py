@@ -1,0 +1,185 @@
+"""The reading side of `Store`: records, content, events, queries and counts from the index."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
+from newsarchive.store import _index
+from newsarchive.store._layout import SEGMENTS, is_segment_name, open_nofollow, segment_names
+from newsarchive.urls import canonicalize_url
+
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Iterator
+    from pathlib import Path
+
+__all__ = ["StoreReader"]
+
+
+class StoreReader:
+    """Reads a store through its index; every line read is checked against its SHA-256.
+
+    `Store` provides `root` and `index` (the index, caught up with the segments).
+    """
+
+    root: Path
+
+    @property
+    def index(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    def _has(self, table: str, column: str, value: str) -> bool:
+        sql = f"SELECT 1 FROM {table} WHERE {column}=? LIMIT 1"
+        return self.index.execute(sql, (value,)).fetchone() is not None
+
+    def read_line(self, segment: str, offset: int, length: int) -> bytes:
+        """One entry line, checked against the SHA-256 the index holds for it."""
+        if not is_segment_name(segment):  # never a path from a (possibly damaged) index
+            raise StoreCorrupted(f"the index names a segment {segment!r} that cannot exist")
+        fd = open_nofollow(self.root / SEGMENTS / segment, os.O_RDONLY)
+        try:
+            line = os.pread(fd, length, offset)
+        finally:
+            os.close(fd)
+        row = self.index.execute(
+            "SELECT line_sha256 FROM entries WHERE segment=? AND offset=?", (segment, offset)
+        ).fetchone()
+        if row is None or hashlib.sha256(line).hexdigest() != row[0]:
+            raise StoreCorrupted(
+                f"{segment} at byte {offset}: stored bytes do not match their digest; "
+                "run `newsarchive store verify`",
+                path=str(self.root / SEGMENTS / segment),
+            )
+        return line
+
+    def __contains__(self, record_id: object) -> bool:
+        return isinstance(record_id, str) and self._has("records", "id", record_id)
+
+    def __len__(self) -> int:
+        return int(self.index.execute("SELECT count(*) FROM records").fetchone()[0])
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        """The record exactly as stored (large content put back in place)."""
+        row = self.index.execute(
+            "SELECT segment, offset, length, content_blob FROM records WHERE id=?", (record_id,)
+        ).fetchone()
+        if row is None:
+            raise RecordNotFound(f"no record with id {record_id!r} in {self.root}")
+        record: dict[str, Any] = orjson.loads(self.read_line(*row[:3]))["record"]
+        if record.get("id") != record_id:  # a damaged index pointing at another record
+            raise StoreCorrupted(
+                f"the index places record {record_id} where another record is; "
+                "run `newsarchive store reindex`",
+                path=str(self.root),
+            )
+        if row[3] is not None:
+            record["content"] = self._blob_content(row[3])
+        return record
+
+    def _blob_content(self, digest: str) -> str:
+        row = self.index.execute(
+            "SELECT segment, offset, length FROM blobs WHERE digest=?", (digest,)
+        ).fetchone()
+        if row is None:
+            raise StoreCorrupted(f"content {digest} is missing from the store")
+        blob = orjson.loads(self.read_line(*row))["blob"]
+        if blob.get("digest") != digest:
+            raise StoreCorrupted(
+                f"the index places content {digest} where other content is; "
+                "run `newsarchive store reindex`",
+                path=str(self.root),
+            )
+        content: str = blob["content"]
+        return content
+
+    def content(self, record_id: str) -> bytes:
+        """The exact content bytes of a record (UTF-8), or raise if it holds none."""
+        content = self.get(record_id).get("content")
+        if not isinstance(content, str):
+            raise RecordNotFound(f"record {record_id} holds no content", code="no-content")
+        return content.encode("utf-8")
+
+    def events(self, record_id: str | None) -> list[dict[str, Any]]:
+        """Events appended later about a record (or, with None, about the whole store)."""
+        where = "record_id IS NULL" if record_id is None else "record_id=?"
+        rows = self.index.execute(
+            f"SELECT segment, offset, length FROM events WHERE {where} ORDER BY rowid",
+            () if record_id is None else (record_id,),
+        ).fetchall()
+        return [orjson.loads(self.read_line(*row))["event"] for row in rows]
+
+    def find(
+        self,
+        *,
+        url: str | None = None,
+        tag: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        published_since: str | None = None,
+        published_until: str | None = None,
+        content_digest: str | None = None,
+    ) -> Iterator[str]:
+        """Ids of matching records, oldest retrieval first; times are RFC 3339 instants.
+
+        `url` matches by canonical url; `tag` ignores case; bounds are inclusive.
+        """
+        clauses: list[str] = []
+        params: list[Any] = []
+        if url is not None:
+            clauses.append("canonical_url=?")
+            params.append(canonicalize_url(url))
+        if tag is not None:
+            clauses.append("id IN (SELECT record_id FROM tags WHERE tag=?)")
+            params.append(tag.strip().casefold())
+        for column, op, value in (
+            ("retrieved_key", ">=", since),
+            ("retrieved_key", "<=", until),
+            ("published_key", ">=", published_since),
+            ("published_key", "<=", published_until),
+        ):
+            if value is not None:
+                key = _index.time_key(value)
+                if key is None:
+                    raise StoreError(f"{value!r} is not an RFC 3339 instant", code="bad-time")
+                clauses.append(f"{column} {op} ?")
+                params.append(key)
+        if content_digest is not None:
+            clauses.append("content_digest=?")
+            params.append(content_digest)
+        sql = "SELECT id FROM records"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        for (record_id,) in self.index.execute(sql + " ORDER BY retrieved_key, id", params):
+            yield record_id
+
+    def stats(self) -> dict[str, Any]:
+        """Counts, sizes and the last fixity checks."""
+        conn = self.index
+
+        def count(table: str) -> int:
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+        names = segment_names(self.root)
+        size = sum((self.root / SEGMENTS / n).stat().st_size for n in names)
+        checks = {}
+        for label, where in (("last_check", ""), ("last_full_check", "AND full=1")):
+            row = conn.execute(
+                "SELECT segment, offset, length FROM events WHERE type='fixity-check' "
+                f"{where} ORDER BY rowid DESC LIMIT 1"
+            ).fetchone()
+            checks[label] = None if row is None else orjson.loads(self.read_line(*row))["event"]
+        return {
+            "store": str(self.root),
+            "records": count("records"),
+            "blobs": count("blobs"),
+            "events": count("events"),
+            "batches": count("batches"),
+            "segments": len(names),
+            "bytes": size,
+            **checks,
+        }
