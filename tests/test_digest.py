@@ -190,3 +190,11 @@ def test_weak_algorithms_are_refused_whatever_their_case() -> None:
     with pytest.raises(DigestError) as caught:
         Digest.parse(123)  # type: ignore[arg-type]
     assert "(got int)" in str(caught.value)
+
+
+def test_refusals_list_the_accepted_algorithms() -> None:
+    # The message is how a user learns what to use instead.
+    for text in ("md5:" + "0" * 32, "sha384:" + "0" * 96):
+        with pytest.raises(DigestError) as caught:
+            Digest.parse(text)
+        assert "sha256, sha512, sha3-256, blake2b" in str(caught.value)

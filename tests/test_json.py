@@ -420,3 +420,33 @@ def test_non_ascii_keys_below_the_surrogates_take_the_fast_path() -> None:
 def test_loads_refuses_what_is_not_text() -> None:
     with pytest.raises(TypeError, match="expected bytes or str, not int"):
         loads(1)  # type: ignore[arg-type]
+
+
+def _nested_list(depth: int, leaf: Any) -> Any:
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+@pytest.mark.parametrize("leaf", ["x", 1.5, 1])
+def test_writer_refuses_what_the_reader_would_refuse_as_too_deep(leaf: Any) -> None:
+    # canonical_dumps wrote 129-254 levels that loads refuses, raised TypeError from
+    # orjson's limit at 255, and RecursionError on the rfc8785 path beyond that.
+    assert loads(canonical_dumps(_nested_list(MAX_DEPTH, leaf))) == _nested_list(MAX_DEPTH, leaf)
+    for depth in (MAX_DEPTH + 1, 255, 5000):
+        with pytest.raises(JSONError) as caught:
+            canonical_dumps(_nested_list(depth, leaf))
+        assert caught.value.code == "too-deep"
+    with pytest.raises(JSONError, match=f"nested deeper than {MAX_DEPTH} levels"):
+        canonical_dumps(_nested_list(MAX_DEPTH, {"a": 1}))
+
+
+def test_an_unexpected_orjson_refusal_stays_a_type_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import orjson
+
+    def refuse(value: Any, option: int = 0) -> bytes:
+        raise orjson.JSONEncodeError("something else")
+
+    monkeypatch.setattr(orjson, "dumps", refuse)
+    with pytest.raises(TypeError, match="something else"):
+        canonical_dumps(["x"])

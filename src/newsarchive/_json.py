@@ -142,6 +142,7 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH) -> Any:
 
 
 _ONLY_STR: Final = frozenset({str})
+_CLOSE: Final = object()
 _LEAVES: Final = frozenset({str, bool, type(None)})
 
 
@@ -154,11 +155,18 @@ def _fast_path_ok(value: Any) -> bool:
     fast = True
     stack = [value]
     pop, push, extend = stack.pop, stack.append, stack.extend
+    depth = 0  # containers open above the item popped; _CLOSE marks where one ends
     while stack:
         item = pop()
         kind = type(item)
         if kind is str or kind is bool or item is None:
             continue
+        if item is _CLOSE:
+            depth -= 1
+            continue
+        if (kind is dict or kind is list) and depth >= MAX_DEPTH:
+            # What `loads` refuses is not written (and orjson stops at 255 levels).
+            raise JSONError(f"nested deeper than {MAX_DEPTH} levels", code="too-deep")
         if kind is dict:
             # Type checks over whole containers run in C (set/map): most of a
             # record is strings, which then never enter this Python loop.
@@ -175,9 +183,13 @@ def _fast_path_ok(value: Any) -> bool:
                         fast = False  # RFC 8785 sorts keys by UTF-16 code units
             values = item.values()
             if not _LEAVES.issuperset(map(type, values)):
+                push(_CLOSE)
+                depth += 1
                 extend(values)
         elif kind is list:
             if not _LEAVES.issuperset(map(type, item)):
+                push(_CLOSE)
+                depth += 1
                 extend(item)
         elif kind is int:
             if abs(item) > MAX_SAFE_INTEGER:
