@@ -450,3 +450,24 @@ def test_an_unexpected_orjson_refusal_stays_a_type_error(monkeypatch: pytest.Mon
     monkeypatch.setattr(orjson, "dumps", refuse)
     with pytest.raises(TypeError, match="something else"):
         canonical_dumps(["x"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b"[NaN]", "NaN is not a JSON number"),
+        (b"[-Infinity]", "-Infinity is not a JSON number"),
+        (b"[1e400]", "number 1e400 overflows to infinity"),
+        (b"[" + b"9" * 400 + b".0]", f"number {'9' * 40} overflows to infinity"),
+        (b"9007199254740992", "integer 9007199254740992 is outside \u00b1(2**53-1)"),
+        (b"9" * 40, f"integer {'9' * 40} is outside"),
+        (b"9" * 41, f"integer {'9' * 40}... is outside"),
+        (b'["\\ud800"]', "string holds a lone surrogate (not Unicode text)"),
+        (b'{"\\udc00": 1}', "object key holds a lone surrogate"),
+        (b'{"k": 1, "k": 2}', "duplicate key 'k' in an object"),
+    ],
+)
+def test_refusal_messages_name_the_bad_input(text: bytes, message: str) -> None:
+    with pytest.raises(JSONError) as caught:
+        loads(text)
+    assert str(caught.value) == message or str(caught.value).startswith(message + " ")

@@ -217,12 +217,10 @@ def parse_timestamp(text: str, *, default_tz: tzinfo | None = None) -> Timestamp
             if hours > 23 or minutes > 59:
                 raise InvalidTimestamp(f"bad UTC offset in {_shorten(stripped)!r}")
             offset = timedelta(hours=hours, minutes=minutes) * sign
-            try:
-                base = (base - offset).astimezone(UTC)
+            try:  # a datetime is within years 1-9999, or this raises
+                base = base - offset
             except OverflowError:
                 raise InvalidTimestamp(f"{_shorten(stripped)!r} is out of range") from None
-            if not 1 <= base.year <= 9999:
-                raise InvalidTimestamp(f"{_shorten(stripped)!r} is out of range")
         return Timestamp(base, fraction or "")
     return _parse_lenient(stripped, default_tz)
 
