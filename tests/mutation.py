@@ -1,6 +1,7 @@
 """Mutation testing of the contract modules with mutmut, one module at a time.
 
     nice -n 15 .venv/bin/python tests/mutation.py _json urls ... [--tests tests/test_x.py ...]
+    nice -n 15 .venv/bin/python tests/mutation.py _json --recheck /tmp/mutmut-_json-.../project
 
 For each module it copies the project (without .git, .venv and caches) to a
 temporary directory, names that one module in the copy's `[tool.mutmut]`, runs
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -89,6 +91,35 @@ def mutate(module: str, tests: list[str], keep: bool) -> dict[str, int]:
     return dict(stats)
 
 
+def recheck(copy: Path, tests: list[str]) -> None:
+    """Run the survivors of a kept copy again, against this checkout's tests as they are now.
+
+    For a survivor killed by a test written since: each runs in one pytest
+    process with the mutant switched on (mutmut's MUTANT_UNDER_TEST), so a
+    recheck costs seconds where a new run costs minutes.
+    """
+    mutants = copy / "mutants"
+    shutil.rmtree(mutants / "tests")
+    shutil.copytree(ROOT / "tests", mutants / "tests", ignore=_SKIP)
+    names = [
+        line.split(":")[0].strip() for line in _results(copy).splitlines() if "survived" in line
+    ]
+    env = {**os.environ, "PYTHONPATH": f"{mutants / 'src'}{os.pathsep}{mutants}"}
+    alive = []
+    for name in names:
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=mutants,
+            env={**env, "MUTANT_UNDER_TEST": name},
+            check=False,
+            capture_output=True,
+        )
+        if run.returncode == 0:
+            alive.append(name)
+    sys.stdout.write(f"{len(names) - len(alive)} of {len(names)} survivors now killed\n")
+    sys.stdout.write("".join(f"    {name}: survived\n" for name in alive))
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="tests/mutation.py")
     parser.add_argument("modules", nargs="*", default=list(CONTRACT), metavar="MODULE")
@@ -99,7 +130,14 @@ def main(argv: list[str]) -> int:
         "--whole-suite", action="store_true", help="every test that reaches the mutant"
     )
     parser.add_argument("--keep", action="store_true", help="keep the copy (mutmut show NAME)")
+    parser.add_argument(
+        "--recheck", type=Path, metavar="COPY", help="a kept copy: run its survivors again"
+    )
     args = parser.parse_args(argv)
+    if args.recheck is not None:
+        module = args.modules[0] if len(args.modules) == 1 else ""
+        recheck(args.recheck, args.tests or CONTRACT.get(module, ["tests"]))
+        return 0
     for module in args.modules:
         if module not in CONTRACT:
             parser.error(f"{module} is not a contract module ({', '.join(CONTRACT)})")

@@ -285,3 +285,57 @@ def test_writer_nul_and_surrogate_codes() -> None:
     with pytest.raises(ArticleTextError) as caught:
         format_article_text("body", "https://a.example/", ("\udc80",))
     assert caught.value.code == "lone-surrogate"
+
+
+# -- mutation survivors: where an error points, and the exact messages ---------------------
+
+
+def test_error_place_with_lines_before_and_after() -> None:
+    # A line feed at byte 0, two lines before the error, more after it.
+    with pytest.raises(ArticleTextError) as caught:
+        parse_article_text(b"\nab\ncd\xff\nef\ngh")
+    error = caught.value
+    assert (error.code, error.line, error.column, error.source_line) == (
+        "bad-utf8",
+        3,
+        3,
+        "cd\ufffd",
+    )
+    assert str(error) == "line 3:3: invalid UTF-8 at byte 6\n    cd\ufffd\n      ^"
+    with pytest.raises(ArticleTextError) as caught:
+        parse_article_text(b"\nab\nc\x00d\x00\nef")
+    error = caught.value
+    assert (error.code, error.line, error.column) == ("nul-byte", 3, 2)
+    assert str(error) == "line 3:2: NUL byte at byte 5: not a text file\n    c\\0d\\0\n     ^"
+    with pytest.raises(ArticleTextError) as caught:
+        parse_article_text(b"\n\xff")
+    assert (caught.value.line, caught.value.column) == (2, 1)
+
+
+def test_a_carriage_return_before_a_keyword_makes_it_body() -> None:
+    parsed = parse_article_text(b"body\n\rTAGS: a")
+    assert (parsed.body, parsed.tags) == ("body\n\rTAGS: a", ())
+
+
+@pytest.mark.parametrize(
+    ("url", "tags", "message"),
+    [
+        ("u\n" + "x" * 100, (), f"the url {('u' + chr(10) + 'x' * 100)[:80]!r} must be one line"),
+        ("u", ("a,b" + "y" * 100,), f"tag {('a,b' + 'y' * 100)[:80]!r} is empty, has surrounding"),
+    ],
+)
+def test_writer_messages_name_the_value_cut_at_80(
+    url: str, tags: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        format_article_text("body", url, tags)
+    assert str(caught.value).startswith(f"cannot write article text: {message}")
+
+
+def test_writer_messages_for_nul_and_surrogates() -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        format_article_text("a\x00", "u", ())
+    assert str(caught.value) == "cannot write article text: NUL character"
+    with pytest.raises(ArticleTextError) as caught:
+        format_article_text("a\ud800", "u", ())
+    assert str(caught.value) == "cannot write article text: lone surrogate (not Unicode text)"

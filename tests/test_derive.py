@@ -20,6 +20,7 @@ from newsarchive._derive import (
     normalize_tags,
     record_digest_bytes,
 )
+from newsarchive._json import canonical_dumps
 from newsarchive.digest import Digest
 from newsarchive.errors import JSONError
 from newsarchive.timestamps import Timestamp
@@ -120,3 +121,27 @@ def test_lone_surrogate_is_a_json_error_on_both_paths() -> None:
 )
 def test_tag_rule(tags: list[str], expected: tuple[str, ...]) -> None:
     assert normalize_tags(tags) == expected
+
+
+def test_id_refusal_message() -> None:
+    with pytest.raises(ValueError) as caught:
+        compute_id("u", Digest.of_text("x", "blake2b"), Timestamp.parse("2020-01-08T06:30:00Z"))
+    assert str(caught.value) == "the id is defined over the sha256 digest of the content"
+
+
+def test_record_digest_defaults_to_the_full_rfc8785_writer() -> None:
+    # orjson sorts keys by code point, RFC 8785 by UTF-16 code units (U+1F600 is
+    # D83D DE00, before U+FF61): the shortcut is only for callers that say the
+    # record passed the schema, which allows no such keys.
+    record = _record(**{"\uff61": 1, "\U0001f600": 2})
+    body = {k: v for k, v in record.items() if k not in NOT_DIGESTED}
+    written = record_digest_bytes(record)
+    assert written == canonical_dumps(body)
+    assert written.index("\U0001f600".encode()) < written.index("\uff61".encode())
+    assert compute_record_digest(record, "sha256") == Digest.of_bytes(written, "sha256")
+
+
+def test_lone_surrogate_message_on_the_shortcut() -> None:
+    with pytest.raises(JSONError) as caught:
+        record_digest_bytes(_record(title="\ud800"), schema_valid=True)
+    assert str(caught.value) == "string holds a lone surrogate (not Unicode text)"

@@ -11,6 +11,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newsarchive import _json
 from newsarchive._json import MAX_DEPTH, MAX_SAFE_INTEGER, canonical_dumps, loads
 from newsarchive.errors import JSONError
 
@@ -471,3 +472,125 @@ def test_refusal_messages_name_the_bad_input(text: bytes, message: str) -> None:
     with pytest.raises(JSONError) as caught:
         loads(text)
     assert str(caught.value) == message or str(caught.value).startswith(message + " ")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\xef\xbb\xbf{}", "JSON text starts with a byte order mark (I-JSON forbids it)"),
+        ("\ufeff{}", "JSON text starts with a byte order mark (I-JSON forbids it)"),
+        (b'\n[\n"a",\n"\xff"\n]\n', "line 4:2: invalid UTF-8 at byte 9"),
+    ],
+)
+def test_bom_and_utf8_messages(data: bytes | str, message: str) -> None:
+    with pytest.raises(JSONError) as caught:
+        loads(data)
+    assert str(caught.value) == message
+
+
+def test_bad_utf8_position_counts_every_line_before_it() -> None:
+    # A line feed at byte 0, several before the error and more after it.
+    with pytest.raises(JSONError) as caught:
+        loads(b'\n[\n"a",\n"\xff"\n]\n')
+    assert (caught.value.line, caught.value.column) == (4, 2)
+    with pytest.raises(JSONError) as caught:
+        loads(b'["\xff"]\n\n')
+    assert (caught.value.line, caught.value.column) == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (["\ud800"], "string holds a lone surrogate (not Unicode text)"),
+        ([1.5, "\ud800"], "string holds a lone surrogate (not Unicode text)"),
+        ({"\udc00": 1}, "object key holds a lone surrogate"),
+        ({"\U0001f600": 1, "\udc00": 1}, "object key holds a lone surrogate"),
+        ([2**53], "integer 9007199254740992 is outside \u00b1(2**53-1)"),
+        ([float("nan")], "nan is not representable in JCS"),
+        ([float("-inf")], "-inf is not representable in JCS"),
+        (
+            [2.0**53],
+            "float 9007199254740992.0 would be written as an integer outside \u00b1(2**53-1)",
+        ),
+        (_nested_list(MAX_DEPTH + 1, 1), f"nested deeper than {MAX_DEPTH} levels"),
+    ],
+)
+def test_writer_messages(value: Any, message: str) -> None:
+    with pytest.raises(JSONError) as caught:
+        canonical_dumps(value)
+    assert str(caught.value) == message
+
+
+def _sibling_first(depth: int, wrap: Any) -> Any:
+    """Two levels, then a chain `depth` deep beside a small closed container.
+
+    The small one is walked first, so a wrong count when a container closes
+    shows up in the depth of the chain walked after it.
+    """
+    chain: Any = "x"
+    for _ in range(depth):
+        chain = wrap(chain)
+    return wrap([chain, wrap(wrap("x"))])
+
+
+@pytest.mark.parametrize("wrap", [lambda v: [v], lambda v: {"k": v}], ids=["lists", "objects"])
+def test_writer_depth_counts_closed_containers(wrap: Any) -> None:
+    text = json.dumps(_sibling_first(MAX_DEPTH - 2, wrap))  # MAX_DEPTH levels in all
+    assert canonical_dumps(loads(text)) == canonical_dumps(json.loads(text))
+    too_deep = _sibling_first(MAX_DEPTH - 1, wrap)
+    with pytest.raises(JSONError):
+        loads(json.dumps(too_deep))
+    with pytest.raises(JSONError) as caught:
+        canonical_dumps(too_deep)
+    assert caught.value.code == "too-deep"
+    # Many closed containers side by side are no deeper than one.
+    wide = [wrap(wrap("x")) for _ in range(3 * MAX_DEPTH)]
+    assert loads(canonical_dumps(wide)) == wide
+    wide_object = {f"k{i}": wrap(wrap("x")) for i in range(3 * MAX_DEPTH)}
+    assert loads(canonical_dumps(wide_object)) == wide_object
+
+
+def test_writer_checks_everything_after_a_subclass() -> None:
+    # The IntEnum is walked first; the integer after it must still be checked.
+    with pytest.raises(JSONError) as caught:
+        canonical_dumps([2**60, _Colour.RED])
+    assert caught.value.code == "integer-out-of-range"
+
+
+def test_duplicate_key_message_names_the_repeated_key() -> None:
+    with pytest.raises(JSONError) as caught:
+        loads(b'{"a": 1, "b": 2, "b": 3}')
+    assert str(caught.value) == "duplicate key 'b' in an object"
+    key = "k" * 100
+    with pytest.raises(JSONError) as caught:
+        loads(json.dumps({key: 1})[:-1] + f', "{key}": 2}}')
+    assert str(caught.value) == f"duplicate key {key[:80]!r} in an object"
+
+
+def test_syntax_and_depth_messages() -> None:
+    with pytest.raises(JSONError) as caught:
+        loads(b'{"a": }')
+    assert str(caught.value) == "line 1:7: Expecting value"
+    with pytest.raises(JSONError) as caught:
+        loads("[" * 100_000 + "]" * 100_000)  # the stdlib's own RecursionError
+    assert str(caught.value) == f"nested deeper than {MAX_DEPTH} levels"
+
+
+def test_a_line_feed_at_byte_0_counts_for_the_column() -> None:
+    with pytest.raises(JSONError) as caught:
+        loads(b'\n["\xff"]')
+    assert (caught.value.line, caught.value.column) == (2, 3)
+
+
+def test_other_value_errors_of_the_decoder_are_bad_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Defensive: the number hooks bound every number first, so no input is known
+    # to reach this; should one, it is still a JSONError with the reason.
+    class Decoder:
+        def decode(self, text: str) -> Any:
+            raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+
+    monkeypatch.setattr(_json, "_DECODER", Decoder())
+    with pytest.raises(JSONError) as caught:
+        loads("[1]")
+    assert caught.value.code == "bad-json"
+    assert str(caught.value) == "Exceeds the limit (4300 digits) for integer string conversion"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -348,3 +349,71 @@ def test_long_input_is_shortened_in_messages() -> None:
     with pytest.raises(InvalidTimestamp) as info:
         Timestamp.parse(text)
     assert repr(text[:57] + "...") in str(info.value)
+
+
+# -- mutation survivors: fractional digits of free-form input, and messages ----------------
+
+
+def test_free_form_fraction_digits_at_the_edges() -> None:
+    assert str(parse_timestamp("January 8 2020 06:30:00.1234567 UTC")) == (
+        "2020-01-08T06:30:00.1234567Z"
+    )
+    # More than 9 digits: what dateutil read (microseconds), not an error.
+    assert str(parse_timestamp("January 8 2020 06:30:00.1234567891 UTC")) == (
+        "2020-01-08T06:30:00.123456Z"
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: Timestamp.parse("2020-01-08T06:30:00"),
+            "'2020-01-08T06:30:00' has no time zone; records use UTC with 'Z'",
+        ),
+        (
+            lambda: Timestamp.parse("2020-01-08T06:30:00+01:00"),
+            (
+                "'2020-01-08T06:30:00+01:00' is not in UTC; records use RFC 3339 UTC with 'Z' "
+                "(e.g. 2020-01-08T06:30:00Z)"
+            ),
+        ),
+        (
+            lambda: parse_timestamp("2020-01-08T06:30:00"),
+            "'2020-01-08T06:30:00' has no time zone; add one (e.g. 'Z') or name a default zone",
+        ),
+        (
+            lambda: parse_timestamp("2020-01-08 06:30 EST"),
+            (
+                "'2020-01-08 06:30 EST' names a time zone that is ambiguous or unknown; "
+                "use a numeric offset such as +05:00"
+            ),
+        ),
+        (
+            lambda: parse_timestamp("Jan 9 2020 10:00 +24:00"),
+            "2020-01-09T10:00:00 has a bad UTC offset (an offset is less than 24 hours)",
+        ),
+        (
+            lambda: Timestamp(datetime(2020, 1, 8), ""),  # noqa: DTZ001
+            "Timestamp.seconds must be a whole-second UTC datetime",
+        ),
+        (
+            lambda: Timestamp.from_datetime(datetime(2020, 1, 8), default_tz=_NoOffset()),  # noqa: DTZ001
+            "the default zone",
+        ),
+        (
+            lambda: parse_timestamp("x" * 60),
+            f"{'x' * 60!r} is not a date and time",
+        ),
+        (
+            lambda: parse_timestamp("x" * 61),
+            f"{'x' * 57 + '...'!r} is not a date and time",
+        ),
+    ],
+)
+def test_messages_exactly(call: Any, message: str) -> None:
+    with pytest.raises(InvalidTimestamp) as caught:
+        call()
+    assert str(caught.value).startswith(message)
+    if message == "the default zone":
+        assert str(caught.value).endswith("gives no UTC offset")

@@ -273,3 +273,51 @@ def test_fast_path_declines_what_needs_work() -> None:
     assert not _canonical_as_is("https://example.com/./a")
     assert not _canonical_as_is("https://xn--bcher-kva.example/")
     assert not _canonical_as_is(b"https://example.com/")  # type: ignore[arg-type]
+
+
+# -- mutation survivors: exact messages where they name the input, and two behaviours -----
+
+_WHY = "'url' must be an absolute http(s) URL: "
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("/a", "it is relative (no scheme)"),
+        ("https:a", "it has no '//host'"),
+        ("https://a@b@c/", "more than one '@' in the authority"),
+        ("https://[::1/", "unclosed '[' in the host"),
+        ("https://[::1]]/", "junk after the IPv6 address"),  # the first ']' closes it
+        ("https://a:1:2/", "more than one ':' in the host"),
+        ("https://:80/", "the host is empty"),
+        ("https://a%41/", "'%' in the host"),
+        ("https://a\\b/", "it contains a backslash at position 9"),
+        ("https://a:" + "1" * 30 + "/", f"the port {'1' * 20!r} is not a number from 0 to 65535"),
+        ("https://" + "a_" * 40 + "..x/", f"{('a_' * 40)[:60]!r} is not a valid host name"),
+        ("https://xn--a" + "b" * 70 + ".x/", f"{('xn--a' + 'b' * 70)[:60]!r} holds an invalid"),
+        ("https://\u2603" * 1 + "\u0378" * 70 + "/", f"{('☃' + chr(0x378) * 70)[:60]!r} is not a"),
+    ],
+)
+def test_refusal_messages_exactly(url: str, why: str) -> None:
+    with pytest.raises(InvalidURL) as caught:
+        canonicalize_url(url)
+    assert str(caught.value).startswith(_WHY + why)
+
+
+@pytest.mark.parametrize("length", [80, 81])
+def test_the_url_in_a_message_is_cut_after_80_characters(length: int) -> None:
+    url = "https://a b/" + "x" * (length - 12)
+    with pytest.raises(InvalidURL) as caught:
+        check_url(url)
+    shown = url if length <= 80 else url[:77] + "..."
+    assert str(caught.value).endswith(f"(got {shown!r})")
+
+
+def test_type_error_names_the_type() -> None:
+    with pytest.raises(TypeError, match=r"^url must be str, not bytes$"):
+        canonicalize_url(b"https://a/")  # type: ignore[arg-type]
+
+
+def test_the_first_hash_starts_the_fragment() -> None:
+    assert canonicalize_url("https://example.com#a#b") == "https://example.com/"
+    assert canonicalize_url("https://example.com/p#a/b?c") == "https://example.com/p"
