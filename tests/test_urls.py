@@ -321,3 +321,12 @@ def test_type_error_names_the_type() -> None:
 def test_the_first_hash_starts_the_fragment() -> None:
     assert canonicalize_url("https://example.com#a#b") == "https://example.com/"
     assert canonicalize_url("https://example.com/p#a/b?c") == "https://example.com/p"
+
+
+def test_long_idn_host_with_an_empty_label_is_named_cut_at_60() -> None:
+    host = "bücher." * 10 + "."
+    with pytest.raises(InvalidURL) as caught:
+        canonicalize_url(f"https://{host}/")
+    assert str(caught.value).startswith(
+        f"{_WHY}{host[:60]!r} is not a valid international host name"
+    )
