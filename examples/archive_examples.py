@@ -43,14 +43,22 @@ def main(out_dir: Path) -> int:
     assert back == records
     print(f"wrote {len(records)} records to {jsonl}")
 
-    # A silent edit: change one character of the first article's content.
-    tampered = records[0].to_dict()
-    tampered["content"] = tampered["content"].replace("2.4", "2.5")
+    # A silent edit: change one character of the lighthouse article's content
+    # ("2.4 million euros" becomes "2.5"), chosen by name so the edit cannot miss.
+    lighthouse = next(r for r in records if r.canonical_url.endswith("lighthouse-reopens"))
+    tampered = lighthouse.to_dict()
+    edited = tampered["content"].replace("2.4 million", "2.5 million")
+    if edited == tampered["content"]:
+        print("the example edit did not apply: the article changed", file=sys.stderr)
+        return 1
+    tampered["content"] = edited
     problems = na.validate(tampered)
     print("after a one-character edit:", ", ".join(f"{p.pointer} {p.code}" for p in problems))
-    edited_copy = records[0].to_article_text().replace(b"2.4", b"2.5")
-    print("verify the edited copy:", na.verify_copy(records[0], edited_copy).status)
-    return 0 if problems else 1
+    edited_copy = lighthouse.to_article_text().replace(b"2.4 million", b"2.5 million")
+    verdict = na.verify_copy(lighthouse, edited_copy)
+    print("verify the edited copy:", verdict.status)
+    # Both must catch the edit: the record fails validation, the copy does not match.
+    return 0 if problems and verdict.status == "mismatch" else 1
 
 
 if __name__ == "__main__":

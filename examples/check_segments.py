@@ -4,7 +4,8 @@ Run: python examples/check_segments.py STORE_DIR
 
 Each batch's commit line carries the SHA-256 of the entry lines before it;
 this recomputes them and lists the records, as anyone could years from now.
-Exit 0 if every batch checks out (a torn tail after the last commit is fine).
+Exit 0 if every batch checks out (a torn tail after the last commit is fine),
+1 if one does not, 2 if STORE_DIR is missing or is not a store.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from pathlib import Path
 
 
 def check(store: Path) -> int:
+    if not (store / "segments").is_dir():
+        # Nothing to check must not read as a pass.
+        print(f"check_segments: error: {store} is not a store (no segments/)", file=sys.stderr)
+        return 2
     bad = records = 0
     for segment in sorted((store / "segments").glob("*.jsonl")):
         lines: list[bytes] = []
@@ -38,4 +43,7 @@ def check(store: Path) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print("usage: python examples/check_segments.py STORE_DIR", file=sys.stderr)
+        sys.exit(2)
     sys.exit(check(Path(sys.argv[1])))

@@ -70,3 +70,73 @@ def records(draw: st.DrawFn) -> ArchivedArticle:
         provenance=draw(st.lists(events, max_size=2)),
         algorithm=draw(st.sampled_from(["sha256", "sha256", "sha512", "sha3-256", "blake2b"])),
     )
+
+
+# -- transparency log -----------------------------------------------------------------
+
+#: Leaf inputs of a small Merkle tree (at least one leaf).
+leaf_inputs = st.lists(st.binary(max_size=8), min_size=1, max_size=70)
+#: Successive append batches (sizes) for a tiled log: crossing tile boundaries of 256.
+append_batches = st.lists(st.integers(0, 600), min_size=1, max_size=6)
+#: JSON integers every RFC 8785 writer agrees on.
+safe_integers = st.integers(-(2**53) + 1, 2**53 - 1)
+#: Event objects of a log entry: any text keys, text or integer values.
+event_objects = st.dictionaries(text, st.one_of(text, safe_integers))
+
+# -- similarity ---------------------------------------------------------------------------
+
+#: Words as similarity sees them: lowercase ASCII letters (so normalization keeps them whole).
+sim_words = st.lists(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8), max_size=40)
+
+# -- article texts for the diff tests (tests/test_history_*.py) -------------------------
+
+#: Words in several scripts: Latin with accents (NFC), Cyrillic, Greek, Arabic and
+#: Persian (RTL, one with a ZWNJ), Hebrew, Devanagari with marks, and scripts written
+#: without spaces (Han, kana, Thai) as whole runs.
+diff_words = st.sampled_from(
+    [
+        "storm", "council", "minister", "7", "12", "1,000", "dead", "said", "année",
+        "café", "Straße", "Ångström", "новости", "выборы", "εκλογές", "الحكومة",
+        "قال", "می\u200cخواهم", "خبر", "חדשות", "समाचार", "東京都", "発表した", "ข่าววันนี้",
+    ]
+)  # fmt: skip
+diff_punct = st.sampled_from(
+    [",", ".", "\u201c", "\u201d", "\u2014", "-", "'", "\u2019", "(", ")", ":"]
+)
+diff_space = st.sampled_from([" ", " ", " ", "\n", "\n\n", "  ", "\t", "\u00a0"])
+
+
+@st.composite
+def diff_tokens(draw: st.DrawFn) -> list[str]:
+    """Token-like pieces of an article: words separated by whitespace, some punctuation."""
+    out: list[str] = []
+    for _ in range(draw(st.integers(1, 40))):
+        if out:
+            out.append(draw(diff_space))
+        out.append(draw(diff_words))
+        if draw(st.integers(0, 4)) == 0:
+            out.append(draw(diff_punct))
+    return out
+
+
+def _variant(c: str, pick: int) -> str:
+    quotes = {"'": "\u2019", "\u2019": "'", "\u201c": '"', "\u201d": "\u00bb", '"': "\u201c"}
+    dashes = {"-": "\u2013", "\u2013": "-", "\u2014": "-"}
+    return quotes.get(c) or dashes.get(c) or c if pick else c
+
+
+@st.composite
+def cosmetic_variants(draw: st.DrawFn, pieces: list[str]) -> str:
+    """`pieces` joined, with only cosmetic changes: other whitespace, NFD, quote/dash style."""
+    import unicodedata
+
+    out = []
+    for p in pieces:
+        if p.isspace():
+            out.append(draw(diff_space))
+        elif len(p) == 1 and not p.isalnum():
+            out.append(_variant(p, draw(st.integers(0, 1))))
+        else:
+            out.append(unicodedata.normalize("NFD", p) if draw(st.booleans()) else p)
+    lead = draw(st.sampled_from(["", " ", "\n"]))
+    return lead + "".join(out)

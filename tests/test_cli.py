@@ -186,7 +186,22 @@ def test_verify_mismatch_shows_first_difference(record_file: Path, tmp_path: Pat
     code, out, _ = cli("verify", str(record_file), str(copy))
     assert code == 1
     assert b"MISMATCH" in out
-    assert b"line 4" in out
+    assert (
+        "line 4, column 18: expected 'The project cost 2.4 million euros, m'…, "
+        "got 'The project cost 3 million euros, mos'…" in out.decode()
+    )
+
+
+def test_verify_shows_an_invisible_difference(record_file: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "crlf.txt"
+    copy.write_bytes(LIGHTHOUSE.read_bytes().replace(b"\n", b"\r\n"))
+    code, out, _ = cli("verify", str(record_file), str(copy))
+    assert code == 1
+    # Both sides end where they differ, and the CR is spelled out.
+    assert (
+        "column 162: expected …'ee-year restoration.', got …'ee-year restoration.\\r'"
+        in out.decode()
+    )
 
 
 def test_validate_formats(record_file: Path, tmp_path: Path) -> None:
@@ -215,19 +230,21 @@ def test_validate_formats(record_file: Path, tmp_path: Path) -> None:
 def test_validate_malformed_json_is_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "dup.json"
     bad.write_bytes(b'{"a": 1, "a": 2}')
-    code, out, _ = cli("validate", str(bad))
+    code, out, err = cli("validate", str(bad))
+    assert (code, out) == (2, b"")  # malformed input is an error on stderr, with its place
+    assert err.startswith(f"newsarchive: error: {bad}: duplicate key")
+    assert "duplicate" in err
+    code, out, err = cli("validate", str(tmp_path / "missing.json"))
+    assert (code, out) == (2, b"")
+    assert "No such file or directory" in err
+    code, out, _ = cli("validate", "--json", str(bad))
     assert code == 2
-    assert b"duplicate-key" in out
-    code, out, _ = cli("validate", str(tmp_path / "missing.json"))
-    assert code == 2
-    assert b"unreadable" in out
+    assert json.loads(out)["files"][0]["problems"][0]["code"] == "duplicate-key"
 
 
 @pytest.mark.parametrize(
     ("args", "stdin", "words"),
     [
-        (["record", "-"], b"\xff\xfe bad utf-8\nLINK: https://example.com/\nTAGS:", "UTF-8"),
-        (["record", "-"], b"nul\x00\nLINK: https://example.com/\nTAGS:", "NUL"),
         (["record", "-"], b"no trailer at all", "LINK"),
         (["record", "-"], b"x\nLINK: javascript:alert(1)\nTAGS:", "http"),
         (
@@ -274,7 +291,8 @@ def test_text_refuses_an_invalid_record(record_file: Path) -> None:
     record = json.loads(record_file.read_bytes())
     record["content"] = "tampered"
     code, _, err = cli("text", "-", stdin=json.dumps(record).encode())
-    assert_one_line_error(code, err, "content_digest")
+    # An invalid but well-formed record is a failed check (exit 1), as in `validate`.
+    assert_one_line_error(code, err, "content_digest", expected=1)
 
 
 def test_output_is_written_atomically(tmp_path: Path) -> None:
@@ -378,3 +396,50 @@ def test_the_public_api_is_complete_and_lazy() -> None:
     code = f"import sys, newsarchive.cli; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_bad_utf8_shows_a_caret_under_the_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"x" * 100 + b"\t\xffy\nLINK: https://e.example/\n")
+    code, out, err = cli("record", str(path))
+    assert (code, out) == (2, b"")
+    first, source, caret = err.splitlines()
+    assert first == f"newsarchive: error: {path}:1:102: invalid UTF-8 at byte 101"
+    # The line is clipped around the place, the tab spelled out, the caret under the byte.
+    assert source == "    …" + "x" * 39 + "\\t\ufffdy"
+    assert caret.index("^") == source.index("\ufffd")
+    code, _, err = cli("record", "-", stdin=b"a\\b\x00\nLINK: https://e.example/\n")
+    assert code == 2
+    assert err.splitlines()[1:] == ["    a\\b\\0", "       ^"]
+
+
+def test_record_warns_when_published_after_retrieved() -> None:
+    code, out, err = cli(
+        "record",
+        str(LIGHTHOUSE),
+        "--retrieved-at",
+        "2024-01-01T00:00:00Z",
+        "--published-at",
+        "2025-01-01T00:00:00Z",
+    )
+    assert code == 0
+    assert json.loads(out)["published_at"] == "2025-01-01T00:00:00Z"
+    assert err == (
+        "newsarchive: warning: /published_at published-after-retrieved: published_at "
+        "2025-01-01T00:00:00Z is after retrieved_at 2024-01-01T00:00:00Z\n"
+    )
+
+
+@pytest.mark.parametrize("empty", [b"[]", b"[]\n", b" [ ] "])
+def test_validate_says_when_there_are_no_records(empty: bytes) -> None:
+    code, out, err = cli("validate", "-", stdin=empty)
+    assert code == 1  # nothing was checked: not a pass
+    assert out == b"- / no-records no records found\n"
+    assert err == "newsarchive validate: 0 records checked, 1 problem\n"
+    code, out, _ = cli("validate", "--json", "-", stdin=empty)
+    report = json.loads(out)
+    assert (code, report["valid"], report["files"][0]["problems"][0]["code"]) == (
+        1,
+        False,
+        "no-records",
+    )

@@ -14,6 +14,7 @@ from tests.conftest import DATA
 from tests.test_cli import assert_one_line_error, cli
 
 IMPORT = DATA / "import"
+LIGHTHOUSE_BYTES = (DATA / "cli" / "lighthouse.txt").read_bytes()
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_show_cat_find(store: str) -> None:
 
 def test_unknown_id_is_exit_1(store: str) -> None:
     code, _, err = cli("show", "--store", store, "deadbeef")
-    assert_one_line_error(code, err, "no record with id 'deadbeef'", expected=1)
+    assert_one_line_error(code, err, "no record id starts with 'deadbeef'", expected=1)
     code, _, err = cli("cat", "--store", store, "deadbeef")
     assert_one_line_error(code, err, "no record", expected=1)
 
@@ -164,9 +165,11 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
     assert run(["import", "--store", store, str(IMPORT / "ferry.txt")], stderr=quiet) == 0
     assert "file/s" not in quiet.getvalue()
     terminal = _Terminal()
-    args = ["import", "--store", store, str(IMPORT / "records.jsonl"), "--jobs", "1"]
-    assert run(args, stdout=io.BytesIO(), stderr=terminal) == 0
-    assert "file/s]" in terminal.getvalue()  # tqdm's bar: "0file [00:00, ?file/s]"
+    args = ["import", "--store", store, "-", "--jobs", "1"]
+    stdin = io.BytesIO((IMPORT / "records.jsonl").read_bytes())
+    assert run(args, stdin=stdin, stdout=io.BytesIO(), stderr=terminal) == 0
+    # Standard input's size is not known: the bar counts files ("1file [00:00, ...file/s]").
+    assert "file/s]" in terminal.getvalue()
     code = run(["store", "verify", "--store", store], stdout=io.BytesIO(), stderr=terminal)
     assert code == 0
     assert "B/s]" in terminal.getvalue()  # bytes audited
@@ -242,3 +245,164 @@ def test_export_never_renames_over_a_special_file(store: str, tmp_path: Path) ->
     code, _, err = cli("export", "--store", store, "-o", str(fifo))
     assert_one_line_error(code, err, "not a regular file")
     assert fifo.is_fifo()
+
+
+def test_store_before_the_command(store: str, tmp_path: Path) -> None:
+    code, out, _ = cli("--store", store, "find")
+    assert (code, len(out.splitlines())) == (0, 3)
+    code, out, _ = cli("--store", store, "store", "stats")
+    assert code == 0
+    assert b"records: 3" in out
+    # After the command wins over before it.
+    code, out, _ = cli("--store", str(tmp_path / "elsewhere"), "find", "--store", store)
+    assert (code, len(out.splitlines())) == (0, 3)
+    new = str(tmp_path / "new")
+    assert cli("--store", new, "import", str(IMPORT / "ferry.txt"))[0] == 0
+    assert (Path(new) / "segments").is_dir()
+
+
+def test_store_before_a_command_without_a_store_is_refused(store: str) -> None:
+    code, _, err = cli("--store", store, "validate", "x.json")
+    assert_one_line_error(code, err, "validate: --store applies only to commands that use a store")
+
+
+def test_show_and_cat_take_short_ids_and_several(store: str) -> None:
+    ids = _ids(store)
+    code, out, _ = cli("show", "--store", store, ids[0][:8])
+    assert (code, json.loads(out)["id"]) == (0, ids[0])
+    code, out, _ = cli("show", "--store", store, ids[1][:12].upper(), ids[0])
+    assert code == 0
+    first, second = out.decode().split("\n}\n", 1)  # one JSON document each, in order
+    assert [json.loads(first + "}")["id"], json.loads(second)["id"]] == [ids[1], ids[0]]
+    contents = [cli("cat", "--store", store, record_id)[1] for record_id in ids[:2]]
+    code, out, _ = cli("cat", "--store", store, ids[0][:8], ids[1][:8])
+    assert (code, out) == (0, b"".join(contents))
+    code, out, _ = cli("show", "--store", store, "--events", ids[0][:8])
+    assert (code, json.loads(out)) == (0, [])
+
+
+@pytest.mark.parametrize("command", ["show", "cat"])
+def test_bad_and_unknown_ids(store: str, command: str) -> None:
+    good = _ids(store)[0]
+    code, out, err = cli(command, "--store", store, good, "1f5a")
+    assert out == b""  # every id is checked before anything is printed
+    assert_one_line_error(code, err, "'1f5a' is not a record id: give the id or at least its")
+    code, out, err = cli(command, "--store", store, "00000000")
+    assert out == b""
+    assert_one_line_error(code, err, "no record id starts with '00000000'", expected=1)
+    # Among several, one that matches nothing is left out with a warning (exit 1).
+    code, out, err = cli(command, "--store", store, "00000000", good[:8])
+    assert code == 1
+    assert out == cli(command, "--store", store, good)[1]
+    assert "warning: record 00000000: no record with id '00000000'" in err
+    assert err.splitlines()[-1] == f"newsarchive {command}: 1 record left out (see above)"
+
+
+def test_an_ambiguous_prefix_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from newsarchive.store import _ids as id_lookup
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n in range(17):  # 17 ids over 16 first digits: two share one
+        (folder / f"{n}.txt").write_bytes(f"Story {n}.\nLINK: https://e.example/{n}\n".encode())
+    store = str(tmp_path / "st")
+    assert cli("import", "--store", store, str(folder))[0] == 0
+    ids = _ids(store)
+    shared = next(d for d in "0123456789abcdef" if sum(i[0] == d for i in ids) > 1)
+    # Records cannot share 8 digits by chance in a test: allow 1-digit prefixes here.
+    monkeypatch.setattr(id_lookup, "_PREFIX", re.compile(r"[0-9a-f]{1,64}"))
+    code, out, err = cli("show", "--store", store, shared)
+    assert out == b""
+    assert_one_line_error(code, err, f"id prefix '{shared}' is ambiguous: it starts several")
+
+
+def test_import_title_for_one_article_text_file(tmp_path: Path) -> None:
+    store = str(tmp_path / "st")
+    code, _, err = cli("import", "--store", store, str(IMPORT / "ferry.txt"), "--title", "Ferries")
+    assert (code, err) == (0, "newsarchive import: 1 imported, 0 duplicates, 0 rejected\n")
+    (record_id,) = _ids(store)
+    assert json.loads(cli("show", "--store", store, record_id)[1])["title"] == "Ferries"
+    code, _, err = cli(
+        "import", "--store", store, "-", "--title", "From stdin", stdin=LIGHTHOUSE_BYTES
+    )
+    assert code == 0, err
+    titles = {json.loads(cli("show", "--store", store, i)[1])["title"] for i in _ids(store)}
+    assert titles == {"Ferries", "From stdin"}
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        [str(IMPORT)],
+        [str(IMPORT / "ferry.txt"), str(IMPORT / "nolink.txt")],
+        [str(IMPORT / "records.jsonl")],
+    ],
+)
+def test_import_title_is_for_one_article_text_file(tmp_path: Path, paths: list[str]) -> None:
+    store = tmp_path / "st"
+    code, _, err = cli("import", "--store", str(store), *paths, "--title", "T")
+    assert_one_line_error(code, err, "import: --title applies to a single article-text file")
+    assert not store.exists()
+
+
+def test_import_title_is_checked_as_a_title(tmp_path: Path) -> None:
+    code, _, err = cli(
+        "import", "--store", str(tmp_path / "st"), str(IMPORT / "ferry.txt"), "--title", "a\x00"
+    )
+    assert_one_line_error(code, err, "import: --title: 'a\\x00' contains a control character (NUL")
+
+
+def test_import_progress_has_a_total_when_the_input_size_is_known(tmp_path: Path) -> None:
+    terminal = _Terminal()
+    size = (IMPORT / "ferry.txt").stat().st_size + (IMPORT / "records.jsonl").stat().st_size
+    args = ["import", "--store", str(tmp_path / "st"), str(IMPORT / "ferry.txt")]
+    args += [str(IMPORT / "records.jsonl"), "--jobs", "1"]
+    assert run(args, stdout=io.BytesIO(), stderr=terminal) == 0
+    shown = terminal.getvalue()
+    # tqdm with a total: a percentage, done/total in bytes, and elapsed<left (the estimate).
+    assert "%|" in shown
+    assert f"/{size / 1000:.2f}k [00:00<" in shown
+
+
+def test_input_size(tmp_path: Path) -> None:
+    from newsarchive.cli._progress import input_size
+
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    (tmp_path / "d" / "a.txt").write_bytes(b"12345")
+    (tmp_path / "d" / "e" / "b.json").write_bytes(b"123")
+    (tmp_path / "c.txt").write_bytes(b"1")
+    assert input_size([str(tmp_path / "d"), str(tmp_path / "c.txt")]) == 9
+    assert input_size([str(tmp_path / "c.txt"), "-"]) is None
+    (tmp_path / "d" / "e" / "bagit.txt").write_bytes(b"BagIt-Version: 1.0\n")
+    assert input_size([str(tmp_path / "d")]) is None
+
+
+@pytest.mark.parametrize("flag", ["--quiet", "-q"])
+def test_quiet_long_commands(tmp_path: Path, flag: str) -> None:
+    store = str(tmp_path / "st")
+    terminal = _Terminal()
+    args = ["import", "--store", store, str(IMPORT / "ferry.txt"), str(IMPORT / "records.jsonl")]
+    assert run([*args, flag], stdout=io.BytesIO(), stderr=terminal) == 0
+    assert terminal.getvalue() == ""  # no bar, no summary
+    out = io.BytesIO()
+    assert run(["store", "verify", "--store", store, flag], stdout=out, stderr=terminal) == 0
+    assert (out.getvalue(), terminal.getvalue()) == (b"", "")
+    target = str(tmp_path / "out.jsonl")
+    assert run(["export", "--store", store, "-o", target, flag], stderr=terminal) == 0
+    assert terminal.getvalue() == ""
+    assert Path(target).read_bytes().count(b"\n") == 3
+
+
+def test_quiet_still_reports_failures(tmp_path: Path) -> None:
+    store = str(tmp_path / "st")
+    code, _, err = cli("import", "--store", store, str(IMPORT), "--quiet")
+    assert code == 1
+    assert "nolink.txt: rejected: " in err
+    assert err.splitlines()[-1].startswith("newsarchive import: ")  # the summary, when failing
+    (segment,) = (Path(store) / "segments").glob("*.jsonl")
+    segment.write_bytes(segment.read_bytes().replace(b"ferry", b"ferrY", 1))
+    code, out, _ = cli("store", "verify", "--store", store, "--quiet", "--jobs", "1")
+    assert code == 1
+    assert out.decode().splitlines()[-1].startswith("FAILED: ")

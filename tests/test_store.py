@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
 from newsarchive.errors import InvalidRecord, RecordNotFound, StoreCorrupted, StoreError
-from newsarchive.store import Store
+from newsarchive.store import Store, VerifyReport
 from newsarchive.store._layout import MARKER, TEMP_PREFIX
 from newsarchive.store._segment import BLOB_THRESHOLD
 from tests.store_driver import make_record
@@ -39,6 +39,10 @@ def store(tmp_path: Path) -> Store:
 
 def _segment(store: Store) -> Path:
     return store.root / "segments" / "00000001.jsonl"
+
+
+def _audit(store: Store) -> VerifyReport:
+    return store.verify(jobs=1, record_event=False)
 
 
 def _codes(store: Store) -> dict[str, str]:
@@ -210,14 +214,37 @@ def test_temp_files_are_notes_and_cleaned_up(store: Store) -> None:
 
 
 def test_unknown_files_and_symlinks_are_failures(store: Store, tmp_path: Path) -> None:
-    (store.root / "stray.txt").write_text("x")
+    (store.root / "segments" / "stray.txt").write_text("x")
     (tmp_path / "outside").write_text("secret")
     (store.root / "segments" / "00000009.jsonl").symlink_to(tmp_path / "outside")
-    codes = _codes(store)
-    assert codes["unknown-file"] == "failure"
-    assert codes["symlink"] == "failure"
+    findings = {f.where: (f.severity, f.code) for f in _audit(store).findings}
+    assert findings["segments/stray.txt"] == ("failure", "unknown-file")
+    assert findings["segments/00000009.jsonl"] == ("failure", "symlink")
     with pytest.raises(StoreError, match="symlink"):
         _add(store, [make_record(0)])  # never follows it to write outside the store
+
+
+def test_a_file_beside_the_store_files_is_a_note(store: Store) -> None:
+    # Issue 10: as BagIt allows tag files beside data/, a user's notes at the top
+    # of a store are named in the report but fail nothing.
+    _add(store, [make_record(0)])
+    (store.root / "notes.txt").write_text("fetched for the harbour story")
+    (store.root / ".DS_Store").write_bytes(b"\0")
+    (store.root / "extra").mkdir()
+    report = _audit(store)
+    assert report.ok
+    notes = {f.where: (f.severity, f.code) for f in report.findings}
+    assert notes == dict.fromkeys(("notes.txt", ".DS_Store", "extra"), ("note", "unknown-file"))
+
+
+def test_unknown_files_where_the_store_keeps_its_data_are_failures(store: Store) -> None:
+    # Inside a managed directory, or under one of the store's own names, nothing is the user's.
+    _add(store, [make_record(0)])
+    (store.root / "segments" / ".DS_Store").write_bytes(b"\0")
+    (store.root / "index.sqlite-journal").mkdir()  # a store name, but not a file
+    findings = {f.where: (f.severity, f.code) for f in _audit(store).findings}
+    assert findings["segments/.DS_Store"] == ("failure", "unknown-file")
+    assert findings["index.sqlite-journal"] == ("failure", "unknown-file")
 
 
 def test_a_symlinked_segments_directory_is_refused(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle, verify_copy
-from newsarchive.verify import LineDifference
+from newsarchive.verify import LineDifference, visible
 from tests.strategies import text
 
 CONTENT = "Line one of the story.\nLine two: caf\u00e9.\nLast line."
@@ -104,3 +104,37 @@ def test_a_copy_of_the_exact_bytes_always_passes(content: str) -> None:
 def test_any_appended_bytes_fail(content: str, extra: bytes) -> None:
     r = record(content)
     assert not verify_copy(r, content.encode() + extra).ok
+
+
+def test_the_difference_is_shown_where_it_is_with_invisibles_escaped() -> None:
+    # The lines differ only by a CR at the end: a clip of both beginnings looks identical.
+    line = "The city council met on Tuesday to discuss the budget for the coming year."
+    diff = LineDifference(1, line, line + "\r")
+    assert diff.column == len(line) + 1
+    assert diff.excerpts() == ("…'for the coming year.'", "…'for the coming year.\\r'")
+
+
+@pytest.mark.parametrize(
+    ("char", "shown"),
+    [
+        ("\r", "\\r"),
+        ("\t", "\\t"),
+        ("\u00a0", "\\u00a0"),
+        ("\u200b", "\\u200b"),
+        ("\ufeff", "\\ufeff"),
+        ("\u2028", "\\u2028"),
+        ("\x07", "\\u0007"),
+    ],
+)
+def test_visible_escapes_what_cannot_be_seen(char: str, shown: str) -> None:
+    assert visible(f"a{char}b") == f"a{shown}b"
+    assert visible("plain café, \\ kept") == "plain café, \\\\ kept"
+
+
+def test_a_window_in_the_middle_of_a_long_line_is_clipped_on_both_sides() -> None:
+    before, after = "x" * 50, "y" * 50
+    diff = LineDifference(3, before + "A" + after, before + "B" + after)
+    assert diff.column == 51
+    assert diff.excerpts() == (f"…'{'x' * 20}A{'y' * 19}'…", f"…'{'x' * 20}B{'y' * 19}'…")
+    ended = LineDifference(2, "abc", None)
+    assert ended.excerpts() == ("'abc'", "end of text")

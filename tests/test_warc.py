@@ -816,3 +816,280 @@ def test_an_absurd_content_length_is_refused_not_a_crash(length: str) -> None:
     with pytest.raises(WarcError) as info:
         _read(data)
     assert info.value.code == "bad-warc-header"
+
+
+# -- text encodings: as browsers decide them (issue 10, defect 15c) ------------------
+
+RUSSIAN = "\u041d\u043e\u0432\u043e\u0441\u0442\u0438 \u0434\u043d\u044f"
+JAPANESE = "\u4eca\u65e5\u306e\u30cb\u30e5\u30fc\u30b9"
+
+
+def test_a_charset_declared_only_in_the_page_is_used_as_browsers_use_it() -> None:
+    reading = read_warc(WARC / "charsets.warc", clock=clock)
+    assert reading.refused == ()
+    by_url = {r["url"].rsplit("/", 1)[1]: r for r in reading.records}
+    assert list(by_url) == ["ru", "ja", "bom", "koi8", "late", "plain"]
+
+    def encoding_note(name: str) -> str:
+        notes = by_url[name]["retrieval"]["notes"]
+        (note,) = [n for n in notes if n.startswith("Text encoding: ")]
+        return str(note).removeprefix("Text encoding: ")
+
+    assert f"<title>{RUSSIAN}</title>" in by_url["ru"]["content"]
+    assert encoding_note("ru") == (
+        "windows-1251 (declared as 'windows-1251' in the first 1,024 bytes)"
+    )
+    assert f"<title>{JAPANESE}</title>" in by_url["ja"]["content"]
+    assert encoding_note("ja") == "Shift_JIS (declared as 'shift_jis' in the first 1,024 bytes)"
+    assert by_url["bom"]["content"] == f"<p>{RUSSIAN}</p>"  # the BOM is removed
+    assert encoding_note("bom") == "UTF-8 (by its byte order mark)"
+    assert by_url["koi8"]["content"].endswith(f"<p>{RUSSIAN}</p>")
+    assert encoding_note("koi8") == "KOI8-R (from the Content-Type charset 'koi8-r')"
+    # Past the first 1,024 bytes a <meta> is not seen: the bytes are not UTF-8, so
+    # windows-1252, as a browser shows them.
+    late = by_url["late"]["content"]
+    assert RUSSIAN not in late
+    assert late.endswith(f"<p>{RUSSIAN.encode('cp1251').decode('cp1252')}</p>")
+    assert (
+        encoding_note("late") == "windows-1252 (none declared, and the bytes are not valid UTF-8)"
+    )
+    assert by_url["plain"]["content"] == f"<p>{RUSSIAN}</p>"
+    assert encoding_note("plain") == "UTF-8 (none declared, and the bytes are valid UTF-8)"
+    for record in reading.records:
+        assert record["media_type"] == "text/html; charset=utf-8"
+
+
+def test_a_meta_charset_is_not_read_in_plain_text() -> None:
+    body = b'<meta charset="windows-1251">' + RUSSIAN.encode("cp1251")
+    reading = _one(_response(body, "Content-Type: text/plain\r\n"))
+    (record,) = reading.records
+    assert record["content"] == body.decode("cp1252")
+
+
+# -- HTTP/2 and later status lines (issue 10, defect 15a) ----------------------------
+
+
+def test_an_http2_response_written_by_warcio_is_imported() -> None:
+    reading = read_warc(WARC / "http2.warc.gz", clock=clock)
+    assert reading.refused == ()
+    (record,) = reading.records
+    assert record["url"] == "https://news.example/h2"
+    assert record["content"].startswith('<html><head><meta charset="utf-8">')
+    assert "HTTP status: HTTP/2 200" in record["retrieval"]["notes"]
+    assert dict(reading.skipped) == {"request": 1}
+
+
+@pytest.mark.parametrize("protocol", ["HTTP/2", "HTTP/2.0", "HTTP/3", "HTTP/1.0", "HTTP/1.1"])
+def test_http_versions_are_recognised_so_the_payload_digest_holds(protocol: str) -> None:
+    body = b"<p>page</p>"
+    block = f"{protocol} 200\r\nContent-Type: text/html\r\n\r\n".encode() + body
+    raw = BUILD.record(
+        "response",
+        1,
+        block,
+        uri="https://news.example/a",
+        content_type="application/http; msgtype=response",
+        payload=body,
+    )
+    reading = _one(raw)
+    assert reading.refused == ()
+    (record,) = reading.records
+    assert record["content"] == "<p>page</p>"
+
+
+@pytest.mark.parametrize("status_line", ["HTTP/20 200", "HTTP/2.x 200", "HTTPS/2 200", "ICY 200"])
+def test_what_is_not_an_http_status_line_is_still_refused(status_line: str) -> None:
+    body = b"<p>page</p>"
+    block = f"{status_line}\r\nContent-Type: text/html\r\n\r\n".encode() + body
+    raw = BUILD.record(
+        "response",
+        1,
+        block,
+        uri="https://news.example/a",
+        content_type="application/http; msgtype=response",
+        payload=body,
+    )
+    (refusal,) = _one(raw).refused
+    assert refusal.code == "payload-digest-mismatch"
+
+
+# -- error responses and truncated captures (issue 10, defect 15b, 15d) --------------
+
+
+ARTICLE_START = "<html><body><p>Council votes on the rive"  # the first 40 bytes
+
+
+def _statuses(*, allow_truncated: bool = False, include_errors: bool = False) -> WarcReading:
+    return read_warc(
+        WARC / "statuses.warc",
+        name="statuses.warc",
+        clock=clock,
+        allow_truncated=allow_truncated,
+        include_errors=include_errors,
+    )
+
+
+def test_error_responses_are_skipped_and_counted_by_status() -> None:
+    reading = _statuses(allow_truncated=True)
+    assert [r["url"] for r in reading.records] == [
+        "https://news.example/ok",
+        "https://news.example/long",
+        "https://news.example/cut",
+    ]
+    assert dict(reading.skipped) == {"http-301": 1, "http-404": 1, "http-500": 1}
+    assert reading.refused == ()
+
+
+def test_include_errors_keeps_error_responses_with_their_status_in_the_notes() -> None:
+    reading = _statuses(include_errors=True, allow_truncated=True)
+    by_url = {r["url"]: r for r in reading.records}
+    assert dict(reading.skipped) == {}
+    gone = by_url["https://news.example/gone"]
+    assert gone["content"] == "<h1>Not Found</h1>"
+    assert "HTTP status: HTTP/1.1 404 Not Found" in gone["retrieval"]["notes"]
+    assert "HTTP status 404 is not a success (2xx): kept on request" in gone["retrieval"]["notes"]
+    assert "HTTP status 500" in " ".join(by_url["https://news.example/boom"]["retrieval"]["notes"])
+    assert "https://news.example/moved" in by_url
+    ok_notes = by_url["https://news.example/ok"]["retrieval"]["notes"]
+    assert not any("kept on request" in n for n in ok_notes)
+
+
+def test_a_truncated_capture_is_refused_by_default_and_says_why() -> None:
+    reading = _statuses()
+    assert [r["url"] for r in reading.records] == ["https://news.example/ok"]
+    refused = {r.target_uri: r for r in reading.refused}
+    assert {k: r.code for k, r in refused.items()} == {
+        "https://news.example/long": "truncated",
+        "https://news.example/cut": "truncated",
+    }
+    reason = refused["https://news.example/long"].reason
+    assert "WARC-Truncated: length" in reason
+    assert "40 bytes of payload of the 5,000,000 its HTTP Content-Length declares" in reason
+    assert "--allow-truncated" in reason
+
+
+def test_an_allowed_truncated_capture_is_imported_with_a_note_and_a_warning_event() -> None:
+    reading = _statuses(allow_truncated=True)
+    by_url = {r["url"]: r for r in reading.records}
+    long = by_url["https://news.example/long"]
+    assert long["content"] == ARTICLE_START
+    (note,) = [n for n in long["retrieval"]["notes"] if n.startswith("Truncated capture")]
+    assert note == (
+        "Truncated capture, imported on request: WARC-Truncated: length, the response was "
+        "longer than the crawler would store; the record holds 40 bytes of payload of the "
+        "5,000,000 its HTTP Content-Length declares"
+    )
+    (event,) = long["provenance"]
+    assert event["outcome"] == "warning"
+    assert event["detail"].endswith("; a truncated capture (WARC-Truncated: length)")
+    # A gzip body cut off mid-stream gives what it holds.
+    cut = by_url["https://news.example/cut"]
+    assert cut["content"] == "<html><body><p>Council votes o"
+    assert "WARC-Truncated: disconnect, the connection was lost" in " ".join(
+        cut["retrieval"]["notes"]
+    )
+    ok = by_url["https://news.example/ok"]
+    assert ok["provenance"][0]["outcome"] == "success"
+    assert not any("Truncated" in n for n in ok["retrieval"]["notes"])
+    for record in reading.records:
+        assert ArchivedArticle.from_dict(record, now=NOW).to_dict() == record
+
+
+def test_a_truncated_non_text_or_error_response_is_skipped_not_refused() -> None:
+    image = BUILD.response(
+        1,
+        "https://news.example/pic.png",
+        "Content-Type: image/png\r\n",
+        b"\x89PNG",
+        extra=(("WARC-Truncated", "length"),),
+    )
+    missing = BUILD.response(
+        2,
+        "https://news.example/gone",
+        "Content-Type: text/html\r\n",
+        b"<h1>Not",
+        "404 Not Found",
+        extra=(("WARC-Truncated", "time"),),
+    )
+    reading = _one(image + missing)
+    assert reading.refused == ()
+    assert dict(reading.skipped) == {"http-404": 1, "non-text": 1}
+
+
+@pytest.mark.parametrize("status_line", ["HTTP/1.1 OK", "HTTP/1.1 2000 OK", "HTTP/1.1"])
+def test_a_response_without_a_status_code_is_refused(status_line: str) -> None:
+    body = b"<p>page</p>"
+    block = f"{status_line}\r\nContent-Type: text/html\r\n\r\n".encode() + body
+    raw = BUILD.record(
+        "response",
+        1,
+        block,
+        uri="https://news.example/a",
+        content_type="application/http; msgtype=response",
+        payload=body,
+    )
+    (refusal,) = _one(raw).refused
+    assert refusal.code == "bad-http"
+
+
+def test_a_truncated_chunked_body_and_a_cut_character_keep_what_is_whole() -> None:
+    text = "caf\u00e9 \u2014 fin"
+    data = text.encode()
+    cut = b"5\r\n" + data[:5] + b"\r\n20\r\n" + data[5:8]  # inside the em dash
+    raw = BUILD.response(
+        1,
+        "https://news.example/a",
+        "Content-Type: text/plain; charset=utf-8\r\nTransfer-Encoding: chunked\r\n",
+        cut,
+        extra=(("WARC-Truncated", "unspecified"),),
+    )
+    assert _one(raw).refused[0].code == "truncated"
+    reading = read_warc(io.BytesIO(raw), clock=clock, allow_truncated=True)
+    (record,) = reading.records
+    assert record["content"] == "caf\u00e9 "
+
+
+def test_import_skips_error_pages_and_refuses_truncated_captures_by_default(
+    tmp_path: Path,
+) -> None:
+    store = str(tmp_path / "s")
+    code, _, err = _cli("import", "--store", store, str(WARC / "statuses.warc"))
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[-1] == (
+        "newsarchive import: 1 imported, 0 duplicates, 2 rejected, "
+        "3 skipped (http-301 1, http-404 1, http-500 1)"
+    )
+    rejected = [line for line in lines if ": rejected: " in line]
+    assert len(rejected) == 2
+    assert all("truncated capture" in line and "--allow-truncated" in line for line in rejected)
+
+
+def test_import_flags_allow_truncated_and_include_errors(tmp_path: Path) -> None:
+    store = str(tmp_path / "s")
+    code, out, err = _cli(
+        "import",
+        "--store",
+        store,
+        str(WARC / "statuses.warc"),
+        "--allow-truncated",
+        "--include-errors",
+        "--json",
+    )
+    assert (code, err) == (0, "")
+    summary = json.loads(out)
+    assert (summary["imported"], summary["rejected"], summary["skipped"]) == (6, 0, 0)
+    assert summary["skipped_by_reason"] == {}
+    warned = {w["source"].split("(")[-1].rstrip(")") for w in summary["warnings"]}
+    assert warned == {"https://news.example/long", "https://news.example/cut"}
+    assert all("truncated capture" in w["reason"] for w in summary["warnings"])
+    # Without --json, each truncated capture is a warning line.
+    code, _, err = _cli(
+        "import", "--store", str(tmp_path / "t"), str(WARC / "statuses.warc"), "--allow-truncated"
+    )
+    assert code == 0
+    assert err.count(": warning: a truncated capture (WARC-Truncated: ") == 2
+    assert err.splitlines()[-1] == (
+        "newsarchive import: 3 imported, 0 duplicates, 0 rejected, "
+        "3 skipped (http-301 1, http-404 1, http-500 1)"
+    )

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         StoreError,
         WarcError,
     )
+    from newsarchive.history import diff
     from newsarchive.jsonl import iter_jsonl, write_jsonl
     from newsarchive.jsonld import to_jsonld
     from newsarchive.record import ArchivedArticle, ProvenanceEvent, Retrieval
@@ -80,6 +81,7 @@ _EXPORTS: Final = {
     "Timestamp": "timestamps",
     "canonicalize_url": "urls",
     "check_url": "urls",
+    "diff": "history",
     "from_json": "serialize",
     "iter_jsonl": "jsonl",
     "load_schema": "validation",
@@ -128,6 +130,7 @@ __all__ = [
     "__version__",
     "canonicalize_url",
     "check_url",
+    "diff",
     "from_json",
     "iter_jsonl",
     "load_schema",

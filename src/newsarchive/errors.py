@@ -31,6 +31,7 @@ __all__ = [
     "MissingExtra",
     "NewsArchiveError",
     "Problem",
+    "ProofError",
     "RecordNotFound",
     "Severity",
     "StoreCorrupted",
@@ -282,10 +283,21 @@ class WarcError(NewsArchiveError, ValueError):
         self.target_uri = target_uri
 
 
+class ProofError(NewsArchiveError, ValueError):
+    """Proof material that cannot be read: a malformed key, note, checkpoint, token or bundle.
+
+    A proof that is well-formed but does not check out is not an error: the
+    verifiers return a verdict saying which rung failed.
+    """
+
+    code = "bad-proof"
+
+
 class MissingExtra(NewsArchiveError, ImportError):
     """A feature needs an optional extra that is not installed; the message names the pip command.
 
-    `extra` is the extra's name: `warc` (warcio), `bagit` (bagit), `jsonld` (PyLD).
+    `extra` is the extra's name: `warc` (warcio), `bagit` (bagit), `jsonld` (PyLD),
+    `proofs` (cryptography, rfc3161-client).
     """
 
     code = "missing-extra"

@@ -22,6 +22,7 @@ from newsarchive import _derive
 from newsarchive._fastschema import FastSchema
 from newsarchive._fastvalid import FastChecks
 from newsarchive._json import has_lone_surrogate
+from newsarchive._schemawords import describe
 from newsarchive.digest import Digest, digest_equal
 from newsarchive.errors import (
     DigestError,
@@ -159,7 +160,8 @@ def _from_schema_error(error: ValidationError) -> Iterator[tuple[Problem, bool]]
     code = _KEYWORD_CODES.get(keyword) or _FIELD_CODES.get(field, "bad-value")
     if keyword == "pattern" and path[:1] == ["provenance"] and field == "type":
         code = "unknown-event-type"
-    yield Problem(_pointer(path), code, _shorten_message(error.message)), keyword in _REPLACEABLE
+    message = _shorten_message(describe(error))  # words, never the schema's regex
+    yield Problem(_pointer(path), code, message), keyword in _REPLACEABLE
 
 
 def _shorten_message(message: str) -> str:

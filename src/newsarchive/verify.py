@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from newsarchive.record import ArchivedArticle
 
-__all__ = ["NORMALIZATIONS", "CopyVerdict", "LineDifference", "verify_copy"]
+__all__ = ["NORMALIZATIONS", "CopyVerdict", "LineDifference", "verify_copy", "visible"]
 
 Status = Literal["exact", "normalized", "mismatch"]
 _BOM: Final = "\ufeff"
@@ -67,6 +67,42 @@ NORMALIZATIONS: Final[tuple[tuple[str, Callable[[str], str]], ...]] = (
 )
 
 
+#: Characters a person cannot see or tell apart, spelled out when text is shown.
+_INVISIBLE: Final = {
+    "\r": "\\r",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\\": "\\\\",
+    "\u00a0": "\\u00a0",  # no-break space
+    "\u00ad": "\\u00ad",  # soft hyphen
+    "\ufeff": "\\ufeff",  # BOM / zero-width no-break space
+}
+#: How many characters of context a window shows on each side of a difference.
+WINDOW: Final = 20
+
+
+def visible(text: str) -> str:
+    """`text` with CR, tab, NBSP, zero-width and other invisible characters escaped."""
+    out = []
+    for char in text:
+        escaped = _INVISIBLE.get(char)
+        if escaped is None and (
+            unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"}
+            or (char.isspace() and char != " ")
+        ):
+            escaped = f"\\u{ord(char):04x}"
+        out.append(char if escaped is None else escaped)
+    return "".join(out)
+
+
+def _window(text: str, start: int) -> str:
+    """A quoted excerpt of `text` from WINDOW characters before `start`, escaped."""
+    begin = max(0, start - WINDOW)
+    end = start + WINDOW
+    inner = visible(text[begin:end])
+    return f"{'…' if begin else ''}'{inner}'{'…' if end < len(text) else ''}"
+
+
 @attrs.frozen
 class LineDifference:
     """The first line where copy and original differ (1-based; None: that side has ended)."""
@@ -74,6 +110,24 @@ class LineDifference:
     line: int
     expected: str | None
     actual: str | None
+
+    @property
+    def column(self) -> int:
+        """1-based position of the first differing character in the line."""
+        want, got = self.expected or "", self.actual or ""
+        for index, (a, b) in enumerate(zip(want, got, strict=False)):
+            if a != b:
+                return index + 1
+        return min(len(want), len(got)) + 1
+
+    def excerpts(self) -> tuple[str, str]:
+        """Both sides around the first differing character, invisible characters escaped."""
+        start = self.column - 1
+
+        def show(side: str | None) -> str:
+            return "end of text" if side is None else _window(side, start)
+
+        return show(self.expected), show(self.actual)
 
 
 @attrs.frozen
@@ -106,7 +160,8 @@ def _copy_bytes(data: bytes) -> tuple[bytes, ArticleText | None]:
 
 def _trailer_difference(record: ArchivedArticle, parsed: ArticleText) -> str | None:
     if parsed.link != record.url:
-        return f"the LINK: line says {parsed.link!r}, the record's url is {record.url!r}"
+        link, url = (f"'{visible(text)}'" for text in (parsed.link or "", record.url))
+        return f"the LINK: line says {link}, the record's url is {url}"
     if normalize_tags(parsed.tags) != record.tags:
         return f"the TAGS: line says {list(parsed.tags)!r}, the record has {list(record.tags)!r}"
     return None

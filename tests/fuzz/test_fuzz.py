@@ -62,13 +62,8 @@ def test_short_fuzz_finds_no_crash(all_targets: dict[str, Target], name: str) ->
 
 
 #: Crashers in modules other helpers own, kept as failing cases until fixed there
-#: (strict: the suite says so when one starts to pass).
-OPEN = {
-    "bag/48582b08e3ab94b5.bin": (
-        "validate_bag: a NUL in Tag-File-Character-Encoding of bagit.txt makes "
-        "codecs.lookup raise ValueError (bag/_tagfiles.parse_bagit_txt)"
-    ),
-}
+#: (strict: the suite says so when one starts to pass). None open now.
+OPEN: dict[str, str] = {}
 CASES = [
     pytest.param(
         name,

@@ -6,8 +6,10 @@ from manifest text alone), each with O_NOFOLLOW at the last step.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import re
 import stat
 from typing import TYPE_CHECKING, Final
 
@@ -19,7 +21,16 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-__all__ = ["MANIFEST_ALGORITHMS", "Walk", "hash_file", "read_bag_file", "short_path", "walk_bag"]
+__all__ = [
+    "MANIFEST_ALGORITHMS",
+    "Walk",
+    "bag_signs",
+    "hash_file",
+    "read_bag_file",
+    "short_path",
+    "shown",
+    "walk_bag",
+]
 
 #: Manifest algorithm names (RFC 8493 §2.4, IANA names) -> hashlib names.
 MANIFEST_ALGORITHMS: Final = {
@@ -35,11 +46,30 @@ MANIFEST_ALGORITHMS: Final = {
     "sha3-512": "sha3_512",
 }
 _CHUNK: Final = 1024 * 1024
+#: No effect on a regular file's reads; makes opening a FIFO return at once.
+_NONBLOCK: Final = getattr(os, "O_NONBLOCK", 0)
+#: Top-level names only a bag has (besides bagit.txt); manifests are matched by pattern.
+_BAG_FILES: Final = ("bag-info.txt", "package-info.txt", "fetch.txt")
+_MANIFEST: Final = re.compile(r"(tag)?manifest-[A-Za-z0-9-]+\.txt")
+#: Lone surrogates: what os.fsdecode makes of name bytes that are not UTF-8 (U+DC80-U+DCFF).
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _open_nofollow(root: Path, name: str) -> int:
-    """A read-only descriptor for one bag file, refusing to follow a symlink at the last step."""
-    return os.open(root / name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    """A read-only descriptor for one regular bag file, refusing to follow a symlink at the
+    last step. Opened non-blocking, then checked: a FIFO in the bag's place (even one put
+    there after the walk) would block the open, and a device might never end."""
+    path = root / name
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    if not regular:
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return fd
 
 
 def read_bag_file(root: Path, name: str) -> bytes:
@@ -112,3 +142,26 @@ def walk_bag(root: Path) -> Walk:
 def short_path(path: str, keep: int = 60) -> str:
     """A path cut in the middle when long (a report line, not a 4 KiB name)."""
     return path if len(path) <= 2 * keep else f"{path[:keep]}...{path[-keep:]}"
+
+
+def bag_signs(root: Path) -> list[str] | None:
+    """The files and folders at the top of `root` that only a bag has, besides bagit.txt:
+    data/, a (tag) manifest, bag-info.txt, fetch.txt; None when `root` cannot be listed."""
+    try:
+        names = sorted(p.name for p in root.iterdir())
+    except OSError:
+        return None
+    signs = ["data/"] if "data" in names and (root / "data").is_dir() else []
+    signs += [n for n in names if n in _BAG_FILES or _MANIFEST.fullmatch(n)]
+    return signs
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def shown(text: str) -> str:
+    """`text` with lone surrogates as `\\xNN` (the name's original byte) or `\\uXXXX`: a file
+    name that is not UTF-8 can then be printed and written as JSON, never crash output."""
+    return _SURROGATE.sub(_escape, text)

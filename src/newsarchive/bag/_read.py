@@ -110,6 +110,21 @@ def _vouched(report: BagReport, name: str, data: bytes) -> tuple[str, str] | Bag
     return order[0], sums[order[0]]
 
 
+def _after(article: ArchivedArticle, now: Timestamp) -> Timestamp:
+    """When to stamp an event added to `article`: now, but never before its retrieval or its
+    last event (PROV: a record is used after it is generated; a clock can step back)."""
+    return max(now, article.retrieved_at, *(e.at for e in article.provenance))
+
+
+def _reread(root: Path, name: str) -> bytes:
+    """A validated file's bytes, read again for import; `InvalidBag` if it is gone meanwhile."""
+    try:
+        return read_bag_file(root, name)
+    except OSError as exc:
+        problem = BagProblem(name, "unreadable", f"since validation: {exc.strerror or exc}")
+        raise InvalidBag([problem], path=str(root)) from exc
+
+
 def read_bag(
     path: str | os.PathLike[str],
     build: Callable[[str, bytes], tuple[dict[str, Any] | None, str]],
@@ -128,10 +143,9 @@ def read_bag(
         return _native(root, report)
     records: list[dict[str, Any]] = []
     rejected: list[tuple[str, str]] = []
-    now = Timestamp.from_datetime(clock())
     for name in sorted(report.manifests):
         source = f"{path}/{name}"
-        data = read_bag_file(root, name)
+        data = _reread(root, name)
         vouched = _vouched(report, name, data)
         if isinstance(vouched, BagProblem):
             raise InvalidBag([vouched], path=str(path))
@@ -140,14 +154,15 @@ def read_bag(
             rejected.append((source, reason))
             continue
         algorithm, hexdigest = vouched
+        article = ArchivedArticle.from_dict(record)
         event = ProvenanceEvent(
             type="fixity-check",
-            at=now,
+            at=_after(article, Timestamp.from_datetime(clock())),
             agent=DEFAULT_AGENT,
             detail=f"on import, the bag's manifest-{algorithm}.txt checksum {algorithm}:"
             f"{hexdigest} vouched for {name}",
         )
-        records.append(ArchivedArticle.from_dict(record).with_event(event).to_dict())
+        records.append(article.with_event(event).to_dict())
     return BagContents(report, native=False, records=tuple(records), rejected=tuple(rejected))
 
 
@@ -158,7 +173,7 @@ def _native(root: Path, report: BagReport) -> BagContents:
     dropped once decoded, so only the records themselves are held in memory.
     """
     problems: list[BagProblem] = []
-    data = read_bag_file(root, RECORDS_FILE)
+    data = _reread(root, RECORDS_FILE)
     vouched = _vouched(report, RECORDS_FILE, data)
     if isinstance(vouched, BagProblem):
         raise InvalidBag([vouched], path=str(root))

@@ -18,7 +18,8 @@ class BagReport:
 
     `manifests` maps each payload file (bag-relative, `data/...`) to
     {algorithm: hex} as the payload manifests list it; `info` holds the
-    bag-info.txt pairs in order.
+    bag-info.txt pairs in order. `path` and the problems are text to show:
+    bytes of a file name that are not UTF-8 appear as `\\xNN`.
     """
 
     path: str

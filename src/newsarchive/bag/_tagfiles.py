@@ -39,6 +39,7 @@ _VERSION: Final = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})")
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _MANIFEST_LINE: Final = re.compile(r"([^ \t]+)[ \t]+(.+)")
 _PERCENT: Final = re.compile(r"%(0[AaDd]|25)")
+_LINE_BREAK_CODE: Final = re.compile(r"%(0[AaDd])")
 _HEX: Final = re.compile(r"[0-9A-Fa-f]+")
 #: `C:`, `C:/...`: a Windows drive. `a:b` is an ordinary POSIX name (RFC 8493 says nothing
 #: of colons), and since only files found by walking the bag are ever opened it stays one.
@@ -108,7 +109,7 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[BagProblem
                 BagProblem(
                     name,
                     "bad-version",
-                    f"BagIt-Version must be MAJOR.MINOR (got {found['BagIt-Version']!r})",
+                    f"BagIt-Version must be MAJOR.MINOR (got {found['BagIt-Version'][:80]!r})",
                 )
             )
         else:
@@ -131,7 +132,7 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[BagProblem
 
         try:
             codec = codecs.lookup(encoding).name
-        except LookupError:
+        except (LookupError, ValueError):  # ValueError: a NUL in the name
             problems.append(
                 BagProblem(name, "unknown-encoding", f"unknown tag-file encoding {encoding!r}")
             )
@@ -150,10 +151,15 @@ def parse_bagit_txt(data: bytes) -> tuple[BagDeclaration | None, list[BagProblem
 
 
 def decode_path(raw: str, version: tuple[int, int]) -> str:
-    """A manifest or fetch file path as a name: BagIt 1.0 percent-encodes CR, LF and % only."""
-    if version < (1, 0):
-        return raw  # earlier versions had no encoding: the text is the name
-    return _PERCENT.sub(lambda m: chr(int(m.group(1), 16)), raw)
+    """A manifest or fetch file path as a name: BagIt 1.0 percent-encodes CR, LF and % only.
+
+    RFC 8493 §2.1.3 (1.0): CR, LF and % MUST be written %0D, %0A and %25. The 0.97 draft
+    had no encoding, so a name with a line break could not be listed at all; bagit-python,
+    which writes 0.97 bags, writes CR and LF as %0D and %0A (never % as %25) and reads
+    them back so. Before 1.0 we decode those two and leave every other `%` as written.
+    """
+    pattern = _PERCENT if version >= (1, 0) else _LINE_BREAK_CODE
+    return pattern.sub(lambda m: chr(int(m.group(1), 16)), raw)
 
 
 def encode_path(name: str) -> str:
@@ -188,11 +194,16 @@ def path_problem(path: str) -> str | None:
 
 @attrs.frozen
 class ManifestEntry:
-    """One manifest line: the checksum (lower-case hex), the decoded path, and its line."""
+    """One manifest line: the checksum (lower-case hex), the decoded path, and its line.
+
+    `literal` is the path exactly as written when decoding changed it (and it is safe):
+    the name a writer that never percent-encodes meant, tried when `path` is absent.
+    """
 
     checksum: str
     path: str
     line: int
+    literal: str | None = None
 
 
 def parse_manifest(
@@ -246,7 +257,8 @@ def parse_manifest(
         path = _safe_path(name, number, raw, version, problems)
         if path is None:
             continue
-        entries.append(ManifestEntry(checksum.lower(), path, number))
+        literal = raw if raw != path and path_problem(raw) is None else None
+        entries.append(ManifestEntry(checksum.lower(), path, number, literal))
     return entries, problems
 
 
@@ -265,20 +277,24 @@ def _safe_path(
 
 
 def parse_bag_info(name: str, text: str) -> tuple[list[tuple[str, str]], list[BagProblem]]:
-    """The `Label: value` pairs of bag-info.txt in order; indented lines continue a value."""
-    pairs: list[tuple[str, str]] = []
+    """The `Label: value` pairs of bag-info.txt in order; indented lines continue a value.
+
+    A value's parts are joined once at the end: adding each continuation line to
+    the string so far would take quadratic time on a long folded value.
+    """
+    labels: list[str] = []
+    parts: list[list[str]] = []
     problems: list[BagProblem] = []
     for number, line in enumerate(split_lines(text), 1):
         if not line.strip():
             continue
         if line[0] in " \t":
-            if not pairs:
+            if not parts:
                 problems.append(
                     BagProblem(name, "bad-tag-line", f"line {number}: continues no label")
                 )
                 continue
-            label, value = pairs[-1]
-            pairs[-1] = (label, f"{value} {line.strip()}")
+            parts[-1].append(line.strip())
             continue
         label, colon, value = line.partition(":")
         if not colon or not label.strip():
@@ -288,8 +304,9 @@ def parse_bag_info(name: str, text: str) -> tuple[list[tuple[str, str]], list[Ba
                 )
             )
             continue
-        pairs.append((label.strip(), value.strip()))
-    return pairs, problems
+        labels.append(label.strip())
+        parts.append([value.strip()])
+    return [(label, " ".join(p)) for label, p in zip(labels, parts, strict=True)], problems
 
 
 def format_bag_info(pairs: list[tuple[str, str]]) -> bytes:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from typing import TYPE_CHECKING, Final
 
-from newsarchive.bag._files import MANIFEST_ALGORITHMS, read_bag_file
+from newsarchive.bag._files import MANIFEST_ALGORITHMS, bag_signs, read_bag_file
 from newsarchive.bag._tagfiles import (
     BagDeclaration,
     ManifestEntry,
@@ -45,6 +46,15 @@ def _decode(name: str, data: bytes, encoding: str, problems: list[BagProblem]) -
     return None
 
 
+def _walk_reports(path: Path) -> bool:
+    """Whether the walk reports `path` already: a symlink, FIFO, socket or device."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return False  # reading it says why
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 class TagReader:
     """The tag files of the bag at `root`; problems go to the shared `problems` list."""
 
@@ -57,15 +67,18 @@ class TagReader:
         self.problems.append(BagProblem(path, code, message, severity))  # type: ignore[arg-type]
 
     def declaration(self) -> BagDeclaration | None:
-        if (self.root / "bagit.txt").is_symlink():
-            return None  # the walk reports the symlink: one problem, not two
+        if _walk_reports(self.root / "bagit.txt"):
+            return None  # one problem, not two
         try:
             data = read_bag_file(self.root, "bagit.txt")
         except FileNotFoundError:
+            signs = bag_signs(self.root) or []
+            named = ", ".join(signs[:3]) + (f" and {len(signs) - 3} more" if len(signs) > 3 else "")
             self.problem(
                 "bagit.txt",
                 "missing-bagit-txt",
-                "no bagit.txt, though the directory has a bag's other files: refused as a bag",
+                f"no bagit.txt, though the directory has {named or 'other files'}: "
+                "refused as a bag",
             )
             return None
         except OSError as exc:

@@ -13,6 +13,7 @@ completeness, fixity, Payload-Oxum, and fetch.txt.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -20,20 +21,21 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from newsarchive.bag._files import Walk, hash_file, walk_bag
+from newsarchive.bag._files import Walk, bag_signs, hash_file, short_path, shown, walk_bag
 from newsarchive.bag._report import BagReport
 from newsarchive.bag._tagread import MANIFEST_NAME, TagReader
 from newsarchive.errors import BagError, BagProblem
 
 if TYPE_CHECKING:
-    import os
-
     from newsarchive.bag._tagfiles import BagDeclaration, ManifestEntry
 
 __all__ = ["validate_bag"]
 
 _WEAK: Final = frozenset({"md5", "sha1"})
 _OXUM: Final = re.compile(r"([0-9]{1,18})\.([0-9]{1,18})")  # bounded: int() has a digit limit
+#: A problem's path and message are cut in the middle past twice this (a hostile tag file
+#: can hold a 10 MB "version" or path; one report line need not repeat it).
+_MESSAGE_KEEP: Final = 500
 #: Files operating systems leave behind; a bag that lost one in copying is only warned about.
 _SYSTEM_FILES: Final = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 
@@ -127,10 +129,17 @@ class _Validator:
                 "warning",
             )
         return BagReport(
-            path=str(root),
+            path=shown(str(root)),
             version=None if declared is None else declared.version_text,
             encoding=None if declared is None else declared.encoding,
-            problems=tuple(self.problems),
+            problems=tuple(
+                attrs.evolve(
+                    p,
+                    path=short_path(shown(p.path), _MESSAGE_KEEP),
+                    message=short_path(shown(p.message), _MESSAGE_KEEP),
+                )
+                for p in self.problems
+            ),
             algorithms=tuple(sorted(payload)),
             manifests=manifests,
             info=tuple(info),
@@ -149,7 +158,9 @@ class _Validator:
         for algorithm, entries in payload.items():
             name = f"manifest-{algorithm}.txt"
             seen: dict[str, ManifestEntry] = {}
-            renamed = self.normalization_twins(name, entries, present)
+            renamed = self.normalization_twins(
+                name, self.literal_names(name, entries, present), present
+            )
             for entry in renamed:
                 if not entry.path.startswith("data/"):
                     self.problem(
@@ -182,6 +193,30 @@ class _Validator:
                 f"lines {before.line} and {entry.line} both list {entry.path!r}",
                 "error" if self.decl.version >= (1, 0) else "warning",
             )
+
+    def literal_names(
+        self, name: str, entries: list[ManifestEntry], present: set[str]
+    ) -> list[ManifestEntry]:
+        """A decoded name absent from disk whose text as written is a file there, and listed
+        no other way, names that file: 0.97 had no encoding, and some 1.0 writers never
+        write % as %25 (RFC 8493 asks them to: a warning then)."""
+        listed = {e.path for e in entries}
+        out: list[ManifestEntry] = []
+        for entry in entries:
+            literal = entry.literal
+            if entry.path in present or literal not in present or literal in listed:
+                out.append(entry)
+                continue
+            if self.decl.version >= (1, 0):
+                self.problem(
+                    literal,
+                    "percent-not-encoded",
+                    f"{name} line {entry.line} lists it with a bare '%' (RFC 8493 asks for %25); "
+                    "read as written, since no file has the decoded name",
+                    "warning",
+                )
+            out.append(attrs.evolve(entry, path=literal, literal=None))
+        return out
 
     def normalization_twins(
         self, name: str, entries: list[ManifestEntry], present: set[str]
@@ -330,7 +365,7 @@ class _Validator:
         for oxum in oxums:
             match = _OXUM.fullmatch(oxum)
             if match is None:
-                self.problem(name, "bad-oxum", f"Payload-Oxum {oxum!r} is not OCTETS.FILES")
+                self.problem(name, "bad-oxum", f"Payload-Oxum {oxum[:80]!r} is not OCTETS.FILES")
                 continue
             octets, count = int(match.group(1)), int(match.group(2))
             real_octets = sum(self.walk.files[p] for p in present)
@@ -349,9 +384,17 @@ class _Validator:
 def validate_bag(path: str | os.PathLike[str]) -> BagReport:
     """Check the bag at `path`; the report lists every problem (errors and warnings).
 
-    Raises `BagError` only when `path` is not a directory at all.
+    Raises `BagError` (code `not-a-bag`) when `path` is not a directory, or is one with
+    none of a bag's files: no bagit.txt, no data/, no manifest, no bag-info.txt or
+    fetch.txt. A directory with some of them but no bagit.txt is an invalid bag.
     """
     root = Path(path)
     if root.is_symlink() or not root.is_dir():
         raise BagError("not a bag directory", code="not-a-bag", path=str(path))
+    if not os.path.lexists(root / "bagit.txt") and bag_signs(root) == []:
+        raise BagError(
+            "not a bag: no bagit.txt, and none of a bag's other files (data/, a manifest)",
+            code="not-a-bag",
+            path=str(path),
+        )
     return _Validator(root).run()

@@ -14,25 +14,37 @@ import sys
 from typing import TYPE_CHECKING, BinaryIO, Final, NoReturn, TextIO
 
 from newsarchive._version import __version__
-from newsarchive.cli import _bag, _export, _maintain, _records, _store
+from newsarchive.cli import (
+    _annotate,
+    _bag,
+    _export,
+    _find,
+    _maintain,
+    _proofs,
+    _records,
+    _store,
+)
 from newsarchive.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    STORE_HELP,
     Context,
     Handler,
     Parser,
     UsageError,
+    error_line,
     subcommands,
 )
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Sequence
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
 
 #: The command groups, in the order `--help` lists their commands.
-_GROUPS: Final = (_records, _store, _export, _maintain, _bag)
+_GROUPS: Final = (_records, _store, _find, _annotate, _export, _maintain, _bag, _proofs)
 
 
 def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:
@@ -45,6 +57,9 @@ def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:
         epilog="Exit codes: 0 ok, 1 a check failed, 2 usage error or unreadable/malformed input.",
     )
     parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
+    # Before the command, for every command that works on a store (`newsarchive
+    # --store DIR find`); a --store after the command wins.
+    parser.add_argument("--store", dest="global_store", metavar="DIR", help=STORE_HELP)
     sub = subcommands(parser, "command", "COMMAND")
     handlers: dict[str, Handler] = {}
     for group in _GROUPS:
@@ -69,12 +84,12 @@ def run(
     try:
         args = parser.parse_args(list(argv))
         if args.command is None:
-            ctx.err(parser.format_usage().strip())
             ctx.err("newsarchive: error: a command is required (see --help)")
             return EXIT_USAGE
+        _check_global_options(args)
         return handlers[args.command](args, ctx)
     except UsageError as exc:
-        ctx.err(str(exc))
+        ctx.err(error_line(str(exc)))
     except BrokenPipeError:
         raise  # the reader went away: main() handles it quietly
     except IsADirectoryError as exc:
@@ -89,6 +104,12 @@ def run(
     return EXIT_USAGE
 
 
+def _check_global_options(args: argparse.Namespace) -> None:
+    """Options before the command must make sense for it."""
+    if args.global_store is not None and not hasattr(args, "store") and args.command != "store":
+        raise UsageError(f"{args.command}: --store applies only to commands that use a store")
+
+
 def _report(ctx: Context, exc: Exception) -> int:
     """One line for one of our errors; anything else is a bug and propagates."""
     # Imported here, not at the top: the error classes need attrs, which
@@ -96,6 +117,7 @@ def _report(ctx: Context, exc: Exception) -> int:
     import sqlite3  # noqa: PLC0415
 
     from newsarchive.errors import (  # noqa: PLC0415
+        ArticleTextError,
         InvalidRecord,
         NewsArchiveError,
         RecordNotFound,
@@ -106,18 +128,47 @@ def _report(ctx: Context, exc: Exception) -> int:
         # An unknown id, or stored bytes that fail their check: a failed check.
         ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
         return EXIT_FAILED
+    if isinstance(exc, InvalidRecord):
+        # Well-formed input that breaks a rule: a failed check, from every command.
+        ctx.err(f"newsarchive: error: invalid record: {exc}")
+        return EXIT_FAILED
     if isinstance(exc, sqlite3.Error):
         ctx.err(
             f"newsarchive: error: the store's index: {exc} "
             "(`newsarchive store reindex` rebuilds it from the data)"
         )
-    elif isinstance(exc, InvalidRecord):
-        ctx.err(f"newsarchive: error: invalid record: {exc}")
+    elif isinstance(exc, ArticleTextError):
+        # Where the file went wrong: the line, clipped around the place, a caret under it.
+        ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
+        for line in _caret(exc.source_line, exc.column):
+            ctx.err(line)
     elif isinstance(exc, NewsArchiveError):
         ctx.err(f"newsarchive: error: {str(exc).splitlines()[0]}")
     else:
         raise exc
     return EXIT_USAGE
+
+
+#: Characters of the offending line shown on each side of the caret.
+_CARET_CONTEXT: Final = 40
+
+
+def _caret(source_line: str | None, column: int | None) -> list[str]:
+    """Two lines: the source line around `column` (invisibles escaped), a caret under it."""
+    if source_line is None or column is None:
+        return []
+    from newsarchive.verify import visible  # noqa: PLC0415
+
+    at = column - 1
+    start = max(0, at - _CARET_CONTEXT)
+
+    def shown(text: str) -> str:  # invisibles escaped; backslashes as they are in the file
+        return visible(text).replace("\\\\", "\\")
+
+    before = ("…" if start else "") + shown(source_line[start:at])
+    rest = source_line[at : at + _CARET_CONTEXT]
+    after = shown(rest) + ("…" if at + _CARET_CONTEXT < len(source_line) else "")
+    return [f"    {before}{after}", f"    {' ' * len(before)}^"]
 
 
 def main() -> NoReturn:

@@ -26,7 +26,8 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         description="Check the bag at DIR: bagit.txt, every manifest and tag manifest, every "
         "checksum, Payload-Oxum, fetch.txt, and that no file name points outside the bag. "
         "Every problem is reported, not only the first. Exit 0 valid (warnings are printed), "
-        "1 invalid, 2 not a directory.",
+        "1 invalid (a bag with problems, or one that lost its bagit.txt), 2 not a bag at all "
+        "(not a directory, or one with none of a bag's files).",
     )
     bag_val.add_argument("dir", metavar="DIR", help="the bag directory")
     bag_val.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -39,7 +40,7 @@ def _cmd_bag(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.bag import validate_bag  # noqa: PLC0415
     from newsarchive.errors import printable  # noqa: PLC0415
 
-    report = validate_bag(args.dir)  # BagError (exit 2) when DIR is not a directory
+    report = validate_bag(args.dir)  # BagError (exit 2) when DIR is no bag at all
     if args.json:
         ctx.out(dump(report.to_dict()))
     else:
@@ -49,7 +50,7 @@ def _cmd_bag(args: argparse.Namespace, ctx: Context) -> int:
         version = f"BagIt {report.version}" if report.version else "BagIt version unknown"
         algorithms = ", ".join(report.algorithms) or "no manifest"
         ctx.out(
-            f"{verdict}: {printable(args.dir)} ({version}; {algorithms}): "
+            f"{verdict}: {printable(report.path)} ({version}; {algorithms}): "
             f"{len(report.manifests)} payload files checked; {len(report.errors)} errors, "
             f"{len(report.warnings)} warnings\n"
         )

@@ -23,12 +23,14 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "METHODS_HELP",
+    "STORE_HELP",
     "Context",
     "Handler",
     "Parser",
     "UsageError",
     "add_store_option",
     "dump",
+    "error_line",
     "jobs",
     "open_store",
     "progress",
@@ -48,11 +50,24 @@ METHODS_HELP: Final = (
 
 #: Where the store is when neither --store nor NEWSARCHIVE_STORE says.
 DEFAULT_STORE: Final = "newsarchive-store"
-_STORE_HELP: Final = f"the store directory (default: $NEWSARCHIVE_STORE, else ./{DEFAULT_STORE})"
+STORE_HELP: Final = f"the store directory (default: $NEWSARCHIVE_STORE, else ./{DEFAULT_STORE})"
 
 
 class UsageError(Exception):
     """Bad command-line words; reported as one line, exit 2."""
+
+
+def error_line(message: str) -> str:
+    """Every error in one shape: `newsarchive: error: [COMMAND: ]MESSAGE`.
+
+    Messages may name the program as `newsarchive COMMAND:` (argparse does);
+    the name is folded into the one prefix.
+    """
+    for prefix in ("newsarchive: error: ", "newsarchive: ", "newsarchive "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+            break
+    return f"newsarchive: error: {message}"
 
 
 class Parser(argparse.ArgumentParser):
@@ -136,11 +151,13 @@ def zone(name: str | None) -> tzinfo | None:
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", metavar="DIR", help=_STORE_HELP)
+    parser.add_argument("--store", metavar="DIR", help=STORE_HELP)
 
 
 def store_dir(args: argparse.Namespace) -> str:
-    return str(args.store or os.environ.get("NEWSARCHIVE_STORE") or DEFAULT_STORE)
+    """--store after the command, else before it, else $NEWSARCHIVE_STORE, else the default."""
+    chosen = args.store or getattr(args, "global_store", None)
+    return str(chosen or os.environ.get("NEWSARCHIVE_STORE") or DEFAULT_STORE)
 
 
 def open_store(args: argparse.Namespace) -> Store:

@@ -13,13 +13,16 @@ from newsarchive.cli._common import (
     open_store,
     progress,
 )
-from newsarchive.cli._query import add_query_options, query
+from newsarchive.cli._query import add_query_options, query, query_bounds
+from newsarchive.cli._salvage import Salvage
 
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Iterator
+    from typing import TypeAlias
 
-    from newsarchive.store import Store
+    #: The records to export: (id, record), the intact ones only (see `Salvage`).
+    _Records: TypeAlias = Iterator[tuple[str, dict[str, Any]]]
 
 __all__ = ["add_commands"]
 
@@ -36,7 +39,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "standard output, or atomically to -o FILE. text: article-text files, one per record "
         "named ID.txt, into the -o directory. bagit: a BagIt 1.0 bag (RFC 8493) in the new -o "
         "directory: records in data/records.jsonl, content in data/content/ID.txt, sha256 and "
-        "sha512 manifests (needs the bagit extra).",
+        "sha512 manifests (needs the bagit extra). A record whose stored bytes fail their "
+        "check is left out with a warning naming it: the export holds the intact records "
+        "and the command exits 1.",
     )
     exp.add_argument(
         "--format", choices=list(_EXPORTERS), default="jsonl", help="output format (default: jsonl)"
@@ -54,24 +59,34 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     exp.add_argument(
         "--description", metavar="TEXT", help="bagit: bag-info.txt External-Description"
     )
+    exp.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar and no record count"
+    )
     add_store_option(exp)
     add_query_options(exp)
     return {"export": _cmd_export}
 
 
 def _cmd_export(args: argparse.Namespace, ctx: Context) -> int:
-    bar = progress(ctx, "record")
+    bounds = query_bounds(args)  # bad times are usage errors, before the store is opened
+    bar = None if args.quiet else progress(ctx, "record")
     with open_store(args) as store:
-        ids = query(store, args)
+        ids = query(store, args, bounds)
         if bar is not None:
             ids = _counted(ids, bar)
+        # Records whose bytes fail their check are left out with a warning: the
+        # export (atomic or not) holds the intact ones, and the exit code is 1.
+        salvage = Salvage(store, ctx, "export")
         try:
-            count = _EXPORTERS[args.format](store, ids, args, ctx)
+            count = _EXPORTERS[args.format](salvage.records(ids), args, ctx)
         finally:
             if bar is not None:
                 bar.close()
-    ctx.err(f"newsarchive export: {count} record{'s' if count != 1 else ''}")
-    return 0
+    if count == 0 and not (salvage.damaged or salvage.missing):
+        ctx.err("newsarchive export: no records match (the output holds none)")
+    elif not args.quiet:
+        ctx.err(f"newsarchive export: {count} record{'s' if count != 1 else ''}")
+    return salvage.exit_code()
 
 
 def _counted(ids: Iterator[str], bar: Any) -> Iterator[str]:
@@ -86,24 +101,24 @@ def _needs_directory(args: argparse.Namespace) -> str:
     return str(args.output)
 
 
-def _export_jsonl(store: Store, ids: Iterator[str], args: argparse.Namespace, ctx: Context) -> int:
+def _export_jsonl(records: _Records, args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive._atomicfile import atomic_writer  # noqa: PLC0415
     from newsarchive.jsonl import dumps_line  # noqa: PLC0415
 
     count = 0
     if args.output is None:
-        for record_id in ids:
-            ctx.stdout.write(dumps_line(store.get(record_id)))
+        for _, record in records:
+            ctx.stdout.write(dumps_line(record))
             count += 1
         return count
     with atomic_writer(args.output) as out:
-        for record_id in ids:
-            out.write(dumps_line(store.get(record_id)))
+        for _, record in records:
+            out.write(dumps_line(record))
             count += 1
     return count
 
 
-def _export_text(store: Store, ids: Iterator[str], args: argparse.Namespace, _: Context) -> int:
+def _export_text(records: _Records, args: argparse.Namespace, _: Context) -> int:
     from pathlib import Path  # noqa: PLC0415
 
     from newsarchive._atomicfile import write_atomic  # noqa: PLC0415
@@ -112,21 +127,21 @@ def _export_text(store: Store, ids: Iterator[str], args: argparse.Namespace, _: 
     out_dir = Path(_needs_directory(args))
     out_dir.mkdir(parents=True, exist_ok=True)
     count = 0
-    for record_id in ids:
+    for record_id, record in records:
         # The file name is the record id (64 hex digits), never text from the record.
-        data = ArchivedArticle.from_dict(store.get(record_id)).to_article_text()
+        data = ArchivedArticle.from_dict(record).to_article_text()
         write_atomic(out_dir / f"{record_id}.txt", data)
         count += 1
     return count
 
 
-def _export_bagit(store: Store, ids: Iterator[str], args: argparse.Namespace, _: Context) -> int:
+def _export_bagit(records: _Records, args: argparse.Namespace, _: Context) -> int:
     from newsarchive.bag import write_bag  # noqa: PLC0415
 
     with _terminate_as_exit():
         return write_bag(
             _needs_directory(args),
-            (store.get(record_id) for record_id in ids),
+            (record for _, record in records),
             description=args.description,
             source_organization=args.source_organization,
         )
@@ -158,30 +173,30 @@ def _terminate_as_exit() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _export_jsonld(store: Store, ids: Iterator[str], args: argparse.Namespace, ctx: Context) -> int:
-    """Stream one JSON-LD @graph document of the records `ids`; return how many."""
+def _export_jsonld(records: _Records, args: argparse.Namespace, ctx: Context) -> int:
+    """Stream one JSON-LD @graph document of the records; return how many."""
     from newsarchive._atomicfile import atomic_writer  # noqa: PLC0415
     from newsarchive.jsonld import iter_document  # noqa: PLC0415
 
     count = 0
 
-    def records() -> Iterator[dict[str, Any]]:
+    def counted() -> Iterator[dict[str, Any]]:
         nonlocal count
-        for record_id in ids:
-            yield store.get(record_id)
+        for _, record in records:
+            yield record
             count += 1
 
     if args.output is None:
-        for chunk in iter_document(records()):
+        for chunk in iter_document(counted()):
             ctx.out(chunk)
     else:
         with atomic_writer(args.output) as out:
-            for chunk in iter_document(records()):
+            for chunk in iter_document(counted()):
                 out.write(chunk.encode("utf-8"))
     return count
 
 
-def _export_warc(store: Store, ids: Iterator[str], args: argparse.Namespace, ctx: Context) -> int:
+def _export_warc(pairs: _Records, args: argparse.Namespace, ctx: Context) -> int:
     """Write the records as one WARC file: to -o atomically, else to standard output.
 
     Standard output gets the file only once it is whole: it is written to a
@@ -195,7 +210,7 @@ def _export_warc(store: Store, ids: Iterator[str], args: argparse.Namespace, ctx
     from newsarchive._atomicfile import atomic_writer  # noqa: PLC0415
     from newsarchive.warc import write_warc  # noqa: PLC0415
 
-    records = (store.get(record_id) for record_id in ids)
+    records = (record for _, record in pairs)
     gzip = not args.no_gzip
     if args.output is None:
         with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
@@ -208,7 +223,7 @@ def _export_warc(store: Store, ids: Iterator[str], args: argparse.Namespace, ctx
 
 
 #: Each export format: the function that writes the matching records and returns how many.
-_EXPORTERS: Final[dict[str, Callable[[Store, Iterator[str], argparse.Namespace, Context], int]]] = {
+_EXPORTERS: Final[dict[str, Callable[[_Records, argparse.Namespace, Context], int]]] = {
     "jsonl": _export_jsonl,
     "jsonld": _export_jsonld,
     "warc": _export_warc,

@@ -41,8 +41,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "verify",
         help="re-hash and re-check everything (fixity audit)",
         description="Re-read and re-hash every batch, validate every record, and compare the "
-        "index with the data. Failures exit 1; traces of an interrupted write are notes. "
-        "Appends a fixity-check event to the store.",
+        "index with the data. Failures exit 1; traces of an interrupted write are notes, and "
+        "so are files of your own beside the store's files at its top (anything unknown "
+        "inside segments/ is a failure). Appends a fixity-check event to the store.",
     )
     ver.add_argument("--jobs", type=int, metavar="N", help="processes (default: all cores)")
     ver.add_argument(
@@ -56,6 +57,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "re-validate records or compare the index rows; not a full audit",
     )
     ver.add_argument("--json", action="store_true", help="print the report as JSON")
+    ver.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress bar; print nothing unless it fails"
+    )
     rep = op(
         "repair",
         help="restore damaged data from a replica",
@@ -78,7 +82,7 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
         segments = store.root / "segments"
         total = sum(p.lstat().st_size for p in segments.iterdir())
-        bar = progress(ctx, "B", total)
+        bar = None if args.quiet else progress(ctx, "B", total)
         report = store.verify(
             jobs=processes,
             sample=args.sample,
@@ -89,7 +93,7 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             bar.close()
     if args.json:
         ctx.out(dump(report.to_dict()))
-    else:
+    elif not (args.quiet and report.ok):  # quiet: a passing audit prints nothing
         for f in report.findings:
             label = "FAIL" if f.severity == "failure" else "note"
             rid = f" record {f.record_id}" if f.record_id else ""

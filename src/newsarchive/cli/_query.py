@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from newsarchive.store import Store
 
-__all__ = ["add_query_options", "query"]
+__all__ = ["add_query_options", "query", "query_bounds"]
 
 _DATE_ONLY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -26,24 +26,54 @@ def add_query_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--published-until", metavar="TIME", help="published at or before")
 
 
-def _bound(text: str | None, end: bool) -> str | None:
-    """A query bound as an RFC 3339 instant; a bare date means its first/last instant (UTC)."""
-    if text is None:
-        return None
-    if _DATE_ONLY.fullmatch(text):
-        return f"{text}T23:59:59.999999999Z" if end else f"{text}T00:00:00Z"
+#: The time options: each one's attribute, and whether a bare date means its last instant.
+_BOUNDS: Final = (
+    ("since", False),
+    ("until", True),
+    ("published_since", False),
+    ("published_until", True),
+)
+_FORMS: Final = "use YYYY-MM-DD or an RFC 3339 instant such as 2024-05-01T10:00:00Z"
+
+
+def _bound(command: str, option: str, text: str, *, end: bool) -> str:
+    """A query bound as an RFC 3339 instant; a bare date means its first/last instant (UTC).
+
+    Errors quote what was typed, never the instant it was turned into.
+    """
+    from datetime import date  # noqa: PLC0415
+
+    from newsarchive.cli._common import UsageError  # noqa: PLC0415
+    from newsarchive.errors import InvalidTimestamp  # noqa: PLC0415
     from newsarchive.timestamps import parse_timestamp  # noqa: PLC0415
 
-    return str(parse_timestamp(text))
+    if _DATE_ONLY.fullmatch(text):
+        try:
+            date.fromisoformat(text)  # a real day: no month 13, no February 31
+        except ValueError:
+            raise UsageError(
+                f"newsarchive {command}: {option}: {text!r} is not a real date ({_FORMS})"
+            ) from None
+        return f"{text}T23:59:59.999999999Z" if end else f"{text}T00:00:00Z"
+    try:
+        return str(parse_timestamp(text))
+    except InvalidTimestamp as exc:
+        raise UsageError(f"newsarchive {command}: {option}: {exc.message} ({_FORMS})") from None
 
 
-def query(store: Store, args: argparse.Namespace) -> Iterator[str]:
-    """Ids of the records the query options select, oldest retrieval first."""
-    return store.find(
-        url=args.url,
-        tag=args.tag,
-        since=_bound(args.since, end=False),
-        until=_bound(args.until, end=True),
-        published_since=_bound(args.published_since, end=False),
-        published_until=_bound(args.published_until, end=True),
-    )
+def query_bounds(args: argparse.Namespace) -> dict[str, str | None]:
+    """The time options checked and turned into instants: call before opening the store."""
+    bounds: dict[str, str | None] = {}
+    for name, end in _BOUNDS:
+        text = getattr(args, name)
+        option = "--" + name.replace("_", "-")
+        bounds[name] = None if text is None else _bound(args.command, option, text, end=end)
+    return bounds
+
+
+def query(store: Store, args: argparse.Namespace, bounds: dict[str, str | None]) -> Iterator[str]:
+    """Ids of the records the query options select, oldest retrieval first.
+
+    `bounds` is what `query_bounds(args)` returned before the store was opened.
+    """
+    return store.find(url=args.url, tag=args.tag, **bounds)

@@ -13,13 +13,16 @@ from newsarchive.cli._common import (
     Context,
     Handler,
     UsageError,
+    error_line,
     zone,
 )
 
 if TYPE_CHECKING:
     import argparse
 
-    from newsarchive.errors import Problem
+    from newsarchive.errors import JSONError, Problem
+    from newsarchive.record import ArchivedArticle
+    from newsarchive.verify import LineDifference
 
 __all__ = ["add_commands"]
 
@@ -141,9 +144,23 @@ def add_commands(sub: Any) -> dict[str, Handler]:
 
 
 def _cmd_record(args: argparse.Namespace, ctx: Context) -> int:
+    from newsarchive.cli._provenance import check_provenance  # noqa: PLC0415
     from newsarchive.record import DEFAULT_AGENT, ArchivedArticle  # noqa: PLC0415
     from newsarchive.serialize import to_canonical_json, to_json  # noqa: PLC0415
 
+    agent = DEFAULT_AGENT if args.agent is None else args.agent
+    default_tz = zone(args.timezone)
+    check_provenance(  # the options, by name, before the file is read
+        "record",
+        method=args.method,
+        agent=agent,
+        notes=args.note,
+        tags=args.tag,
+        retrieved_at=args.retrieved_at,
+        published_at=args.published_at,
+        title=args.title,
+        default_tz=default_tz,
+    )
     data = ctx.read(args.file)
     record = ArchivedArticle.from_article_text(
         data,
@@ -153,15 +170,25 @@ def _cmd_record(args: argparse.Namespace, ctx: Context) -> int:
         tags=args.tag,
         published_at=args.published_at,
         method=args.method,
-        agent=args.agent or DEFAULT_AGENT,
+        agent=agent,
         notes=args.note,
         source_name=None if args.file == "-" else args.file,
         algorithm=args.algorithm,
-        default_tz=zone(args.timezone),
+        default_tz=default_tz,
         original_url=args.original_url,
     )
     ctx.emit(to_canonical_json(record) if args.canonical else to_json(record), args.output)
+    _warn(ctx, record)
     return EXIT_OK
+
+
+def _warn(ctx: Context, record: ArchivedArticle) -> None:
+    """What `validate` would warn about the new record (published after retrieved, ...)."""
+    from newsarchive.validation import validate  # noqa: PLC0415
+
+    for p in validate(record):
+        if p.severity == "warning":
+            ctx.err(f"newsarchive: warning: {p.pointer or '/'} {p.code}: {p.message}")
 
 
 def _cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
@@ -179,15 +206,13 @@ def _cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
         try:
             stream = ctx.open(path)
         except OSError as exc:
-            _problem(ctx, args, entry, None, "", "unreadable", exc.strerror or str(exc))
+            _input_error(ctx, args, entry, None, "unreadable", exc.strerror or str(exc))
             worst = EXIT_USAGE
             continue
         try:
             for line, value, error in iter_values(stream):
                 if error is not None:
-                    code = getattr(error, "code", "bad-json")
-                    message = getattr(error, "message", str(error))
-                    _problem(ctx, args, entry, line, "", code, message)
+                    _input_error(ctx, args, entry, line, error.code, error.message, error)
                     worst = EXIT_USAGE
                     continue
                 for prefix, item in records_of(value):
@@ -199,11 +224,15 @@ def _cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
                         if problem.severity == "error":
                             worst = max(worst, EXIT_FAILED)
         except OSError as exc:
-            _problem(ctx, args, entry, None, "", "unreadable", exc.strerror or str(exc))
+            _input_error(ctx, args, entry, None, "unreadable", exc.strerror or str(exc))
             worst = EXIT_USAGE
         finally:
             if stream is not ctx.stdin:
                 stream.close()
+        if entry["records"] == 0 and not entry["problems"]:
+            # `[]` is well-formed but holds nothing: checking nothing is not a pass.
+            _problem(ctx, args, entry, None, "", "no-records", "no records found")
+            worst = max(worst, EXIT_FAILED)
         total += entry["records"]
     if args.json:
         ctx.out(
@@ -221,6 +250,35 @@ def _cmd_validate(args: argparse.Namespace, ctx: Context) -> int:
             f"{bad} problem{'s' if bad != 1 else ''}"
         )
     return worst
+
+
+def _input_error(
+    ctx: Context,
+    args: argparse.Namespace,
+    entry: dict[str, Any],
+    line: int | None,
+    code: str,
+    message: str,
+    error: JSONError | None = None,
+) -> None:
+    """Input that could not be read as JSON: in the report, and as an error line on stderr."""
+    if error is not None and error.line is not None:
+        line = error.line if line is None else line
+    column = None if error is None else error.column
+    entry["problems"].append(
+        {
+            "line": line,
+            "column": column,
+            "pointer": "",
+            "code": code,
+            "message": message,
+            "severity": "error",
+        }
+    )
+    if not args.json:
+        where = entry["path"] + (f":{line}" if line is not None else "")
+        where += f":{column}" if line is not None and column is not None else ""
+        ctx.err(error_line(f"{where}: {message}"))
 
 
 def _problem(
@@ -283,7 +341,12 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             "detail": verdict.detail,
             "first_difference": None
             if diff is None
-            else {"line": diff.line, "expected": diff.expected, "actual": diff.actual},
+            else {
+                "line": diff.line,
+                "column": diff.column,
+                "expected": diff.expected,
+                "actual": diff.actual,
+            },
         }
     ok = not problems and ("copy" not in result or result["copy"]["status"] == "exact")
     if args.json:
@@ -301,23 +364,18 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             ctx.out(f"{args.copy}: OK: exact match ({copy['detail']})\n")
         else:
             word = "NORMALIZED" if copy["status"] == "normalized" else "MISMATCH"
-            line = copy["first_difference"]
-            where = (
-                ""
-                if line is None
-                else (
-                    f"; first difference at line {line['line']}: expected "
-                    f"{_clip(line['expected'])}, got {_clip(line['actual'])}"
-                )
-            )
+            where = "" if diff is None else _difference(diff)
             ctx.out(f"{args.copy}: FAILED: {word}: {copy['detail']}{where}\n")
     return EXIT_OK if ok else EXIT_FAILED
 
 
-def _clip(text: str | None) -> str:
-    if text is None:
-        return "end of text"
-    return repr(text if len(text) <= 60 else text[:57] + "...")
+def _difference(diff: LineDifference) -> str:
+    """Where the texts part, each side shown around that place with invisibles escaped."""
+    expected, actual = diff.excerpts()
+    return (
+        f"; first difference at line {diff.line}, column {diff.column}: "
+        f"expected {expected}, got {actual}"
+    )
 
 
 def _cmd_hash(args: argparse.Namespace, ctx: Context) -> int:
@@ -334,7 +392,7 @@ def _cmd_hash(args: argparse.Namespace, ctx: Context) -> int:
                 if stream is not ctx.stdin:
                     stream.close()
         except OSError as exc:
-            ctx.err(f"newsarchive hash: cannot read {path}: {exc.strerror or exc}")
+            ctx.err(f"newsarchive: error: {path}: {exc.strerror or exc}")
             status = EXIT_USAGE
             continue
         ctx.out(f"{digest}  {path}\n")
@@ -342,8 +400,12 @@ def _cmd_hash(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _cmd_text(args: argparse.Namespace, ctx: Context) -> int:
+    from newsarchive.errors import InvalidRecord  # noqa: PLC0415
     from newsarchive.record import ArchivedArticle  # noqa: PLC0415
 
-    record = ArchivedArticle.from_dict(_load_record_dict(ctx, args.record))
+    try:
+        record = ArchivedArticle.from_dict(_load_record_dict(ctx, args.record))
+    except InvalidRecord as exc:
+        raise exc.with_path(args.record) from None
     ctx.emit(record.to_article_text(), args.output)
     return EXIT_OK

@@ -1,4 +1,4 @@
-"""Commands that put records into a store and read them back: init, import, show, cat, find."""
+"""Commands that put records into a store and read them back: init, import, show, cat."""
 
 from __future__ import annotations
 
@@ -14,16 +14,23 @@ from newsarchive.cli._common import (
     dump,
     jobs,
     open_store,
-    progress,
     store_dir,
     zone,
 )
-from newsarchive.cli._query import add_query_options, query
+from newsarchive.cli._salvage import SALVAGE_HELP as _SALVAGE_HELP
+from newsarchive.cli._salvage import Salvage
 
 if TYPE_CHECKING:
     import argparse
 
+    from newsarchive.store import Store
+
 __all__ = ["add_commands"]
+
+_ID_HELP = (
+    "An ID may be shortened to its first 8 or more hex digits when no other record "
+    "id starts with them."
+)
 
 
 def add_commands(sub: Any) -> dict[str, Handler]:
@@ -73,6 +80,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     imp.add_argument("--note", action="append", default=[], metavar="TEXT", help="retrieval note")
     imp.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag")
     imp.add_argument(
+        "--title", help="the article's title, when importing one article-text file (or -)"
+    )
+    imp.add_argument(
         "--original-url",
         metavar="URL",
         help="the article's own URL, when importing one article-text file whose LINK: is an "
@@ -84,29 +94,48 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         metavar="N",
         help="processes building records from article text (default: all cores)",
     )
+    imp.add_argument(
+        "--allow-truncated",
+        action="store_true",
+        help="WARC: import truncated captures (WARC-Truncated) from what they hold, with a "
+        "note and a warning, instead of rejecting them",
+    )
+    imp.add_argument(
+        "--include-errors",
+        action="store_true",
+        help="WARC: import responses whose HTTP status is not 2xx (404, 500, redirects) "
+        "instead of skipping them; the status is in the notes",
+    )
     imp.add_argument("--json", action="store_true", help="print the summary as JSON")
+    imp.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress bar, and no summary line unless something was rejected",
+    )
 
-    show = command("show", help="print a stored record as JSON", description="Print the record.")
-    show.add_argument("id", metavar="ID")
+    show = command(
+        "show",
+        help="print stored records as JSON",
+        description="Print each record as a JSON document, in the order given. "
+        f"{_ID_HELP} {_SALVAGE_HELP}",
+    )
+    show.add_argument("ids", nargs="+", metavar="ID")
     show.add_argument("--events", action="store_true", help="print the events appended about it")
 
-    cat = command("cat", help="print a record's exact content bytes", description="Print content.")
-    cat.add_argument("id", metavar="ID")
-
-    find = command(
-        "find",
-        help="list records by url, tag or date",
-        description="List matching records as 'ID  RETRIEVED_AT  URL', oldest first. Times "
-        "are RFC 3339 instants or bare dates (UTC; --until includes the whole day).",
+    cat = command(
+        "cat",
+        help="print records' exact content bytes",
+        description="Print each record's content, exactly, one after the other. "
+        f"{_ID_HELP} {_SALVAGE_HELP}",
     )
-    add_query_options(find)
-    find.add_argument("--json", action="store_true", help="print each full record as a JSON line")
+    cat.add_argument("ids", nargs="+", metavar="ID")
+
     return {
         "init": _cmd_init,
         "import": _cmd_import,
         "show": _cmd_show,
         "cat": _cmd_cat,
-        "find": _cmd_find,
     }
 
 
@@ -122,39 +151,58 @@ def _cmd_init(args: argparse.Namespace, ctx: Context) -> int:
 def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     from pathlib import Path  # noqa: PLC0415
 
+    from newsarchive.cli._progress import import_progress  # noqa: PLC0415
+    from newsarchive.cli._provenance import check_provenance  # noqa: PLC0415
     from newsarchive.record import DEFAULT_AGENT  # noqa: PLC0415
     from newsarchive.store import ImportOptions, Store, import_paths  # noqa: PLC0415
     from newsarchive.store._import import JSON_SUFFIXES, WARC_SUFFIXES  # noqa: PLC0415
 
-    if args.original_url is not None:
+    for option, value in (("--original-url", args.original_url), ("--title", args.title)):
+        if value is None:
+            continue
         only = args.paths[0] if len(args.paths) == 1 else None
         if only is None or (
             only != "-"
             and (Path(only).is_dir() or only.lower().endswith((*JSON_SUFFIXES, *WARC_SUFFIXES)))
         ):
-            raise UsageError(
-                "newsarchive import: --original-url applies to a single article-text file"
-            )
+            raise UsageError(f"newsarchive import: {option} applies to a single article-text file")
+    agent = DEFAULT_AGENT if args.agent is None else args.agent
+    default_tz = zone(args.timezone)
+    # Once, before anything is read or created: not one rejection per file.
+    check_provenance(
+        "import",
+        method=args.method,
+        agent=agent,
+        notes=args.note,
+        tags=args.tag,
+        retrieved_at=args.retrieved_at,
+        title=args.title,
+        default_tz=default_tz,
+    )
     options = ImportOptions(
         retrieved_at=args.retrieved_at,
         method=args.method,
-        agent=args.agent or DEFAULT_AGENT,
+        agent=agent,
         notes=tuple(args.note),
         tags=tuple(args.tag),
-        default_tz=zone(args.timezone),
+        title=args.title,
+        default_tz=default_tz,
         original_url=args.original_url,
+        allow_truncated=args.allow_truncated,
+        include_errors=args.include_errors,
     )
 
+    _check_paths(args.paths)
     if not Path(store_dir(args)).exists():
         Store.init(store_dir(args)).close()  # importing into a new directory creates the store
-    bar = progress(ctx, "file")
+    bar, done = import_progress(ctx, args.paths, quiet=args.quiet)
     with open_store(args) as store:
         summary = import_paths(
             store,
             args.paths,
             options,
             stdin=ctx.stdin,
-            progress=None if bar is None else (lambda _name: bar.update(1)),
+            progress=done,
             jobs=jobs(args),
         )
     if bar is not None:
@@ -169,7 +217,11 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
             ctx.err(printable(f"{warning['source']}: warning: {warning['reason']}"))
         for problem in summary.rejected:
             ctx.err(printable(f"{problem['source']}: rejected: {problem['reason']}"))
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped_by_reason.items()))
         skipped = f", {summary.skipped} skipped" if summary.skipped else ""
+        skipped += f" ({reasons})" if summary.skipped and reasons else ""
+        if args.quiet and not summary.rejected:
+            return 0
         ctx.err(
             f"newsarchive import: {summary.imported} imported, {summary.duplicates} "
             f"duplicate{'s' if summary.duplicates != 1 else ''}, "
@@ -178,28 +230,67 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     return 1 if summary.rejected else 0
 
 
+def _check_paths(paths: list[str]) -> None:
+    """A path named on the command line that is missing or unreadable is a usage error
+    (exit 2, as for every command), found before anything is created or imported.
+    What is found inside a directory is still imported file by file."""
+    import errno  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    for path in paths:
+        if path == "-":
+            continue
+        if not os.path.lexists(path):
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
+        if not os.access(path, os.R_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
+
+
+def _resolved(store: Store, texts: list[str]) -> list[str]:
+    """Full ids for ids or prefixes; a malformed or ambiguous one is an error before
+    anything is printed. With several, one that matches nothing stays as typed: the
+    salvage read reports it with the others."""
+    from newsarchive.errors import RecordNotFound  # noqa: PLC0415
+    from newsarchive.store._ids import resolve_id  # noqa: PLC0415
+
+    if len(texts) == 1:
+        return [resolve_id(store, texts[0])]
+    ids = []
+    for text in texts:
+        try:
+            ids.append(resolve_id(store, text))
+        except RecordNotFound:
+            ids.append(text)
+    return ids
+
+
 def _cmd_show(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
-        record = store.get(args.id)  # raises RecordNotFound for an unknown id
-        value = store.events(args.id) if args.events else record
-    ctx.out(dump(value))
-    return 0
+        ids = _resolved(store, args.ids)
+        if len(ids) == 1:  # one id: a failure is the command's one-line error
+            (record_id,) = ids
+            record = store.get(record_id)  # raises RecordNotFound for an unknown id
+            ctx.out(dump(store.events(record_id) if args.events else record))
+            return 0
+        salvage = Salvage(store, ctx, "show")
+        for record_id in ids:
+            value = salvage.read(record_id, store.get)
+            if value is not None and args.events:
+                value = salvage.read(record_id, store.events)
+            if value is not None:
+                ctx.out(dump(value))
+    return salvage.exit_code()
 
 
 def _cmd_cat(args: argparse.Namespace, ctx: Context) -> int:
     with open_store(args) as store:
-        ctx.stdout.write(store.content(args.id))
-    return 0
-
-
-def _cmd_find(args: argparse.Namespace, ctx: Context) -> int:
-    from newsarchive.jsonl import dumps_line  # noqa: PLC0415
-
-    with open_store(args) as store:
-        for record_id in query(store, args):
-            record = store.get(record_id)
-            if args.json:
-                ctx.stdout.write(dumps_line(record))
-            else:
-                ctx.out(f"{record_id}  {record.get('retrieved_at')}  {record.get('url')}\n")
-    return 0
+        ids = _resolved(store, args.ids)
+        if len(ids) == 1:
+            ctx.stdout.write(store.content(ids[0]))
+            return 0
+        salvage = Salvage(store, ctx, "cat")
+        for record_id in ids:
+            content = salvage.read(record_id, store.content)
+            if content is not None:
+                ctx.stdout.write(content)
+    return salvage.exit_code()

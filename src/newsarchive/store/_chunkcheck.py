@@ -18,7 +18,7 @@ from newsarchive.digest import Digest
 from newsarchive.errors import NewsArchiveError
 from newsarchive.store._findings import Finding, VerifyReport
 from newsarchive.store._index import blob_row, event_row, record_row, tag_keys
-from newsarchive.store._layout import INDEX, SEGMENTS, open_nofollow
+from newsarchive.store._layout import INDEX, SEGMENTS, is_regular, open_nofollow
 from newsarchive.store._segment import Batch, Damage, Entry, Tail, scan
 from newsarchive.validation import validate
 
@@ -58,7 +58,7 @@ class _ChunkCheck:
         self.report = VerifyReport(sample=sample, fixity_only=fixity_only)
         self.conn: sqlite3.Connection | None = None
         self.indexed = 0  # the index covers this segment up to here; past it, it lags
-        if (root / INDEX).exists():
+        if is_regular(root / INDEX):
             try:
                 self.conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
                 row = self.row("SELECT indexed FROM segments WHERE name=?", chunk.segment)
@@ -117,12 +117,14 @@ class _ChunkCheck:
                 self.conn.close()
             self.conn = None
         seen: set[int] = set()
+        damaged: list[tuple[int, int]] = []  # byte ranges reported as damaged
         with os.fdopen(open_nofollow(self.root / SEGMENTS / c.segment, os.O_RDONLY), "rb") as f:
             for item in self._scan(f):
                 if isinstance(item, Batch):
                     seen.add(item.seq)
                     self.batch(item)
                 elif isinstance(item, Damage):
+                    damaged.append((item.start, item.end))
                     self.fail(
                         "damaged", item.start, f"bytes {item.start}-{item.end}: {item.reason}"
                     )
@@ -137,11 +139,12 @@ class _ChunkCheck:
                         )
                     )
                 else:
+                    damaged.append((item.start, item.end))
                     self.fail(
                         "damaged", item.start, f"bytes {item.start}-{item.end}: {item.reason}"
                     )
         self.report.bytes += c.stop - c.start
-        self.index_extra(seen)
+        self.index_extra(seen, damaged)
         if self.conn is not None:
             self.conn.close()
         return self.report
@@ -291,8 +294,11 @@ class _ChunkCheck:
                 record_id if isinstance(record_id, str) else None,
             )
 
-    def index_extra(self, seen: set[int]) -> None:
-        """Index batches placed in this chunk that the segment does not hold."""
+    def index_extra(self, seen: set[int], damaged: list[tuple[int, int]]) -> None:
+        """Index batches placed in this chunk that the segment does not hold.
+
+        A batch whose bytes are reported as damaged is not reported again.
+        """
         if self.conn is None:
             return
         c = self.chunk
@@ -301,7 +307,7 @@ class _ChunkCheck:
             (c.segment, c.start, c.stop),
         ).fetchall()
         for seq, start, end in rows:
-            if seq in seen:
+            if seq in seen or any(a < end and start < b for a, b in damaged):
                 continue
             if end > c.stop and os.lstat(self.root / SEGMENTS / c.segment).st_size >= end:
                 continue  # a writer finished this batch after the audit planned its reading

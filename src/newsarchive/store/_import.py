@@ -62,11 +62,17 @@ class ImportOptions:
     agent: str = DEFAULT_AGENT
     notes: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    #: The article's title; meant for importing one article-text file.
+    title: str | None = None
     default_tz: tzinfo | None = None
     clock: Callable[[], datetime] = attrs.field(factory=lambda: utc_now)
     #: The article's own URL when a file's LINK: is an archive.today or Perma.cc
     #: snapshot (which does not contain it); meant for importing one file.
     original_url: str | None = None
+    #: WARC input: import truncated captures (with a note) instead of refusing them.
+    allow_truncated: bool = False
+    #: WARC input: import responses whose HTTP status is not 2xx instead of skipping them.
+    include_errors: bool = False
 
 
 @attrs.define
@@ -80,6 +86,8 @@ class ImportSummary:
     warnings: list[dict[str, str]] = attrs.field(factory=list)
     #: WARC records left out on purpose (warcinfo, request, revisit, non-text payloads).
     skipped: int = 0
+    #: `skipped` by reason (`warcinfo`, `non-text`, `http-404`, ...).
+    skipped_by_reason: dict[str, int] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +95,7 @@ class ImportSummary:
             "duplicates": self.duplicates,
             "rejected": len(self.rejected),
             "skipped": self.skipped,
+            "skipped_by_reason": dict(sorted(self.skipped_by_reason.items())),
             "files": self.files,
             "problems": self.rejected,
             "warnings": self.warnings,
@@ -123,6 +132,7 @@ def _prepare(name: str, data: bytes, o: ImportOptions) -> tuple[dict[str, Any] |
             data,
             retrieved_at=o.retrieved_at,
             tags=o.tags,
+            title=o.title,
             method=o.method,
             agent=o.agent,
             notes=o.notes,
@@ -221,10 +231,14 @@ class _Importer:
         else:
             refused, problems = None, contents.report.warnings
         for p in problems:
-            entry = {"source": f"{path}/{p.path}".rstrip("/"), "reason": f"{p.code}: {p.message}"}
-            kept = self.summary.rejected if p.severity == "error" else self.summary.warnings
-            kept.append(entry)
+            if p.severity != "error":
+                source = f"{path}/{p.path}".rstrip("/")
+                self.summary.warnings.append({"source": source, "reason": f"{p.code}: {p.message}"})
         if refused is not None:
+            # One input refused whole: one rejection, naming the first problem and the count.
+            errors = sum(p.severity == "error" for p in problems)
+            hint = "; `newsarchive bag validate` lists every problem" if errors > 1 else ""
+            self.reject(path, refused.message + hint)
             self.summary.files += 1
             return
         self.summary.files += len(contents.report.manifests)
@@ -249,13 +263,21 @@ class _Importer:
                 clock=self.options.clock,
                 agent=self.options.agent,
                 on_record=lambda record: self.add(record, same_capture=False),
+                allow_truncated=self.options.allow_truncated,
+                include_errors=self.options.include_errors,
             )
         except NewsArchiveError as exc:
             self.reject(name, exc.message)
             return
         for refusal in reading.refused:
             self.reject(f"{name} {refusal.where()}", refusal.reason)
+        for notice in reading.warnings:
+            self.summary.warnings.append(
+                {"source": f"{name} {notice.where()}", "reason": notice.reason}
+            )
         self.summary.skipped += reading.skipped_total
+        for why, count in reading.skipped.items():
+            self.summary.skipped_by_reason[why] = self.summary.skipped_by_reason.get(why, 0) + count
 
     def built(self, name: str, record: dict[str, Any] | None, reason: str) -> None:
         if record is None:

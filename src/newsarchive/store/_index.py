@@ -21,8 +21,15 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Any, Final
 
-from newsarchive.errors import NewsArchiveError
-from newsarchive.store._layout import INDEX, SEGMENTS, index_files, open_nofollow, segment_names
+from newsarchive.errors import NewsArchiveError, StoreError
+from newsarchive.store._layout import (
+    INDEX,
+    SEGMENTS,
+    index_files,
+    open_nofollow,
+    open_segment,
+    segment_names,
+)
 from newsarchive.store._segment import Batch, Damage, scan
 from newsarchive.timestamps import Timestamp
 
@@ -268,7 +275,11 @@ def catch_up(conn: sqlite3.Connection, root: Path) -> IndexState:
         if name not in names:
             state.ahead.append(name)  # the index knows a segment that is gone
     for name in names:
-        fd = open_nofollow(root / SEGMENTS / name, os.O_RDONLY)
+        try:
+            fd = open_segment(root / SEGMENTS / name)
+        except StoreError as exc:  # a symlink or directory planted as a segment: never indexed
+            state.blocked.append((name, 0, exc.message))
+            continue
         with os.fdopen(fd, "rb") as f:
             if indexed_offset(conn, name) == os.fstat(f.fileno()).st_size:
                 continue

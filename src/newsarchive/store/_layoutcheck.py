@@ -5,54 +5,74 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from newsarchive.store._findings import Finding
 from newsarchive.store._layout import (
     INDEX,
-    LOCK,
+    MANAGED_DIRS,
     MARKER,
     MARKER_BYTES,
     SEGMENTS,
+    STORE_FILES,
     TEMP_PREFIX,
-    index_files,
-    is_segment_name,
     open_nofollow,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 __all__ = ["layout_findings", "whole_index_check"]
 
+_SYMLINK: Final = "symlink inside the store (never followed)"
+_TEMP: Final = "temp file of an interrupted write; the next writer removes it"
+
+
+def _managed_dir_findings(
+    root: Path, directory: str, rule: Callable[[str], bool]
+) -> Iterator[Finding]:
+    """Everything in a directory the store manages is the store's: anything unknown fails."""
+    for name in sorted(os.listdir(root / directory)):
+        mode = os.lstat(root / directory / name).st_mode
+        rel = f"{directory}/{name}"
+        if stat.S_ISLNK(mode):
+            yield Finding("failure", "symlink", rel, _SYMLINK)
+        elif name.startswith(TEMP_PREFIX) and stat.S_ISREG(mode):
+            yield Finding("note", "temp-file", rel, _TEMP)
+        elif not (rule(name) and stat.S_ISREG(mode)):
+            yield Finding(
+                "failure", "unknown-file", rel, f"not a file of the store in its {directory}/"
+            )
+
 
 def layout_findings(root: Path) -> Iterator[Finding]:
-    """Files that should not be there, symlinks, a wrong marker, leftover temp files."""
-    allowed = {MARKER, LOCK, SEGMENTS, *index_files()}
-    for directory, names in (
-        (root, os.listdir(root)),
-        (root / SEGMENTS, os.listdir(root / SEGMENTS)),
-    ):
-        for name in sorted(names):
-            path = directory / name
-            mode = os.lstat(path).st_mode
-            rel = str(path.relative_to(root))
+    """Symlinks, unknown files, a wrong marker, leftover temp files (see `_layout`)."""
+    for name in sorted(os.listdir(root)):
+        mode = os.lstat(root / name).st_mode
+        if name in MANAGED_DIRS:
             if stat.S_ISLNK(mode):
-                yield Finding(
-                    "failure", "symlink", rel, "symlink inside the store (never followed)"
-                )
-            elif name.startswith(TEMP_PREFIX) and stat.S_ISREG(mode):
-                yield Finding(
-                    "note",
-                    "temp-file",
-                    rel,
-                    "temp file of an interrupted write; the next writer removes it",
-                )
-            elif directory == root and name not in allowed:
-                yield Finding("failure", "unknown-file", rel, "not part of the store layout")
-            elif directory != root and not (is_segment_name(name) and stat.S_ISREG(mode)):
-                yield Finding("failure", "unknown-file", rel, "not a segment file")
+                yield Finding("failure", "symlink", name, _SYMLINK)
+            elif not stat.S_ISDIR(mode):
+                yield Finding("failure", "unknown-file", name, "should be a directory")
+            else:
+                yield from _managed_dir_findings(root, name, MANAGED_DIRS[name])
+        elif name in STORE_FILES:
+            if stat.S_ISLNK(mode):
+                yield Finding("failure", "symlink", name, _SYMLINK)
+            elif not stat.S_ISREG(mode):
+                yield Finding("failure", "unknown-file", name, "should be a regular file")
+        elif name.startswith(TEMP_PREFIX) and stat.S_ISREG(mode):
+            yield Finding("note", "temp-file", name, _TEMP)
+        else:
+            # Beside the store's own files, as BagIt allows tag files beside data/:
+            # the user's, never read or followed by the store, and left alone.
+            kind = (
+                "symlink" if stat.S_ISLNK(mode) else "directory" if stat.S_ISDIR(mode) else "file"
+            )
+            yield Finding(
+                "note", "unknown-file", name, f"a {kind} that is not the store's (left alone)"
+            )
     try:
         with os.fdopen(open_nofollow(root / MARKER, os.O_RDONLY), "rb") as f:
             marker = f.read(1024)
@@ -71,8 +91,10 @@ def _index_findings(
     result = conn.execute("PRAGMA integrity_check").fetchone() if integrity else ("ok",)
     if result is None or result[0] != "ok":
         yield Finding("failure", "index-corrupt", INDEX, f"SQLite integrity_check: {result}")
+    present = set(os.listdir(root / SEGMENTS))
     for (name,) in conn.execute("SELECT name FROM segments ORDER BY name"):
-        if name not in names:
+        # Something else under its name (a symlink, a directory) is reported by the layout check.
+        if name not in names and name not in present:
             yield Finding(
                 "failure", "missing-segment", name, "the index lists it; the file is gone"
             )

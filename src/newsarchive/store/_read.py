@@ -1,4 +1,10 @@
-"""The reading side of `Store`: records, content, events, queries and counts from the index."""
+"""The reading side of `Store`: records, content, events, queries and counts from the index.
+
+Damage is read past, record by record: each line read is checked against the
+SHA-256 the index holds for it, and a line that fails (changed bytes, a lost
+segment file, a symlink where one was) raises `StoreCorrupted` for that read
+alone, so every intact record stays readable. `find` reads only the index.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import orjson
 
 from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.store import _index
-from newsarchive.store._layout import SEGMENTS, is_segment_name, open_nofollow, segment_names
+from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment, segment_names
 from newsarchive.urls import canonicalize_url
 
 if TYPE_CHECKING:
@@ -40,8 +46,22 @@ class StoreReader:
     def read_line(self, segment: str, offset: int, length: int) -> bytes:
         """One entry line, checked against the SHA-256 the index holds for it."""
         if not is_segment_name(segment):  # never a path from a (possibly damaged) index
-            raise StoreCorrupted(f"the index names a segment {segment!r} that cannot exist")
-        fd = open_nofollow(self.root / SEGMENTS / segment, os.O_RDONLY)
+            raise StoreCorrupted(
+                f"the index names a segment {segment!r} that cannot exist; "
+                "run `newsarchive store verify`",
+                path=str(self.root),
+            )
+        path = self.root / SEGMENTS / segment
+        try:
+            fd = open_segment(path)
+        except FileNotFoundError:
+            raise StoreCorrupted(
+                "the segment file is missing; run `newsarchive store verify`", path=str(path)
+            ) from None
+        except StoreError as exc:  # a symlink (or a directory) where the segment file was
+            raise StoreCorrupted(
+                f"{exc.message}; run `newsarchive store verify`", path=str(path)
+            ) from None
         try:
             line = os.pread(fd, length, offset)
         finally:
@@ -51,9 +71,9 @@ class StoreReader:
         ).fetchone()
         if row is None or hashlib.sha256(line).hexdigest() != row[0]:
             raise StoreCorrupted(
-                f"{segment} at byte {offset}: stored bytes do not match their digest; "
+                f"the entry at byte {offset} does not match its digest; "
                 "run `newsarchive store verify`",
-                path=str(self.root / SEGMENTS / segment),
+                path=str(path),
             )
         return line
 
@@ -64,7 +84,11 @@ class StoreReader:
         return int(self.index.execute("SELECT count(*) FROM records").fetchone()[0])
 
     def get(self, record_id: str) -> dict[str, Any]:
-        """The record exactly as stored (large content put back in place)."""
+        """The record exactly as stored (large content put back in place).
+
+        `RecordNotFound` for an unknown id; `StoreCorrupted` if its stored bytes
+        fail their check (other records stay readable).
+        """
         row = self.index.execute(
             "SELECT segment, offset, length, content_blob FROM records WHERE id=?", (record_id,)
         ).fetchone()
@@ -127,6 +151,9 @@ class StoreReader:
         """Ids of matching records, oldest retrieval first; times are RFC 3339 instants.
 
         `url` matches by canonical url; `tag` ignores case; bounds are inclusive.
+        It reads the index only, never the segments: the id of a record whose
+        stored bytes are damaged is yielded too (its index row is intact), and
+        reading that record (`get`) raises `StoreCorrupted` for it alone.
         """
         clauses: list[str] = []
         params: list[Any] = []
@@ -165,7 +192,7 @@ class StoreReader:
             return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
         names = segment_names(self.root)
-        size = sum((self.root / SEGMENTS / n).stat().st_size for n in names)
+        size = sum(os.lstat(self.root / SEGMENTS / n).st_size for n in names)
         checks = {}
         for label, where in (("last_check", ""), ("last_full_check", "AND full=1")):
             row = conn.execute(

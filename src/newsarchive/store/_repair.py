@@ -19,8 +19,8 @@ import attrs
 import orjson
 
 from newsarchive._atomicfile import write_atomic
-from newsarchive.errors import NewsArchiveError
-from newsarchive.store._layout import SEGMENTS, is_segment_name, open_nofollow
+from newsarchive.errors import NewsArchiveError, StoreError
+from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment
 from newsarchive.store._segment import commit_line
 from newsarchive.validation import validate
 
@@ -125,10 +125,15 @@ def repair_from(root: Path, conn: sqlite3.Connection, replica: Replica) -> Repai
             continue
         path = root / SEGMENTS / name
         try:
-            with os.fdopen(open_nofollow(path, os.O_RDONLY), "rb") as f:
+            with os.fdopen(open_segment(path), "rb") as f:
                 current = f.read()
         except FileNotFoundError:
             current = b""
+        except StoreError as exc:
+            if not os.path.islink(path):  # a directory, say: it may hold someone's files
+                report.unrepaired.append(f"{name}: {exc.message}; move it away, then repair")
+                continue
+            current = b""  # a symlink planted where the segment was: never read, replaced
         # Bytes past the index (a lagging index, a torn tail) are kept as they are.
         fixed = bytearray(current.ljust(indexed, b"\0"))
         restored: list[str] = []
@@ -153,6 +158,8 @@ def repair_from(root: Path, conn: sqlite3.Connection, replica: Replica) -> Repai
                 for line in restored
             )
         elif restored:
+            if os.path.islink(path):  # the link itself goes; what it points at is not touched
+                os.unlink(path)
             write_atomic(path, bytes(fixed))
             report.restored.extend(restored)
     return report

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive._version import __version__
-from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
+from newsarchive.errors import RecordNotFound, StoreError
 from newsarchive.store import _index
 from newsarchive.store._findings import Finding, VerifyReport, fixity_event
 from newsarchive.store._layout import MARKER, MARKER_BYTES, SEGMENTS, check_dir, open_nofollow
@@ -57,9 +57,7 @@ class Store(StoreReader):
             marker = f.read(1024)
         if marker != MARKER_BYTES:
             raise StoreError(
-                f"{self.root / MARKER} is not a layout-1 store marker",
-                code="bad-marker",
-                path=str(self.root),
+                "is not a layout-1 store marker", code="bad-marker", path=str(self.root / MARKER)
             )
         check_dir(self.root / SEGMENTS)
         self._conn: sqlite3.Connection | None = None
@@ -230,11 +228,18 @@ class Store(StoreReader):
             event = fixity_event(report, AGENT, now or datetime.now(UTC))
             try:
                 self.append_event(event)
-            except StoreCorrupted as exc:
+            except StoreError as exc:  # writing refused (damage, a symlink) or failed
                 report.findings.append(
-                    Finding("note", "event-not-recorded", str(self.root), exc.message)
+                    Finding("note", "event-not-recorded", self._where(exc), exc.message)
                 )
         return report
+
+    def _where(self, exc: StoreError) -> str:
+        """Where an error is, relative to the store when it is inside it (as findings say)."""
+        path = Path(exc.path) if exc.path else self.root
+        if path != self.root and path.is_relative_to(self.root):
+            return str(path.relative_to(self.root))
+        return str(path)
 
     def repair(self, replica: Store) -> RepairReport:
         """Restore damaged or missing batches from `replica` (see `_repair`)."""

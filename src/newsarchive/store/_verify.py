@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from newsarchive.store._chunkcheck import Chunk, check_chunk
 from newsarchive.store._findings import Finding, VerifyReport
-from newsarchive.store._layout import INDEX, SEGMENTS, is_segment_name
+from newsarchive.store._layout import INDEX, SEGMENTS, is_regular, is_segment_name
 from newsarchive.store._layoutcheck import layout_findings, whole_index_check
 
 if TYPE_CHECKING:
@@ -72,9 +71,10 @@ def verify_store(
     report = VerifyReport(sample=sample, fixity_only=fixity_only)
     report.findings.extend(layout_findings(root))
     names = sorted(n for n in os.listdir(root / SEGMENTS) if is_segment_name(n))
-    names = [n for n in names if stat.S_ISREG(os.lstat(root / SEGMENTS / n).st_mode)]
+    names = [n for n in names if is_regular(root / SEGMENTS / n)]
     conn: sqlite3.Connection | None = None
-    has_index = (root / INDEX).exists()
+    has_index = is_regular(root / INDEX)
+    foreign = not has_index and os.path.lexists(root / INDEX)  # a layout finding, not "no index"
     if has_index:
         try:
             conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
@@ -87,6 +87,7 @@ def verify_store(
                 conn.close()
     if not has_index:
         chunks = list(_chunks(root, None, names))
+    if not has_index and not foreign:
         report.findings.append(
             Finding("note", "no-index", INDEX, "no index; it is rebuilt from the segments on open")
         )

@@ -19,6 +19,7 @@ from newsarchive.errors import StoreCorrupted, StoreError
 from newsarchive.jsonl import dumps_line
 from newsarchive.store import _index
 from newsarchive.store._layout import (
+    MANAGED_DIRS,
     SEGMENTS,
     TEMP_PREFIX,
     open_nofollow,
@@ -148,7 +149,7 @@ def write_batch(
         start = os.fstat(fd).st_size
         if _index.indexed_offset(conn, name) != start:
             raise StoreCorrupted(
-                f"segment {name} is {start} bytes but the index covers "
+                f"is {start} bytes but the index covers "
                 f"{_index.indexed_offset(conn, name)}; writing is refused until "
                 "`newsarchive store verify` / `store repair` deal with it",
                 path=str(root / SEGMENTS / name),
@@ -204,9 +205,13 @@ def _writable_segment(
 ) -> tuple[str, int]:
     """The segment to append to, after cleaning up a crash's traces (lock held)."""
     if state.ahead or state.blocked:
-        where = state.ahead[0] if state.ahead else f"{state.blocked[0][0]}"
+        if state.ahead:
+            where = f"segment {state.ahead[0]} does not match the index"
+        else:
+            name, offset, why = state.blocked[0]
+            where = f"segment {name}{f' at byte {offset}' if offset else ''}: {why}"
         raise StoreCorrupted(
-            f"segment {where} does not match the index; writing is refused until "
+            f"{where}; writing is refused until "
             "`newsarchive store verify` / `store repair` deal with it",
             path=str(root),
         )
@@ -240,7 +245,7 @@ def _clean_tail(root: Path, fd: int, name: str, indexed: int) -> None:
         _truncate_torn_tail(root, fd, name, indexed)
     if indexed and os.pread(fd, 1, indexed - 1) != b"\n":
         raise StoreCorrupted(
-            f"segment {name} does not end its last batch with a line feed; "
+            "does not end its last batch with a line feed; "
             "writing is refused until `newsarchive store repair` deals with it",
             path=str(root / SEGMENTS / name),
         )
@@ -251,8 +256,7 @@ def _truncate_torn_tail(root: Path, fd: int, name: str, indexed: int) -> None:
         items = list(scan(f, indexed, check=False))
     if len(items) != 1 or not isinstance(items[0], Tail) or not items[0].torn:
         raise StoreCorrupted(
-            f"segment {name} holds unexpected data after byte {indexed}; "
-            "run `newsarchive store verify`",
+            f"holds unexpected data after byte {indexed}; run `newsarchive store verify`",
             path=str(root / SEGMENTS / name),
         )
     os.ftruncate(fd, indexed)
@@ -260,7 +264,7 @@ def _truncate_torn_tail(root: Path, fd: int, name: str, indexed: int) -> None:
 
 
 def _remove_temp_files(root: Path) -> None:
-    for directory in (root, root / SEGMENTS):
+    for directory in (root, *(root / name for name in MANAGED_DIRS)):
         for name in os.listdir(directory):
             path = directory / name
             if name.startswith(TEMP_PREFIX) and stat.S_ISREG(os.lstat(path).st_mode):

@@ -32,18 +32,24 @@ as the very records exported, wherever the metadata record is in the file:
 the embedded JSON is validated and must agree with the resource it refers to
 (content, url, date, media type), so a tampered resource is refused with its
 metadata. Foreign `resource` and `response` records with an http(s) target
-become new records (method `warc-import`; see `read_warc`); `warcinfo`,
-`request`, `revisit`, other metadata, non-http(s) targets and non-text
-payloads are skipped and counted. `MAX_BLOCK` bounds what is held in memory.
+become new records (method `warc-import`; see `read_warc`), their text
+decoded as browsers decode it (`newsarchive._encoding`: byte order mark,
+charset, `<meta>`, then UTF-8 or windows-1252); `warcinfo`, `request`,
+`revisit`, other metadata, non-http(s) targets, non-text payloads and
+responses whose HTTP status is not 2xx (unless `include_errors`) are skipped
+and counted by reason. A record marked `WARC-Truncated` is refused unless
+`allow_truncated`, when it is imported with a note and listed in
+`WarcReading.warnings`. `MAX_BLOCK` bounds what is held in memory.
 
 Inside the package: `_frame` (strict framing and digests), `_write` (the
-export), `_read` (the two-pass import driver), `_own` (our exports read
-back), `_foreign` (other pages turned into records) and `_httpbody` (HTTP
-payload decoding).
+export), `_read` (the two-pass import driver) and `_reading` (what it gives),
+`_own` (our exports read back), `_foreign` (other pages turned into records)
+and `_httpbody` (HTTP payload decoding).
 """
 
 from newsarchive.warc._frame import MAX_BLOCK, looks_like_warc
-from newsarchive.warc._read import WarcReading, WarcRefusal, read_warc
+from newsarchive.warc._read import read_warc
+from newsarchive.warc._reading import WarcReading, WarcRefusal
 from newsarchive.warc._write import RECORD_CONTENT_TYPE, uri_form, write_warc
 
 __all__ = [

@@ -40,6 +40,14 @@ _TOKEN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z
 #: HTTP headers left out of the notes: credentials must not be archived.
 _CREDENTIAL_HEADERS: Final = frozenset({"set-cookie", "set-cookie2", "cookie", "authorization"})
 _LONG_FRACTION: Final = re.compile(r"[.,][0-9]{10}")
+_DIGITS: Final = re.compile(r"[0-9]{1,18}")
+#: What the values of `WARC-Truncated` mean (WARC 1.1 section 5.13).
+_TRUNCATION_REASONS: Final = {
+    "length": "the response was longer than the crawler would store",
+    "time": "the crawler's time limit ran out",
+    "disconnect": "the connection was lost",
+    "unspecified": "for a reason the crawler did not give",
+}
 
 
 class Skipped(Exception):
@@ -55,11 +63,23 @@ def warc_type(raw: RawRecord) -> str:
     return (raw.header("WARC-Type") or "").lower()
 
 
-def convert(raw: RawRecord, *, source: str, agent: str, now: datetime) -> dict[str, Any]:
+def convert(
+    raw: RawRecord,
+    *,
+    source: str,
+    agent: str,
+    now: datetime,
+    allow_truncated: bool = False,
+    include_errors: bool = False,
+) -> dict[str, Any]:
     """A new record from a foreign `resource`/`response` record of file `source`.
 
     `agent` is the retrieval agent (the crawler), `now` the import time.
     Raise `Skipped` for what is not an article, `Refused` for what cannot be one.
+    A response whose status is not 2xx is skipped (`http-404`, ...) unless
+    `include_errors`; a record marked `WARC-Truncated` is refused (`truncated`)
+    unless `allow_truncated`. What is kept on request says so in its notes, and a
+    truncated capture's import event has the outcome `warning`.
     """
     record_kind = warc_type(raw)
     uri = raw.target_uri
@@ -77,6 +97,14 @@ def convert(raw: RawRecord, *, source: str, agent: str, now: datetime) -> dict[s
             raise Refused("bad-http", "a response record without an HTTP response message")
         content_type = head.get_header("Content-Type") or ""
         notes.append(f"HTTP status: {head.protocol} {head.statusline}")
+        status = head.status
+        if status is None:
+            line = f"{head.protocol} {head.statusline}"[:60]
+            raise Refused("bad-http", f"no status code in the HTTP status line {line!r}")
+        if not 200 <= status <= 299:
+            if not include_errors:
+                raise Skipped(f"http-{status}")
+            notes.append(f"HTTP status {status} is not a success (2xx): kept on request")
         kept = [(k, v) for k, v in head.headers if k.lower() not in _CREDENTIAL_HEADERS]
         notes.append("HTTP headers:\n" + "\n".join(f"{k}: {v}" for k, v in kept))
     else:
@@ -90,8 +118,20 @@ def convert(raw: RawRecord, *, source: str, agent: str, now: datetime) -> dict[s
             "too-large",
             f"its block of {raw.length} bytes is larger than the limit of {_frame.MAX_BLOCK} bytes",
         )
-    body = decode_transfer(head, payload) if record_kind == "response" else payload
-    content = decode_text(body, content_type)
+    truncated = raw.header("WARC-Truncated")
+    if truncated is not None:
+        what = _truncation(truncated, head, payload)
+        if not allow_truncated:
+            raise Refused(
+                "truncated",
+                f"a truncated capture ({what}); truncated captures are imported only "
+                "when allowed (--allow-truncated)",
+            )
+        notes.append(f"Truncated capture, imported on request: {what}")
+    partial = truncated is not None
+    body = decode_transfer(head, payload, partial=partial) if record_kind == "response" else payload
+    content, sniffed = decode_text(body, content_type or None, partial=partial)
+    notes.append(f"Text encoding: {sniffed.describe()}")
     warc_date = raw.header("WARC-Date")
     if warc_date is None:
         raise Refused("bad-warc-date", "no WARC-Date")
@@ -105,8 +145,10 @@ def convert(raw: RawRecord, *, source: str, agent: str, now: datetime) -> dict[s
             type="import",
             at=Timestamp.from_datetime(now),
             agent=DEFAULT_AGENT,
+            outcome="success" if truncated is None else "warning",
             detail=f"imported from WARC file {source}: WARC-Record-ID {raw.record_id}, "
-            f"WARC-Payload-Digest {payload_digest or '(none)'}",
+            f"WARC-Payload-Digest {payload_digest or '(none)'}"
+            + ("" if truncated is None else f"; a truncated capture ({_short(truncated)})"),
             source_digest=Digest.of_bytes(payload),
         )
         record = ArchivedArticle.create(
@@ -124,6 +166,20 @@ def convert(raw: RawRecord, *, source: str, agent: str, now: datetime) -> dict[s
     if errors:  # e.g. a WARC-Date in the future
         raise Refused(errors[0].code, errors[0].message)
     return data
+
+
+def _short(truncated: str) -> str:
+    return f"WARC-Truncated: {truncated.strip()[:40]}"
+
+
+def _truncation(truncated: str, head: Any, payload: bytes) -> str:
+    """What a `WARC-Truncated` header says, and how much of the payload is there."""
+    reason = _TRUNCATION_REASONS.get(truncated.strip().lower(), "a reason WARC does not define")
+    held = f"{len(payload):,} bytes of payload"
+    declared = head.get_header("Content-Length") if head is not None else None
+    if declared is not None and _DIGITS.fullmatch(declared.strip()):
+        held += f" of the {int(declared.strip()):,} its HTTP Content-Length declares"
+    return f"{_short(truncated)}, {reason}; the record holds {held}"
 
 
 def software(raw: RawRecord) -> str | None:

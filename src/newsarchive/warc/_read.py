@@ -23,54 +23,19 @@ from newsarchive.warc._foreign import Skipped, convert, http_split, software, wa
 from newsarchive.warc._frame import RawRecord, check_digest, iter_frames
 from newsarchive.warc._httpbody import Refused
 from newsarchive.warc._own import our_version, rebuild
+from newsarchive.warc._reading import WarcReading, WarcRefusal
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from datetime import datetime
 
-__all__ = ["WarcReading", "WarcRefusal", "read_warc"]
+__all__ = ["read_warc"]
 
 
 @attrs.frozen
-class WarcRefusal:
-    """A WARC record that was not imported, and why (`code` is stable, `reason` for people)."""
-
-    number: int
-    record_id: str | None
-    target_uri: str | None
-    code: str
-    reason: str
-
-    def where(self) -> str:
-        """The record as a person finds it again: WARC-Record-ID, else number, and target URI."""
-        text = f"record {self.record_id or f'#{self.number}'}"
-        return f"{text} ({self.target_uri})" if self.target_uri else text
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "record_id": self.record_id,
-            "target_uri": self.target_uri,
-            "code": self.code,
-            "reason": self.reason,
-        }
-
-
-@attrs.frozen
-class WarcReading:
-    """What a WARC file gives: records for the store, refused records, skipped counts."""
-
-    #: Records ready for the store, in file order (valid; content included).
-    records: tuple[dict[str, Any], ...]
-    refused: tuple[WarcRefusal, ...]
-    #: Why records were skipped -> how many (warcinfo, request, revisit, non-text, ...).
-    skipped: Mapping[str, int]
-    #: How many of `records` were newsarchive exports (the rest were built from foreign records).
-    own: int
-
-    @property
-    def skipped_total(self) -> int:
-        return sum(self.skipped.values())
+class _Options:
+    allow_truncated: bool
+    include_errors: bool
 
 
 def read_warc(
@@ -80,6 +45,8 @@ def read_warc(
     clock: Callable[[], datetime] = utc_now,
     agent: str = DEFAULT_AGENT,
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    allow_truncated: bool = False,
+    include_errors: bool = False,
 ) -> WarcReading:
     """Read a WARC file (plain or gzip) into records; raise `WarcError` if it is not whole.
 
@@ -110,23 +77,35 @@ def read_warc(
     counted): `url` is the WARC-Target-URI, `retrieved_at` the WARC-Date (at
     most 9 fractional digits), `content` the payload decoded as text (HTTP
     bodies after removing chunked transfer coding and gzip/deflate content
-    coding; a byte order mark decides the encoding, else the declared
-    charset, which must be a web text encoding, else UTF-8), `media_type`
-    the declared type with `charset=utf-8` (the content is stored as UTF-8;
-    the original header is kept in the notes, as are the HTTP status line and
-    headers except cookies), and one `import` event naming the file,
+    coding; the encoding is chosen as browsers choose it, see
+    `newsarchive._encoding`: a byte order mark, else the declared charset,
+    which must be a web text encoding, else for HTML a `<meta>` in the first
+    1,024 bytes, else UTF-8 when the bytes are valid UTF-8, else
+    windows-1252), `media_type` the declared type with `charset=utf-8` (the
+    content is stored as UTF-8; the original header is kept in the notes, as
+    are the HTTP status line and headers except cookies, and the encoding
+    with where it came from), and one `import` event naming the file,
     WARC-Record-ID and payload digest, whose `source_digest` is the SHA-256
     of the payload bytes as stored in the WARC. A text record whose block is
     larger than `MAX_BLOCK` is refused (`too-large`); a larger non-text one
     is skipped. `retrieval.agent` is the warcinfo `software` when there is
     one, else `agent`. `clock` gives the import time (and "now" for
     validation).
+
+    A response whose HTTP status is not 2xx (a 404 page, a redirect, a server
+    error) is skipped and counted by status (`http-404`), unless
+    `include_errors`: then it is imported, with a note saying its status. A
+    record marked `WARC-Truncated` holds only part of what was captured: it is
+    refused (`truncated`), unless `allow_truncated`: then it is imported from
+    what is there, with a note saying so (and why, from the header) and an
+    import event whose outcome is `warning`.
     """
+    options = _Options(allow_truncated=allow_truncated, include_errors=include_errors)
     if isinstance(source, (str, os.PathLike)):
         label = name or str(source)
         with Path(source).open("rb") as f:
-            return _WarcImport(label, clock, agent).read(f, on_record)
-    return _WarcImport(name or "(stream)", clock, agent).read(source, on_record)
+            return _WarcImport(label, clock, agent, options).read(f, on_record)
+    return _WarcImport(name or "(stream)", clock, agent, options).read(source, on_record)
 
 
 def _rereadable(stream: IO[bytes]) -> bool:
@@ -145,8 +124,11 @@ def _spooled(stream: IO[bytes]) -> IO[bytes]:
 class _WarcImport:
     """One WARC file's records turned into store records, refusals and skip counts."""
 
-    def __init__(self, name: str, clock: Callable[[], datetime], agent: str) -> None:
+    def __init__(
+        self, name: str, clock: Callable[[], datetime], agent: str, options: _Options
+    ) -> None:
         self.name = name
+        self.options = options
         self.clock = clock
         self.agent = agent
         self.crawler: str | None = None
@@ -155,6 +137,7 @@ class _WarcImport:
         self.refused_numbers: set[int] = set()
         self.handled: set[int] = set()  # record numbers already imported or refused
         self.skipped: dict[str, int] = {}
+        self.warnings: list[WarcRefusal] = []
         self.own = 0
         #: Our pairs found in the first pass: resource number <-> metadata number.
         self.pairs: dict[int, int] = {}
@@ -180,6 +163,7 @@ class _WarcImport:
             tuple(sorted(self.refused, key=lambda r: r.number)),
             dict(sorted(self.skipped.items())),
             self.own,
+            tuple(self.warnings),
         )
 
     def first_pass(self, source: IO[bytes]) -> list[RawRecord]:
@@ -367,7 +351,12 @@ class _WarcImport:
     def foreign(self, raw: RawRecord) -> None:
         try:
             record = convert(
-                raw, source=self.name, agent=self.crawler or self.agent, now=self.clock()
+                raw,
+                source=self.name,
+                agent=self.crawler or self.agent,
+                now=self.clock(),
+                allow_truncated=self.options.allow_truncated,
+                include_errors=self.options.include_errors,
             )
         except Skipped as exc:
             self.skip(exc.why)
@@ -375,4 +364,16 @@ class _WarcImport:
         except Refused as exc:
             self.refuse(raw, exc.code, exc.reason)
             return
+        truncated = raw.header("WARC-Truncated")
+        if truncated is not None:
+            self.warnings.append(
+                WarcRefusal(
+                    raw.number,
+                    raw.record_id,
+                    raw.target_uri,
+                    "truncated",
+                    f"a truncated capture (WARC-Truncated: {truncated.strip()[:40]}), "
+                    "imported on request: the record holds only part of the page",
+                )
+            )
         self.emit(raw.number, record)

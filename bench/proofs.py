@@ -1,0 +1,250 @@
+"""Benchmarks of the proofs library, each beside its references in the same run.
+
+    python -m bench.proofs [--leaves 1000000] [--batch 10000] [--quick]
+
+Rows: appending leaves to the tiled log (vs the in-memory tree and pymerkle,
+if installed), an inclusion proof for a random leaf of the big log (tiles
+re-opened, so read from the page cache, vs in memory and pymerkle), a signed
+checkpoint of the whole log from the tiles alone, and verifying one evidence
+bundle (with and without an RFC 3161 token from a local openssl TSA). Work
+files go to bench/_work/proofs (removed first). Nothing here is a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newsarchive import ArchivedArticle
+from newsarchive.proofs import (
+    Checkpoint,
+    MemoryTree,
+    TileLog,
+    entry_leaf_hash,
+    generate_signer,
+    hash_leaf,
+    leaf_bytes,
+    load_tsa_trust,
+    make_bundle,
+    timestamp_request,
+    verify_bundle,
+    verify_inclusion,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+WORK = Path(__file__).resolve().parent / "_work" / "proofs"
+
+
+def _leaf_data(n: int) -> list[bytes]:
+    return [b'{"record":{"id":"%d"}}' % i for i in range(n)]
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def _row(name: str, ours: str, ref: str, ratio: float | None, target: str) -> None:
+    ratio_text = f"{ratio:8.2f}x" if ratio is not None else "        -"
+    print(f"{name:<34} {ours:>16} {ref:>28} {ratio_text} {target:>14}")
+
+
+def bench_append(data: list[bytes], batch: int) -> TileLog:
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    log = TileLog(WORK)
+    t_hash, hashes = _timed(lambda: [hash_leaf(x) for x in data])
+
+    def tiles() -> int:
+        for i in range(0, len(hashes), batch):
+            log.append(hashes[i : i + batch])
+        return log.size
+
+    t_tiles, _ = _timed(tiles)
+    t_mem, _ = _timed(lambda: MemoryTree(hashes).size)
+    n = len(data)
+    _row(
+        f"append {n:,} leaf hashes (batch {batch:,})",
+        f"{n / t_tiles:,.0f}/s",
+        f"in-memory {n / t_mem:,.0f}/s",
+        (n / t_tiles) / (n / t_mem),
+        ">= 200,000/s",
+    )
+    print(f"  leaf hashing alone (not included above): {n / t_hash:,.0f}/s")
+    t_all = t_hash + t_tiles
+    try:
+        from pymerkle import (  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
+            InmemoryTree,
+        )
+    except ImportError:
+        print("  (pymerkle not installed: no pymerkle row)")
+        return log
+    sample = data[: min(n, 200_000)]
+    tree = InmemoryTree(algorithm="sha256")
+    t_py, _ = _timed(lambda: [tree.append_entry(x) for x in sample])
+    rate_py = len(sample) / t_py
+    _row(
+        "  leaf data + hash + append, vs pymerkle 7",
+        f"{n / t_all:,.0f}/s",
+        f"pymerkle {rate_py:,.0f}/s",
+        (n / t_all) / rate_py,
+        "",
+    )
+    return log
+
+
+def bench_proofs(log: TileLog, data: list[bytes], samples: int) -> None:
+    rng = random.Random(1)
+    size = log.size
+    indices = [rng.randrange(size) for _ in range(samples)]
+    cold: list[float] = []
+    cpu: list[float] = []  # this thread's CPU time: wall time minus waiting for a core
+    for index in indices:
+        reopened = TileLog(log.directory)  # no tile cache: reads three tiles per proof
+        start = time.thread_time()
+        t, _ = _timed(lambda i=index, r=reopened: r.inclusion_proof(i))  # type: ignore[misc]
+        cpu.append(time.thread_time() - start)
+        cold.append(t)
+    memory = MemoryTree(hash_leaf(x) for x in data)
+    warm = [_timed(lambda i=i: memory.inclusion_proof(i))[0] for i in indices]  # type: ignore[misc]
+    p50, p_max = statistics.median(cold) * 1e3, max(cold) * 1e3
+    _row(
+        f"inclusion proof, {size:,} leaves",
+        f"p50 {p50:.3f} ms",
+        f"in-memory p50 {statistics.median(warm) * 1e3:.3f} ms",
+        statistics.median(cold) / statistics.median(warm),
+        "< 5 ms",
+    )
+    p99 = statistics.quantiles(cold, n=100)[98] * 1e3
+    print(
+        f"  tiles: p99 {p99:.2f} ms, max {p_max:.2f} ms over {samples} random leaves,"
+        " each from a re-opened log"
+    )
+    cpu_p99 = statistics.quantiles(cpu, n=100)[98] * 1e3
+    print(f"  tiles, CPU time only: p99 {cpu_p99:.2f} ms, max {max(cpu) * 1e3:.2f} ms")
+    try:
+        from pymerkle import (  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
+            InmemoryTree,
+        )
+    except ImportError:
+        return
+    sample = data[: min(len(data), 200_000)]
+    tree = InmemoryTree(algorithm="sha256")
+    for x in sample:
+        tree.append_entry(x)
+    py = [_timed(lambda i=i: tree.prove_inclusion(i % len(sample) + 1))[0] for i in indices]  # type: ignore[misc]
+    _row(
+        f"  same, vs pymerkle ({len(sample):,} leaves)",
+        f"p50 {p50:.3f} ms",
+        f"pymerkle p50 {statistics.median(py) * 1e3:.3f} ms",
+        statistics.median(cold) / statistics.median(py),
+        "",
+    )
+
+
+def bench_checkpoint(log: TileLog) -> None:
+    signer = generate_signer("bench.example/log")
+
+    def checkpoint() -> bytes:
+        reopened = TileLog(log.directory)
+        return Checkpoint("bench.example/log", reopened.size, reopened.root()).sign([signer])
+
+    t, _ = _timed(checkpoint)
+    _row(
+        f"signed checkpoint, {log.size:,} leaves",
+        f"{t * 1e3:.2f} ms",
+        "(from tiles, no data read)",
+        None,
+        "< 10 s",
+    )
+
+
+def bench_bundle(log_size: int, samples: int) -> None:
+    record = ArchivedArticle.create(
+        url="https://news.example/story/1",
+        content="Story.\n" * 500,
+        retrieved_at="2024-01-01T00:00:00Z",
+    )
+    entries = [{"record": record.to_dict()}]
+    leaves = [entry_leaf_hash(entries[0])]
+    leaves += [hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(1, log_size)]
+    tree = MemoryTree(leaves)
+    signer = generate_signer("bench.example/log")
+    note = Checkpoint("bench.example/log", tree.size, tree.root()).sign([signer])
+    proof = tree.inclusion_proof(0)
+    bundle = make_bundle(entries[0], record.content, 0, proof, note)
+    vkey = signer.verifier()
+    times = [_timed(lambda: verify_bundle(bundle, vkey))[0] for _ in range(samples)]
+    assert verify_bundle(bundle, vkey).ok
+    leaf, message = entry_leaf_hash(entries[0]), note.split(b"\n\n")[0] + b"\n"
+    signature = base64.b64decode(note.split(b" ")[-1])[4:]
+
+    def plain() -> bool:  # the bare cryptography: one leaf hash, the path, one Ed25519 check
+        return verify_inclusion(
+            hash_leaf(leaf_bytes(entries[0])), 0, tree.size, proof, tree.root()
+        ) and vkey.verify(message, signature)
+
+    assert plain()
+    assert leaf == tree.node(0, 0)
+    bare = [_timed(plain)[0] for _ in range(samples)]
+    _row(
+        f"verify bundle, {log_size:,}-leaf log",
+        f"p50 {statistics.median(times) * 1e3:.3f} ms",
+        f"bare checks p50 {statistics.median(bare) * 1e3:.3f} ms",
+        statistics.median(times) / statistics.median(bare),
+        "< 50 ms",
+    )
+    try:
+        from tests.tsa_server import OPENSSL, TestTsa  # noqa: PLC0415 - a test helper, if present
+    except ImportError:
+        return
+    if OPENSSL is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        tsa = TestTsa(Path(tmp))
+        token = tsa.sign(timestamp_request(note)[0])
+        trust = load_tsa_trust(tsa.chain_pem)
+    stamped = make_bundle(entries[0], record.content, 0, proof, note, token)
+    assert verify_bundle(stamped, vkey, trust).ok
+    times = [_timed(lambda: verify_bundle(stamped, vkey, trust))[0] for _ in range(samples)]
+    _row(
+        "  same, with an RFC 3161 token",
+        f"p50 {statistics.median(times) * 1e3:.3f} ms",
+        "",
+        None,
+        "< 50 ms",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.proofs")
+    parser.add_argument("--leaves", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="100,000 leaves, 200 samples")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.leaves, args.samples = 100_000, 200
+    print(f"{'benchmark':<34} {'ours':>16} {'reference':>28} {'ratio':>9} {'target':>14}")
+    data = _leaf_data(args.leaves)
+    log = bench_append(data, args.batch)
+    bench_proofs(log, data, args.samples)
+    bench_checkpoint(log)
+    bench_bundle(args.leaves, min(args.samples, 300))
+    shutil.rmtree(WORK, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

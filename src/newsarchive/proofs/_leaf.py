@@ -1,0 +1,48 @@
+"""The leaves of the log: which bytes of a store entry the Merkle tree commits to.
+
+Every entry the store appends (records, blobs, events; not commit lines) is a
+leaf, in store order. Its bytes are the entry's JSON object with the `content`
+member of its record or blob removed, in RFC 8785 canonical form: the content
+is bound by the `content_digest` and length that stay, so a bundle can prove a
+record without revealing its text. These rules are part of the log format.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from newsarchive._json import canonical_dumps, loads
+from newsarchive.errors import ProofError
+from newsarchive.proofs._merkle import hash_leaf
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["entry_leaf_hash", "leaf_bytes", "line_leaf_hash"]
+
+
+def leaf_bytes(entry: Mapping[str, Any]) -> bytes:
+    """The leaf of a store entry: its JSON without the record's or blob's `content`, RFC 8785."""
+    if "commit" in entry:
+        raise ProofError("commit lines are not leaves of the log", code="not-a-leaf")
+    out = dict(entry)
+    for key in ("record", "blob"):
+        inner = out.get(key)
+        if isinstance(inner, dict) and "content" in inner:
+            out[key] = {k: v for k, v in inner.items() if k != "content"}
+    return canonical_dumps(out)
+
+
+def entry_leaf_hash(entry: Mapping[str, Any]) -> bytes:
+    """The RFC 9162 leaf hash of a store entry."""
+    return hash_leaf(leaf_bytes(entry))
+
+
+def line_leaf_hash(line: bytes) -> bytes | None:
+    """The leaf hash of one segment line (an entry, LF optional); None for a commit line."""
+    entry = loads(line)
+    if not isinstance(entry, dict):
+        raise ProofError("a segment line holds a JSON object", code="not-a-leaf")
+    if "commit" in entry:
+        return None
+    return hash_leaf(leaf_bytes(entry))

@@ -1,0 +1,66 @@
+"""Similarity-only normalization and word splitting."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsarchive.similarity import normalize, words
+from newsarchive.similarity._normalize import is_spaceless
+
+
+def test_case_and_compatibility_forms_fold() -> None:
+    assert words("ＦＵＬＬ width ﬁne Straße") == words("full WIDTH fine STRASSE")  # noqa: RUF001
+    assert words("Café NAÏVE") == ["cafe", "naive"]
+
+
+def test_punctuation_symbols_and_emoji_separate_words() -> None:
+    assert words("don't—stop…now,please!") == ["don", "t", "stop", "now", "please"]
+    assert words("«Hola» ¿qué?") == ["hola", "que"]
+    assert words("a😀b c\U000e0041d") == ["a", "b", "c", "d"]  # emoji, tag character
+
+
+def test_greek_and_cyrillic_accents_go_letters_stay() -> None:
+    assert words("Ἀθῆναι Москва́") == words("αθηναι москва")
+
+
+def test_arabic_diacritics_and_tatweel_are_removed() -> None:
+    assert words("العَرَبِيَّة") == words("العربية")
+    assert words("كـــتاب") == words("كتاب")
+
+
+def test_persian_zwnj_and_keyboard_variants() -> None:
+    with_zwnj, without = "می\u200cخواهم", "میخواهم"  # noqa: RUF001
+    assert words(with_zwnj) == words(without) == ["میخواهم"]
+    # Arabic yeh and kaf (Arabic keyboards) are the Persian letters here.
+    assert words("كتابي") == words("کتابی")
+    assert words("۱۴۰۳ و ٢٠٢٤") == ["1403", "و", "2024"]
+
+
+def test_marks_of_other_scripts_stay_in_their_words() -> None:
+    assert words("हिन्दी समाचार") == ["हिन्दी", "समाचार"]
+    assert words("ภาษาไทย") == ["ภาษาไทย"]
+
+
+def test_normalize_never_changes_the_callers_text() -> None:
+    text = "Le Café, ÉTÉ"
+    assert normalize(text) == "le cafe, ete"
+    assert text == "Le Café, ÉTÉ"
+
+
+@given(st.text(string.printable))
+def test_ascii_fast_path_agrees_with_the_unicode_path(text: str) -> None:
+    # A trailing non-ASCII word sends the text down the general path.
+    assert [*words(text), "e"] == words(text + " é")
+
+
+def test_spaceless_detection_is_per_text_and_by_majority() -> None:
+    assert is_spaceless(words("今天北京发布了新的规定。"))
+    assert is_spaceless(words("東京都は新しい規則を発表した"))
+    assert is_spaceless(words("ภาษาไทยเป็นภาษาราชการ"))
+    assert is_spaceless(words("新华社 reported 北京今天发布新的规定"))
+    assert not is_spaceless(words("The minister met 习近平 in Beijing on Monday"))
+    assert not is_spaceless(words("서울에서 새로운 규정을 발표했다"))  # Korean uses spaces
+    assert not is_spaceless([])
