@@ -131,3 +131,29 @@ def test_cli_record_asks_for_the_original_url(tmp_path: object) -> None:
     )
     assert code == 0
     assert b'"via": "https://perma.cc/ABC1-DEF2"' in out
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # urlsplit drops the line feed, so its netloc is not in the URL: IndexError
+        "https://we\nb.archive.org/web/20200108063000/https://example.com/a",
+        "https://web.archive.org\t/web/20200108063000/https://example.com/a",
+        "https://perma.cc/AB\rCD",
+    ],
+)
+def test_a_tab_or_line_break_makes_no_archive_link(url: str) -> None:
+    assert parse_archive_url(url) is None
+
+
+def test_wayback_link_of_a_wayback_link_keeps_the_inner_one() -> None:
+    inner = "https://web.archive.org/web/2019/https://example.com/"
+    link = parse_archive_url(f"https://web.archive.org/web/20200101000000/{inner}")
+    assert link is not None
+    assert link.original == inner
+
+
+def test_only_the_first_one_slash_scheme_is_repaired() -> None:
+    link = parse_archive_url("https://web.archive.org/web/2020/http:/example.com/r?to=http:/x")
+    assert link is not None
+    assert link.original == "http://example.com/r?to=http:/x"

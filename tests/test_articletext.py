@@ -180,3 +180,162 @@ def test_body_starting_with_feff_keeps_it() -> None:
     parsed = parse_article_text(data)
     assert parsed.body == "\ufeffbody"
     assert parsed.has_bom
+
+
+# -- issue 16: what the mutation run showed untested ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "offset", "line", "column"),
+    [
+        (b"\x00body", 0, 1, 1),  # at byte 0: `nul >= 0` mutated to `> 0` let it through
+        (b"ab\n\xc3\xa9\x00", 5, 2, 2),
+        (b"\xef\xbb\xbf\x00", 3, 1, 1),  # offsets count the BOM the reader removed
+    ],
+)
+def test_nul_anywhere_is_refused_with_its_place(
+    data: bytes, offset: int, line: int, column: int
+) -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        parse_article_text(data, path="a.txt")
+    error = caught.value
+    assert (error.code, error.line, error.column, error.path) == ("nul-byte", line, column, "a.txt")
+    assert f"NUL byte at byte {offset}: not a text file" in str(error)
+    assert "\\0" in str(error)  # the source line shows it visibly
+
+
+def test_bad_utf8_names_byte_line_and_column() -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        parse_article_text(b"\xef\xbb\xbfab\nc\xffd", path="x.txt")
+    error = caught.value
+    assert (error.code, error.line, error.column) == ("bad-utf8", 2, 2)
+    assert "invalid UTF-8 at byte 7" in str(error)
+    assert str(error).startswith("x.txt:2:2: ")
+    assert str(error).endswith("\n    c\ufffdd\n     ^")
+
+
+@pytest.mark.parametrize(
+    ("data", "link", "tags"),
+    [
+        (b"body\nLINK:u\nTAGS:a,b", "u", ("a", "b")),
+        (b"body\nLINK:u", "u", ()),
+        (b"body\nTAGS:a,,b, ,", None, ("a", "b")),
+        (b"body\nLINK:   \nTAGS:", None, ()),
+        (b"body\nLINK: u\nTAGS: \xc3\xa9 , b\n", "u", ("\u00e9", "b")),
+        (b"LINK: u\nTAGS: a", "u", ("a",)),
+        (b"TAGS: a", None, ("a",)),
+    ],
+)
+def test_trailer_without_spaces_and_empty_values(
+    data: bytes, link: str | None, tags: tuple[str, ...]
+) -> None:
+    parsed = parse_article_text(data)
+    assert (parsed.link, parsed.tags) == (link, tags)
+
+
+@pytest.mark.parametrize(
+    ("data", "body"),
+    [
+        (b"body\nLINK: u\nTAGS: a", "body"),
+        (b"LINK: u\nTAGS: a", ""),
+        (b"body\r\nLINK: u\r\nTAGS: a\r\n", "body"),
+        (b"body\r\n\r\nLINK: u\r\n", "body\r\n"),
+        (b"body\nlink: u", "body\nlink: u"),  # keywords are upper case
+        (b"body\n LINK: u", "body\n LINK: u"),  # at the start of the line
+        (b"body\nTAGS: a\nLINK: u", "body\nTAGS: a"),  # TAGS before LINK is body
+        (b"body\nLINK: u\n\n", "body\nLINK: u\n\n"),  # only one newline after the trailer
+    ],
+)
+def test_body_is_the_text_before_the_trailer(data: bytes, body: str) -> None:
+    assert parse_article_text(data).body == body
+
+
+def test_empty_tags_line_is_written_as_exact_bytes() -> None:
+    assert format_article_text("body", "https://a.example/", []) == (
+        b"body\nLINK: https://a.example/\nTAGS:"
+    )
+    assert format_article_text("", "u", ["a", "b c"]) == b"\nLINK: u\nTAGS: a, b c"
+
+
+@pytest.mark.parametrize(
+    ("url", "tags"),
+    [
+        ("https://a.example/\nx", ()),
+        ("https://a.example/\rx", ()),
+        ("https://a.example/", ("a\nb",)),
+        ("https://a.example/", ("a\rb",)),
+        ("https://a.example/", ("ok", "")),
+        ("https://a.example/", (" padded",)),
+        ("https://a.example/", ("a,b",)),
+        ("", ()),
+        (" https://a.example/", ()),
+    ],
+)
+def test_writer_refusals_have_the_unrepresentable_code(url: str, tags: tuple[str, ...]) -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        format_article_text("body", url, tags)
+    assert caught.value.code == "unrepresentable"
+    assert str(caught.value).startswith("cannot write article text: ")
+
+
+def test_writer_nul_and_surrogate_codes() -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        format_article_text("a\x00b", "https://a.example/", ())
+    assert caught.value.code == "nul-byte"
+    with pytest.raises(ArticleTextError) as caught:
+        format_article_text("body", "https://a.example/", ("\udc80",))
+    assert caught.value.code == "lone-surrogate"
+
+
+# -- mutation survivors: where an error points, and the exact messages ---------------------
+
+
+def test_error_place_with_lines_before_and_after() -> None:
+    # A line feed at byte 0, two lines before the error, more after it.
+    with pytest.raises(ArticleTextError) as caught:
+        parse_article_text(b"\nab\ncd\xff\nef\ngh")
+    error = caught.value
+    assert (error.code, error.line, error.column, error.source_line) == (
+        "bad-utf8",
+        3,
+        3,
+        "cd\ufffd",
+    )
+    assert str(error) == "line 3:3: invalid UTF-8 at byte 6\n    cd\ufffd\n      ^"
+    with pytest.raises(ArticleTextError) as caught:
+        parse_article_text(b"\nab\nc\x00d\x00\nef")
+    error = caught.value
+    assert (error.code, error.line, error.column) == ("nul-byte", 3, 2)
+    assert str(error) == "line 3:2: NUL byte at byte 5: not a text file\n    c\\0d\\0\n     ^"
+    with pytest.raises(ArticleTextError) as caught:
+        parse_article_text(b"\n\xff")
+    assert (caught.value.line, caught.value.column) == (2, 1)
+
+
+def test_a_carriage_return_before_a_keyword_makes_it_body() -> None:
+    parsed = parse_article_text(b"body\n\rTAGS: a")
+    assert (parsed.body, parsed.tags) == ("body\n\rTAGS: a", ())
+
+
+@pytest.mark.parametrize(
+    ("url", "tags", "message"),
+    [
+        ("u\n" + "x" * 100, (), f"the url {('u' + chr(10) + 'x' * 100)[:80]!r} must be one line"),
+        ("u", ("a,b" + "y" * 100,), f"tag {('a,b' + 'y' * 100)[:80]!r} is empty, has surrounding"),
+    ],
+)
+def test_writer_messages_name_the_value_cut_at_80(
+    url: str, tags: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        format_article_text("body", url, tags)
+    assert str(caught.value).startswith(f"cannot write article text: {message}")
+
+
+def test_writer_messages_for_nul_and_surrogates() -> None:
+    with pytest.raises(ArticleTextError) as caught:
+        format_article_text("a\x00", "u", ())
+    assert str(caught.value) == "cannot write article text: NUL character"
+    with pytest.raises(ArticleTextError) as caught:
+        format_article_text("a\ud800", "u", ())
+    assert str(caught.value) == "cannot write article text: lone surrogate (not Unicode text)"

@@ -251,3 +251,34 @@ def test_validate_never_raises_on_json_values(value: Any) -> None:
 @given(records())
 def test_generated_records_are_valid(record: ArchivedArticle) -> None:
     assert [p for p in validate(record, now=NOW) if p.severity == "error"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "pointer", "code"),
+    [
+        (("url",), "/url", "bad-url"),
+        (("title",), "/title", "lone-surrogate"),
+        (("retrieval", "agent"), "/retrieval/agent", "lone-surrogate"),
+        (("tags", 0), "/tags/0", "lone-surrogate"),
+        (("content",), "/content", "lone-surrogate"),
+    ],
+)
+def test_lone_surrogate_from_another_json_reader_is_reported_once(
+    path: tuple[str | int, ...], pointer: str, code: str
+) -> None:
+    # json.loads('"\\ud800"') gives such a str. validate raised UnicodeEncodeError
+    # for the url, and reported nothing at all for the title, an agent or a tag.
+    data: Any = good()
+    target = data
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = json.loads('"a\\ud800"')
+    problems = [(p.pointer, p.code) for p in validate(data, now=NOW)]
+    assert problems == [(pointer, code)]
+
+
+def test_lone_surrogate_url_in_a_partial_record_is_a_problem() -> None:
+    # The schema fails first here, so the semantic layer canonicalized the url
+    # and raised UnicodeEncodeError out of validate.
+    data = json.loads('{"url": "https://example.com/\\ud800"}')
+    assert ("/url", "bad-url") in codes(data)

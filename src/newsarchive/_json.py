@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any, Final
 
 import orjson
@@ -73,7 +74,8 @@ _DECODER: Final = json.JSONDecoder(
 )
 
 
-def _has_lone_surrogate(text: str) -> bool:
+def has_lone_surrogate(text: str) -> bool:
+    """True when `text` holds a surrogate code point: a str that is not Unicode text."""
     return not text.isascii() and any(ord(c) in _SURROGATES for c in text)
 
 
@@ -83,7 +85,7 @@ def _check_tree(value: Any, max_depth: int) -> None:
     while stack:
         item, depth = stack.pop()
         if isinstance(item, str):
-            if _has_lone_surrogate(item):
+            if has_lone_surrogate(item):
                 raise JSONError(
                     "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
                 )
@@ -91,7 +93,7 @@ def _check_tree(value: Any, max_depth: int) -> None:
             if depth > max_depth:
                 raise JSONError(f"nested deeper than {max_depth} levels", code="too-deep")
             for key, child in item.items():
-                if _has_lone_surrogate(key):
+                if has_lone_surrogate(key):
                     raise JSONError("object key holds a lone surrogate", code="lone-surrogate")
                 stack.append((child, depth + 1))
         elif isinstance(item, list):
@@ -140,6 +142,7 @@ def loads(data: bytes | bytearray | str, *, max_depth: int = MAX_DEPTH) -> Any:
 
 
 _ONLY_STR: Final = frozenset({str})
+_CLOSE: Final = object()
 _LEAVES: Final = frozenset({str, bool, type(None)})
 
 
@@ -152,11 +155,18 @@ def _fast_path_ok(value: Any) -> bool:
     fast = True
     stack = [value]
     pop, push, extend = stack.pop, stack.append, stack.extend
+    depth = 0  # containers open above the item popped; _CLOSE marks where one ends
     while stack:
         item = pop()
         kind = type(item)
         if kind is str or kind is bool or item is None:
             continue
+        if item is _CLOSE:
+            depth -= 1
+            continue
+        if (kind is dict or kind is list) and depth >= MAX_DEPTH:
+            # What `loads` refuses is not written (and orjson stops at 255 levels).
+            raise JSONError(f"nested deeper than {MAX_DEPTH} levels", code="too-deep")
         if kind is dict:
             # Type checks over whole containers run in C (set/map): most of a
             # record is strings, which then never enter this Python loop.
@@ -166,16 +176,20 @@ def _fast_path_ok(value: Any) -> bool:
             if not "".join(item).isascii():
                 for key in item:
                     if not key.isascii() and max(key) >= "\ud800":
-                        if _has_lone_surrogate(key):
+                        if has_lone_surrogate(key):
                             raise JSONError(
                                 "object key holds a lone surrogate", code="lone-surrogate"
                             )
                         fast = False  # RFC 8785 sorts keys by UTF-16 code units
             values = item.values()
             if not _LEAVES.issuperset(map(type, values)):
+                push(_CLOSE)
+                depth += 1
                 extend(values)
         elif kind is list:
             if not _LEAVES.issuperset(map(type, item)):
+                push(_CLOSE)
+                depth += 1
                 extend(item)
         elif kind is int:
             if abs(item) > MAX_SAFE_INTEGER:
@@ -222,13 +236,12 @@ def canonical_dumps(value: Any) -> bytes:
 
     try:
         return bytes(rfc8785.dumps(value))
-    except rfc8785.IntegerDomainError as exc:
-        raise JSONError(str(exc), code="integer-out-of-range") from None
     except rfc8785.FloatDomainError as exc:
         raise JSONError(str(exc), code="non-finite-number") from None
-    except UnicodeEncodeError:
-        raise JSONError(
-            "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
-        ) from None
     except rfc8785.CanonicalizationError as exc:
+        # `_fast_path_ok` has refused integers out of range, keys that are not
+        # str and types that are not JSON; rfc8785 reports a string it cannot
+        # encode ("non-UTF-8 codepoints") this way, which must be the same
+        # lone-surrogate error as on the fast path.
+        _check_tree(value, max_depth=sys.maxsize)
         raise TypeError(str(exc)) from None

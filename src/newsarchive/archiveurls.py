@@ -11,6 +11,8 @@ got the copy (`retrieval.via`). These rules recognise archive links:
 - archive.today (`archive.today`, `.ph`, `.is`, `.li`, `.vn`, `.fo`, `.md`)
   and Perma.cc (`perma.cc`): the link does not contain the original URL,
   which the caller must give.
+
+A URL holding a tab or a line break is none of these.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ _PERMA_HOSTS: Final = frozenset({"perma.cc"})
 # Every host above contains one of these: most URLs are ruled out without urlsplit.
 _HOST_HINTS: Final = ("archive.", "perma.cc")
 _WAYBACK_PATH: Final = re.compile(r"/web/([0-9]{4}(?:[0-9]{2}){0,5})(?:[a-z]{2}_)?/(.+)", re.DOTALL)
+# urlsplit silently deletes tabs and line breaks (as WHATWG parsers do), so the
+# parts it returns would not be substrings of the URL: such a URL is no link of ours.
+_WHATWG_REMOVED: Final = re.compile(r"[\t\r\n]")
 _ONE_SLASH: Final = re.compile(r"(https?):/(?!/)", re.IGNORECASE)
 
 
@@ -68,7 +73,7 @@ def _wayback_time(digits: str) -> str | None:
 def parse_archive_url(url: str) -> ArchiveLink | None:
     """The archive link `url` is, or None if it is not one we know."""
     lowered = url.lower()
-    if not any(hint in lowered for hint in _HOST_HINTS):
+    if not any(hint in lowered for hint in _HOST_HINTS) or _WHATWG_REMOVED.search(url):
         return None
     try:
         parts = urlsplit(url)

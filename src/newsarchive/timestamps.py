@@ -84,14 +84,22 @@ class Timestamp:
     @classmethod
     def from_datetime(cls, value: dt.datetime, *, default_tz: tzinfo | None = None) -> Timestamp:
         """Convert an aware datetime (or a naive one with `default_tz`) to UTC."""
-        if value.tzinfo is None or value.utcoffset() is None:
+        if value.tzinfo is None or _offset(value) is None:
             if default_tz is None:
                 raise InvalidTimestamp(
                     f"{value.isoformat()} has no time zone; give one or name a default zone",
                     code="naive-timestamp",
                 )
             value = value.replace(tzinfo=default_tz)
-        utc = value.astimezone(UTC)
+            if _offset(value) is None:  # else astimezone would take the machine's zone
+                raise InvalidTimestamp(
+                    f"the default zone {default_tz!r} gives no UTC offset", code="naive-timestamp"
+                )
+        try:
+            utc = value.astimezone(UTC)
+        except OverflowError:
+            # Within a day of year 1 or 9999, an offset can carry the instant outside.
+            raise InvalidTimestamp(f"{value.isoformat()} is out of range") from None
         fraction = f"{utc.microsecond:06d}".rstrip("0") if utc.microsecond else ""
         return cls(utc.replace(microsecond=0), fraction)
 
@@ -125,6 +133,17 @@ class Timestamp:
     def __str__(self) -> str:
         base = _seconds_text(self.seconds)
         return f"{base}.{self.fraction}Z" if self.fraction else f"{base}Z"
+
+
+def _offset(value: dt.datetime) -> timedelta | None:
+    try:
+        return value.utcoffset()
+    except ValueError:
+        # dateutil builds a tzoffset of +24:00 or more, which datetime then refuses to use.
+        raise InvalidTimestamp(
+            f"{value.replace(tzinfo=None).isoformat()} has a bad UTC offset "
+            "(an offset is less than 24 hours)"
+        ) from None
 
 
 def _seconds_text(value: datetime) -> str:
@@ -198,12 +217,10 @@ def parse_timestamp(text: str, *, default_tz: tzinfo | None = None) -> Timestamp
             if hours > 23 or minutes > 59:
                 raise InvalidTimestamp(f"bad UTC offset in {_shorten(stripped)!r}")
             offset = timedelta(hours=hours, minutes=minutes) * sign
-            try:
-                base = (base - offset).astimezone(UTC)
+            try:  # a datetime is within years 1-9999, or this raises
+                base = base - offset
             except OverflowError:
                 raise InvalidTimestamp(f"{_shorten(stripped)!r} is out of range") from None
-            if not 1 <= base.year <= 9999:
-                raise InvalidTimestamp(f"{_shorten(stripped)!r} is out of range")
         return Timestamp(base, fraction or "")
     return _parse_lenient(stripped, default_tz)
 
@@ -226,8 +243,11 @@ def _parse_lenient(text: str, default_tz: tzinfo | None) -> Timestamp:
             f"{_shorten(text)!r} names a time zone that is ambiguous or unknown; "
             "use a numeric offset such as +05:00",
         ) from None
-    except (ValueError, OverflowError, TypeError):
+    except (ValueError, ArithmeticError, TypeError):
+        # ArithmeticError: OverflowError, and decimal.InvalidOperation from dateutil's
+        # seconds arithmetic on a minute field of dozens of digits.
         raise InvalidTimestamp(f"{_shorten(text)!r} is not a date and time") from None
+    _offset(first)  # raises for an offset of 24 hours or more, before any comparison uses it
     if first.replace(tzinfo=None) != second.replace(tzinfo=None):
         raise InvalidTimestamp(
             f"{_shorten(text)!r} is incomplete: a timestamp needs a full date and a time of day"
@@ -240,5 +260,10 @@ def _parse_lenient(text: str, default_tz: tzinfo | None) -> Timestamp:
     digits = _FRACTION_IN_TEXT.search(text)
     if digits is None:
         return stamp
-    # Keep as many fractional digits as the input had (dateutil stops at microseconds).
-    return attrs.evolve(stamp, fraction=f"{stamp.datetime.microsecond:06d}"[: len(digits[1])])
+    # Keep as many fractional digits as the input had. dateutil stops at
+    # microseconds; a zone offset moves whole minutes only, so digits 7-9 as
+    # written are still the instant's when the first six are what dateutil read.
+    written, micro = digits[1], f"{stamp.datetime.microsecond:06d}"
+    if 6 < len(written) <= 9 and written.startswith(micro):
+        return attrs.evolve(stamp, fraction=written)
+    return attrs.evolve(stamp, fraction=micro[: len(written)])

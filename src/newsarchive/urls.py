@@ -9,7 +9,8 @@ formatting characters, backslashes (browsers read `\\` as `/`, so
 `%` in the host, a host that is not valid (ASCII: letters, digits, `-`, `_`,
 dot-separated, one trailing dot allowed, `xn--` labels must decode;
 otherwise IDNA 2008 via UTS 46), a
-bad IPv6 literal, a port that is not a number up to 65535. Non-ASCII
+bad IPv6 literal, a port that is not a number up to 65535, a lone surrogate
+(a str that is not Unicode text, as `json.loads('"\\ud800"')` makes). Non-ASCII
 characters in path and query (IRIs) are accepted.
 
 Canonical form, format v1 (`canonicalize_url`); canonicalizers in the wild
@@ -93,7 +94,7 @@ _SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 # Whitespace, C0/C1 controls, and invisible formatting (zero-width, bidi, BOM).
 _FORBIDDEN: Final = re.compile(
     r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f\u2060-\u206f"
-    r"\u3000\ufeff\\]"
+    r"\u3000\ufeff\\\ud800-\udfff]"
 )
 _ASCII_HOST: Final = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?")
 _PORT: Final = re.compile(r"[0-9]*")
@@ -128,11 +129,13 @@ def _split(url: str) -> tuple[str, str, str, str, str | None]:
         raise _fail(url, f"longer than {MAX_URL_LENGTH} characters")
     bad = _FORBIDDEN.search(url)
     if bad is not None:
-        what = (
-            "a backslash"
-            if bad.group() == "\\"
-            else (f"whitespace or an invisible/control character (U+{ord(bad.group()):04X})")
-        )
+        char = bad.group()
+        if char == "\\":
+            what = "a backslash"
+        elif "\ud800" <= char <= "\udfff":
+            what = f"a lone surrogate (U+{ord(char):04X}, not Unicode text)"
+        else:
+            what = f"whitespace or an invisible/control character (U+{ord(char):04X})"
         raise _fail(url, f"it contains {what} at position {bad.start()}")
     scheme_match = _SCHEME.match(url)
     if scheme_match is None:
@@ -200,6 +203,10 @@ def _check_host(url: str, host: str) -> str:
         encoded = idna.encode(host.removesuffix("."), uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):
         raise _fail(url, f"{host[:60]!r} is not a valid international host name") from None
+    if not _ASCII_HOST.fullmatch(encoded + dot):
+        # idna keeps a trailing dot of its own ("Bücher.." gives "xn--bcher-kva."):
+        # the canonical form must be a host this function accepts.
+        raise _fail(url, f"{host[:60]!r} is not a valid international host name")
     return encoded + dot
 
 

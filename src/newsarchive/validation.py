@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 from newsarchive import _derive
 from newsarchive._fastschema import FastSchema
 from newsarchive._fastvalid import FastChecks
+from newsarchive._json import has_lone_surrogate
 from newsarchive._schemawords import describe
 from newsarchive.digest import Digest, digest_equal
 from newsarchive.errors import (
@@ -262,6 +263,7 @@ class _Checker:
             sha256 = self.content()
             self.identity(url, retrieved, sha256)
             self.record_digest()
+        self.lone_surrogates()
 
     def final_line_feeds(self) -> None:
         """Refuse one final LF where only a schema pattern guards a field.
@@ -288,6 +290,26 @@ class _Checker:
         for pointer, code, value in fields:
             if isinstance(value, str) and value.endswith("\n"):
                 self.add(pointer, code, f"{value!r} ends with a line feed")
+
+    def lone_surrogates(self) -> None:
+        """Refuse strings that are not Unicode text, which no schema keyword looks for.
+
+        Other JSON readers (Python's own `json` among them) turn `"\\ud800"` into
+        a str with a lone surrogate; such a record cannot be written or hashed.
+        A field already reported (a URL, a timestamp, the content) is not reported twice.
+        """
+        reported = {p.pointer for p in self.problems}
+        stack: list[tuple[tuple[str | int, ...], Any]] = [((), self.data)]
+        while stack:
+            path, value = stack.pop()
+            if isinstance(value, str):
+                pointer = _pointer(path)
+                if pointer not in reported and has_lone_surrogate(value):
+                    self.add(pointer, "lone-surrogate", "holds a lone surrogate (not Unicode text)")
+            elif isinstance(value, dict):
+                stack.extend(((*path, k), v) for k, v in value.items() if isinstance(k, str))
+            elif isinstance(value, list):
+                stack.extend(((*path, i), v) for i, v in enumerate(value))
 
     def provenance(self, events: Any) -> None:
         if not isinstance(events, list):

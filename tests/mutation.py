@@ -1,0 +1,150 @@
+"""Mutation testing of the contract modules with mutmut, one module at a time.
+
+    nice -n 15 .venv/bin/python tests/mutation.py _json urls ... [--tests tests/test_x.py ...]
+    nice -n 15 .venv/bin/python tests/mutation.py _json --recheck /tmp/mutmut-_json-.../project
+
+For each module it copies the project (without .git, .venv and caches) to a
+temporary directory, names that one module in the copy's `[tool.mutmut]`, runs
+`mutmut run --max-children 1` there with this virtualenv, and prints killed,
+survived, timeout and the score (killed + timeout over all mutants), then the
+names of the surviving mutants (`mutmut show NAME` in the printed directory
+shows each diff). By default each mutant runs against the module's own test
+files (CONTRACT below), of which mutmut runs those that reach the mutated
+function: a lower bound of the score against the whole suite, which
+`--whole-suite` measures when there is time (hours on a shared machine).
+Not part of .ci/run; docs/testing.md has the results and the equivalent mutants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MUTMUT = Path(sys.executable).parent / "mutmut"
+#: The contract modules, each with the test files run against its mutants by default.
+CONTRACT = {
+    "_json": ["tests/test_json.py", "tests/test_jsonl.py", "tests/test_derive.py"],
+    "_articletext": ["tests/test_articletext.py"],
+    "timestamps": ["tests/test_timestamps.py"],
+    "urls": ["tests/test_urls.py"],
+    "digest": ["tests/test_digest.py", "tests/test_derive.py"],
+    "_derive": ["tests/test_derive.py", "tests/test_record.py"],
+    "validation": ["tests/test_validation.py", "tests/test_record.py"],
+    "_fastschema": ["tests/test_fastschema.py", "tests/test_validation.py"],
+    "_fastvalid": ["tests/test_fastvalid.py", "tests/test_validation.py"],
+    "archiveurls": ["tests/test_archiveurls.py"],
+}
+_SKIP = shutil.ignore_patterns(
+    ".git", ".venv", "mutants", "__pycache__", ".mypy_cache", ".ruff_cache", ".hypothesis", "bench"
+)
+
+
+def _config(module: str, tests: list[str]) -> str:
+    lines = [
+        "",
+        "[tool.mutmut]",
+        'source_paths = ["src"]',
+        f'only_mutate = ["src/newsarchive/{module}.py"]',
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]',
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        'also_copy = ["schemas", "examples"]',
+        "use_git_change_detection = false",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _results(copy: Path) -> str:
+    return subprocess.run(
+        [MUTMUT, "results"], cwd=copy, check=False, capture_output=True, text=True
+    ).stdout
+
+
+def mutate(module: str, tests: list[str], keep: bool) -> dict[str, int]:
+    work = Path(tempfile.mkdtemp(prefix=f"mutmut-{module}-"))
+    copy = work / "project"
+    shutil.copytree(ROOT, copy, ignore=_SKIP, symlinks=True)
+    pyproject = copy / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + _config(module, tests))
+    for _ in range(3):  # a run can stop early (seen under heavy load): it resumes where it was
+        subprocess.run([MUTMUT, "run", "--max-children", "1"], cwd=copy, check=False)
+        subprocess.run([MUTMUT, "export-cicd-stats"], cwd=copy, check=False, capture_output=True)
+        stats_file = copy / "mutants" / "mutmut-cicd-stats.json"
+        if stats_file.exists() and "not checked" not in _results(copy):
+            break
+    stats = json.loads((copy / "mutants" / "mutmut-cicd-stats.json").read_text())
+    survivors = _results(copy)
+    tested = stats["total"] - stats.get("skipped", 0)
+    score = 100 * (stats["killed"] + stats.get("timeout", 0)) / max(tested, 1)
+    sys.stdout.write(f"\n== {module}: {json.dumps(stats)}\n== {module}: score {score:.1f}%\n")
+    sys.stdout.write(survivors)
+    sys.stdout.write(f"== {module}: work directory {copy}\n")
+    if not keep:
+        shutil.rmtree(work)
+    return dict(stats)
+
+
+def recheck(copy: Path, tests: list[str]) -> None:
+    """Run the survivors of a kept copy again, against this checkout's tests as they are now.
+
+    For a survivor killed by a test written since: each runs in one pytest
+    process with the mutant switched on (mutmut's MUTANT_UNDER_TEST), so a
+    recheck costs seconds where a new run costs minutes.
+    """
+    mutants = copy / "mutants"
+    shutil.rmtree(mutants / "tests")
+    shutil.copytree(ROOT / "tests", mutants / "tests", ignore=_SKIP)
+    names = [
+        line.split(":")[0].strip() for line in _results(copy).splitlines() if "survived" in line
+    ]
+    env = {**os.environ, "PYTHONPATH": f"{mutants / 'src'}{os.pathsep}{mutants}"}
+    alive = []
+    for name in names:
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=mutants,
+            env={**env, "MUTANT_UNDER_TEST": name},
+            check=False,
+            capture_output=True,
+        )
+        if run.returncode == 0:
+            alive.append(name)
+    sys.stdout.write(f"{len(names) - len(alive)} of {len(names)} survivors now killed\n")
+    sys.stdout.write("".join(f"    {name}: survived\n" for name in alive))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="tests/mutation.py")
+    parser.add_argument("modules", nargs="*", default=list(CONTRACT), metavar="MODULE")
+    parser.add_argument(
+        "--tests", nargs="*", default=None, metavar="FILE", help="default: the module's own"
+    )
+    parser.add_argument(
+        "--whole-suite", action="store_true", help="every test that reaches the mutant"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the copy (mutmut show NAME)")
+    parser.add_argument(
+        "--recheck", type=Path, metavar="COPY", help="a kept copy: run its survivors again"
+    )
+    args = parser.parse_args(argv)
+    if args.recheck is not None:
+        module = args.modules[0] if len(args.modules) == 1 else ""
+        recheck(args.recheck, args.tests or CONTRACT.get(module, ["tests"]))
+        return 0
+    for module in args.modules:
+        if module not in CONTRACT:
+            parser.error(f"{module} is not a contract module ({', '.join(CONTRACT)})")
+        tests = [] if args.whole_suite else (args.tests or CONTRACT[module])
+        mutate(module, tests, args.keep)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
