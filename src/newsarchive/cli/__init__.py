@@ -17,6 +17,7 @@ from newsarchive._version import __version__
 from newsarchive.cli import (
     _annotate,
     _bag,
+    _diff,
     _export,
     _find,
     _maintain,
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
 
 #: The command groups, in the order `--help` lists their commands.
-_GROUPS: Final = (_records, _store, _find, _annotate, _export, _maintain, _bag, _proofs)
+_GROUPS: Final = (_records, _diff, _store, _find, _annotate, _export, _maintain, _bag, _proofs)
 
 
 def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:
