@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive import ArchivedArticle, Retrieval
-from newsarchive.store import ImportOptions, Store, _import, import_paths
+from newsarchive.store import ImportOptions, Store, _import, _importer, import_paths
 
 _TEXT = (
     "the harbour council met on Tuesday to weigh the ferry timetable and the "
@@ -72,7 +72,7 @@ def write_corpus(directory: Path, count: int) -> list[Path]:
 
 def expected_import(paths: list[Path]) -> dict[str, dict[str, Any]]:
     """The records `import` mode stores for these files, by id."""
-    records = [_import._prepare(str(p), p.read_bytes(), IMPORT_OPTIONS)[0] for p in paths]
+    records = [_importer.prepare(str(p), p.read_bytes(), IMPORT_OPTIONS)[0] for p in paths]
     return {r["id"]: r for r in records if r is not None}
 
 
@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
         return 0
     source, jobs, batch = argv[2], int(argv[3]), int(argv[4])
     # Small batches and chunks: many writes interleaved with the workers' building.
-    _import._BATCH_RECORDS = batch  # type: ignore[misc]
+    _importer._BATCH_RECORDS = batch  # type: ignore[misc]
     _import._CHUNK_FILES = batch  # type: ignore[misc]
     with Store(store_dir) as store:
         print("ready", flush=True)  # noqa: T201

@@ -31,7 +31,7 @@ from newsarchive.errors import BagError, InvalidBag, MissingExtra
 from newsarchive.jsonld import to_jsonld
 from newsarchive.record import ArchivedArticle
 from newsarchive.store import ImportOptions, Store, import_paths
-from newsarchive.store._import import _prepare
+from newsarchive.store._importer import prepare as _prepare
 from newsarchive.timestamps import Timestamp
 from tests import strategies
 from tests.conftest import DATA, NOW

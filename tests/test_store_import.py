@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.store import ImportOptions, Store, _import, import_paths
+from newsarchive.store import ImportOptions, Store, _importer, import_paths
 from newsarchive.store._write import prepare_line
 from tests.conftest import DATA, NOW
 from tests.store_driver import make_record
@@ -165,7 +165,7 @@ def test_lines_made_by_the_workers_are_the_lines_the_writer_would_make(
     roots = []
     for made_by in ("workers", "writer"):
         if made_by == "writer":  # the reference: no prepared lines, the writer makes them all
-            monkeypatch.setattr(_import, "prepare_line", lambda _record: None)
+            monkeypatch.setattr(_importer, "prepare_line", lambda _record: None)
         root = tmp_path / made_by
         with Store.init(root) as store:
             assert import_paths(store, [str(src)], options).imported == 30

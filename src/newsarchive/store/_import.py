@@ -26,21 +26,19 @@ import tempfile
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, TYPE_CHECKING, Final
 
-import attrs
-
-from newsarchive._articlebuild import article_text_record
-from newsarchive.errors import NewsArchiveError, error_summary
-from newsarchive.jsonl import iter_values, records_of
-from newsarchive.record import DEFAULT_AGENT
-from newsarchive.store._write import Prepared, prepare_line
-from newsarchive.timestamps import utc_now
-from newsarchive.validation import validate
+from newsarchive.store._importer import (
+    Built,
+    Importer,
+    ImportOptions,
+    ImportSummary,
+    prepare,
+    prepare_files,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from datetime import datetime, tzinfo
 
     from newsarchive.store._store import Store
 
@@ -50,61 +48,10 @@ __all__ = ["ImportOptions", "ImportSummary", "import_paths"]
 JSON_SUFFIXES: Final = (".json", ".jsonl", ".ndjson")
 #: File name endings read as WARC files (needs the `warc` extra).
 WARC_SUFFIXES: Final = (".warc", ".warc.gz")
-_BATCH_RECORDS: Final = 1000
-_BATCH_BYTES: Final = 16 * 1024 * 1024
 _CHUNK_FILES: Final = 200
 #: Batches per index commit: each batch is fsync'd on its own; the index, which
 #: may lag, is committed once for this many (fewer pages written per record).
 _INDEX_GROUP: Final = 10
-
-
-@attrs.frozen
-class ImportOptions:
-    """Provenance for article-text input (JSON records are never changed)."""
-
-    retrieved_at: str | None = None
-    method: str = "file-import"
-    agent: str = DEFAULT_AGENT
-    notes: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    #: The article's title; meant for importing one article-text file.
-    title: str | None = None
-    default_tz: tzinfo | None = None
-    clock: Callable[[], datetime] = attrs.field(factory=lambda: utc_now)
-    #: The article's own URL when a file's LINK: is an archive.today or Perma.cc
-    #: snapshot (which does not contain it); meant for importing one file.
-    original_url: str | None = None
-    #: WARC input: import truncated captures (with a note) instead of refusing them.
-    allow_truncated: bool = False
-    #: WARC input: import responses whose HTTP status is not 2xx instead of skipping them.
-    include_errors: bool = False
-
-
-@attrs.define
-class ImportSummary:
-    """What an import did: counts, and each rejected input with its reason."""
-
-    imported: int = 0
-    duplicates: int = 0
-    rejected: list[dict[str, str]] = attrs.field(factory=list)
-    files: int = 0
-    warnings: list[dict[str, str]] = attrs.field(factory=list)
-    #: WARC records left out on purpose (warcinfo, request, revisit, non-text payloads).
-    skipped: int = 0
-    #: `skipped` by reason (`warcinfo`, `non-text`, `http-404`, ...).
-    skipped_by_reason: dict[str, int] = attrs.field(factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "imported": self.imported,
-            "duplicates": self.duplicates,
-            "rejected": len(self.rejected),
-            "skipped": self.skipped,
-            "skipped_by_reason": dict(sorted(self.skipped_by_reason.items())),
-            "files": self.files,
-            "problems": self.rejected,
-            "warnings": self.warnings,
-        }
 
 
 def _walk(path: str) -> Iterator[tuple[str, bool]]:
@@ -128,188 +75,6 @@ def _walk(path: str) -> Iterator[tuple[str, bool]]:
         for name in sorted(files):
             # os.path, not pathlib: per file, pathlib's parsing cost more than the walk.
             yield os.path.join(top, name), False
-
-
-def _prepare(name: str, data: bytes, o: ImportOptions) -> tuple[dict[str, Any] | None, str]:
-    """Build the record for one article-text file: (record, "") or (None, why not)."""
-    try:
-        # The direct builder: ArchivedArticle.from_article_text(...).to_dict(), faster.
-        record = article_text_record(
-            data,
-            retrieved_at=o.retrieved_at,
-            tags=o.tags,
-            title=o.title,
-            method=o.method,
-            agent=o.agent,
-            notes=o.notes,
-            source_name=None if name == "-" else name,
-            default_tz=o.default_tz,
-            clock=o.clock,
-            original_url=o.original_url,
-        )
-    except NewsArchiveError as exc:
-        return None, str(exc).splitlines()[0]
-    return record, ""
-
-
-#: What a worker hands back per file: (name, record or None, why not, prepared line).
-_Built = tuple[str, dict[str, Any] | None, str, Prepared | None]
-
-
-def _prepare_files(names: list[str], options: ImportOptions) -> list[_Built]:
-    """A worker's share: read and build a chunk of files (whole files cross processes once).
-
-    Each record comes with its entry line and that line's SHA-256, made here
-    from the very dict handed back, so the writer does not make them again.
-    """
-    out: list[_Built] = []
-    for name in names:
-        try:
-            with open(name, "rb") as f:
-                data = f.read()
-        except OSError as exc:
-            out.append((name, None, f"cannot read: {exc.strerror or exc}", None))
-            continue
-        record, reason = _prepare(name, data, options)
-        out.append((name, record, reason, None if record is None else prepare_line(record)))
-    return out
-
-
-class _Importer:
-    def __init__(
-        self,
-        store: Store,
-        options: ImportOptions,
-        on_batch: Callable[[list[str]], None] | None,
-    ) -> None:
-        self.store = store
-        self.options = options
-        self.on_batch = on_batch
-        self.summary = ImportSummary()
-        self.pending: list[tuple[dict[str, Any], bool]] = []
-        self.pending_prepared: list[Prepared | None] = []  # one per pending record
-        self.pending_bytes = 0
-
-    def reject(self, source: str, reason: str) -> None:
-        self.summary.rejected.append({"source": source, "reason": reason})
-
-    def add(
-        self, record: dict[str, Any], same_capture: bool, prepared: Prepared | None = None
-    ) -> None:
-        self.pending.append((record, same_capture))
-        self.pending_prepared.append(prepared)
-        content = record.get("content")
-        self.pending_bytes += len(content) if isinstance(content, str) else 0
-        if len(self.pending) >= _BATCH_RECORDS or self.pending_bytes >= _BATCH_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        # Checked or built here (and the lines made with them, see Store.add).
-        outcomes = self.store.add(self.pending, validated=True, prepared=self.pending_prepared)
-        self.summary.imported += outcomes.count("stored")
-        self.summary.duplicates += outcomes.count("duplicate")
-        if self.on_batch is not None:
-            self.on_batch(
-                [r["id"] for (r, _), o in zip(self.pending, outcomes, strict=True) if o == "stored"]
-            )
-        self.pending = []
-        self.pending_prepared = []
-        self.pending_bytes = 0
-
-    def json_records(self, name: str, stream: IO[bytes]) -> None:
-        for line, value, error in iter_values(stream):
-            where = name if line is None else f"{name}:{line}"
-            if error is not None:
-                self.reject(where, error.message)
-                continue
-            for pointer, item in records_of(value):
-                reason = error_summary(validate(item))
-                if reason is not None:
-                    self.reject(f"{where}{' ' + pointer if pointer else ''}", reason)
-                else:
-                    self.add(item, same_capture=False)
-
-    def bag(self, path: str) -> None:
-        """Import one bag as one batch: all of it, or (when it fails validation) none of it."""
-        from newsarchive.bag import read_bag  # noqa: PLC0415 - only bags need it
-        from newsarchive.errors import InvalidBag  # noqa: PLC0415
-
-        self.flush()  # what came before is stored apart from the bag
-        o = self.options
-        # Article-text payload files of foreign bags say how they came: from a bag.
-        bag_options = attrs.evolve(o, method="bagit-import") if o.method == "file-import" else o
-        try:
-            contents = read_bag(
-                path, lambda name, data: _prepare(name, data, bag_options), clock=o.clock
-            )
-        except InvalidBag as exc:
-            refused: InvalidBag | None = exc
-            problems = exc.problems
-        else:
-            refused, problems = None, contents.report.warnings
-        for p in problems:
-            if p.severity != "error":
-                source = f"{path}/{p.path}".rstrip("/")
-                self.summary.warnings.append({"source": source, "reason": f"{p.code}: {p.message}"})
-        if refused is not None:
-            # One input refused whole: one rejection, naming the first problem and the count.
-            errors = sum(p.severity == "error" for p in problems)
-            hint = "; `newsarchive bag validate` lists every problem" if errors > 1 else ""
-            self.reject(path, refused.message + hint)
-            self.summary.files += 1
-            return
-        self.summary.files += len(contents.report.manifests)
-        for source, reason in contents.rejected:
-            self.reject(source, reason)
-        for record in contents.records:
-            self.pending.append((record, not contents.native and o.retrieved_at is None))
-            self.pending_prepared.append(None)  # not `add`: the bag stays one batch
-        self.flush()  # one batch, so the bag's records are stored together or not at all
-
-    def warc(self, name: str, stream: IO[bytes]) -> None:
-        """Check a whole WARC file, then store its records in batches as they are built.
-
-        A file-level error found by the first pass adds nothing; one found by
-        the second (the file changed while it was read) leaves what was stored.
-        """
-        from newsarchive.warc import read_warc  # noqa: PLC0415 - only WARC input pays for it
-
-        try:
-            reading = read_warc(
-                stream,
-                name=name,
-                clock=self.options.clock,
-                agent=self.options.agent,
-                on_record=lambda record: self.add(record, same_capture=False),
-                allow_truncated=self.options.allow_truncated,
-                include_errors=self.options.include_errors,
-            )
-        except NewsArchiveError as exc:
-            self.reject(name, exc.message)
-            return
-        for refusal in reading.refused:
-            self.reject(f"{name} {refusal.where()}", refusal.reason)
-        for notice in reading.warnings:
-            self.summary.warnings.append(
-                {"source": f"{name} {notice.where()}", "reason": notice.reason}
-            )
-        self.summary.skipped += reading.skipped_total
-        for why, count in reading.skipped.items():
-            self.summary.skipped_by_reason[why] = self.summary.skipped_by_reason.get(why, 0) + count
-
-    def built(
-        self,
-        name: str,
-        record: dict[str, Any] | None,
-        reason: str,
-        prepared: Prepared | None = None,
-    ) -> None:
-        if record is None:
-            self.reject(name, reason)
-        else:
-            self.add(record, self.options.retrieved_at is None, prepared)
 
 
 def _is_warc(name: str) -> bool:
@@ -364,20 +129,14 @@ def _import_paths(
     jobs: int = 1,
     on_batch: Callable[[list[str]], None] | None = None,
 ) -> ImportSummary:
-    """Import every path (files, directories, `-` for `stdin`); bad input is reported, not fatal.
-
-    With `jobs` > 1, article-text files are read and turned into records by
-    that many worker processes, a chunk of files at a time (records cross
-    processes in chunks, never one by one); writing stays in this process.
-    `on_batch` is called with the ids of each batch once it is durable.
-    """
+    """`import_paths` inside the index group commit."""
     options = options or ImportOptions()
-    importer = _Importer(store, options, on_batch)
+    importer = Importer(store, options, on_batch)
     pool = ProcessPoolExecutor(jobs) if jobs > 1 and _picklable(options) else None
-    inflight: deque[Future[list[_Built]]] = deque()
+    inflight: deque[Future[list[Built]]] = deque()
     chunk: list[str] = []
 
-    def consume(results: list[_Built]) -> None:
+    def consume(results: list[Built]) -> None:
         for name, record, reason, prepared in results:
             importer.built(name, record, reason, prepared)
             if progress is not None:
@@ -388,9 +147,9 @@ def _import_paths(
         # most `limit` chunks in flight so memory stays flat.
         if chunk:
             if pool is None:
-                consume(_prepare_files(chunk, options))
+                consume(prepare_files(chunk, options))
             else:
-                inflight.append(pool.submit(_prepare_files, list(chunk), options))
+                inflight.append(pool.submit(prepare_files, list(chunk), options))
             chunk.clear()
         while len(inflight) > limit:
             consume(inflight.popleft().result())
@@ -430,7 +189,7 @@ def _import_paths(
     return importer.summary
 
 
-def _read_in_main(importer: _Importer, name: str, stdin: IO[bytes] | None) -> None:
+def _read_in_main(importer: Importer, name: str, stdin: IO[bytes] | None) -> None:
     """Standard input, JSON record files and WARC files, read in this process."""
     try:
         if name == "-":
@@ -449,7 +208,7 @@ def _read_in_main(importer: _Importer, name: str, stdin: IO[bytes] | None) -> No
                 elif _is_json(name, head[:64]):
                     importer.json_records(name, spool)
                 else:
-                    importer.built(name, *_prepare(name, spool.read(), importer.options))
+                    importer.built(name, *prepare(name, spool.read(), importer.options))
         elif _is_warc(name):
             with Path(name).open("rb") as f:
                 importer.warc(name, f)
