@@ -68,7 +68,13 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     )
     rep.add_argument("--from", dest="replica", required=True, metavar="DIR", help="the replica")
     rep.add_argument("--json", action="store_true", help="print the report as JSON")
-    op("reindex", help="rebuild the index from the data", description="Rebuild the index.")
+    op(
+        "reindex",
+        help="rebuild the index from the data",
+        description="Rebuild the index from the segments. Refused (exit 1) when the segments "
+        "no longer hold a batch the index lists: that index is what `store repair` restores "
+        "from, so it is kept; run `store verify`, then `store repair --from REPLICA`.",
+    )
     stats = op("stats", help="counts, size and the last audits", description="Describe the store.")
     stats.add_argument("--json", action="store_true", help="print as JSON")
 

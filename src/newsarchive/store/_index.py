@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IndexState",
+    "batches",
     "blob_row",
     "catch_up",
     "connect",
@@ -108,9 +109,12 @@ def time_key(text: Any) -> str | None:
     return f"{stamp.seconds:%Y-%m-%dT%H:%M:%S}.{stamp.fraction.ljust(9, '0')}Z"
 
 
-def connect(root: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open (creating if needed) the index; raises sqlite3.DatabaseError if it is damaged."""
-    path = root / INDEX
+def connect(root: Path, *, readonly: bool = False, name: str = INDEX) -> sqlite3.Connection:
+    """Open (creating if needed) the index; raises sqlite3.DatabaseError if it is damaged.
+
+    `name` is another file name for it, for an index built beside the one in use.
+    """
+    path = root / name
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     else:
@@ -156,11 +160,16 @@ def _check_version(conn: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError(f"index version {version} is not {_VERSION}")
 
 
-def drop(root: Path) -> None:
+def drop(root: Path, name: str = INDEX) -> None:
     """Delete the index files (the caller holds the writer lock)."""
-    for name in index_files():
+    for file in index_files(name):
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(root / name)
+            os.unlink(root / file)
+
+
+def batches(conn: sqlite3.Connection) -> set[tuple[int, str, int, int, str]]:
+    """Every batch the index lists: (seq, segment, start, end, sha256)."""
+    return set(conn.execute('SELECT seq, segment, start, "end", sha256 FROM batches'))
 
 
 @contextlib.contextmanager

@@ -62,9 +62,9 @@ INDEX: Final = "index.sqlite"
 _SEGMENT_RE: Final = re.compile(r"[0-9]{8}\.jsonl")
 
 
-def index_files() -> tuple[str, ...]:
+def index_files(name: str = INDEX) -> tuple[str, ...]:
     """The index database and the side files SQLite may keep beside it."""
-    return (INDEX, f"{INDEX}-wal", f"{INDEX}-shm", f"{INDEX}-journal")
+    return (name, f"{name}-wal", f"{name}-shm", f"{name}-journal")
 
 
 #: The store's own regular files at its top (its temp files aside).
