@@ -246,7 +246,7 @@ def test_export_to_a_directory_names_it(store: str, tmp_path: Path, fmt: str) ->
     target = tmp_path / "out"
     target.mkdir()
     code, _, err = cli("export", "--store", store, "--format", fmt, "-o", str(target))
-    assert_one_line_error(code, err, f"{target} is a directory")
+    assert_one_line_error(code, err, f"{target}: Is a directory")
     assert list(target.iterdir()) == []
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".newsarchive-tmp")] == []
 

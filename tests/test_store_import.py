@@ -134,3 +134,16 @@ def test_a_link_to_a_directory_is_refused_by_name(tmp_path: Path) -> None:
         summary = import_paths(store, [str(tmp_path / "link")], ImportOptions())
     [rejected] = summary.rejected
     assert "symbolic link to a directory" in rejected["reason"]
+
+
+def test_a_malformed_json_file_is_rejected_naming_line_and_column(
+    store: Store, tmp_path: Path
+) -> None:
+    # Found in review: `validate` said `bad.json:2:8:`, `import` only `bad.json`.
+    (tmp_path / "bad.json").write_bytes(b'[{"a": 1},\n {"b": }]')
+    (tmp_path / "bad.jsonl").write_bytes(b'{"a": 1}\n{"b": }\n')
+    paths = [str(tmp_path / "bad.json"), str(tmp_path / "bad.jsonl")]
+    summary = import_paths(store, paths, OPTIONS)
+    sources = [p["source"] for p in summary.rejected]
+    assert sources[0] == f"{tmp_path / 'bad.json'}:2:8"
+    assert sources[-1] == f"{tmp_path / 'bad.jsonl'}:2:7"

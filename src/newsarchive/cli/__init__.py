@@ -83,8 +83,6 @@ def run(
         ctx.err(error_line(str(exc)))
     except BrokenPipeError:
         raise  # the reader went away: main() handles it quietly
-    except IsADirectoryError as exc:
-        ctx.err(f"newsarchive: error: {exc.filename} is a directory")
     except OSError as exc:
         name = f"{exc.filename}: " if exc.filename else ""
         ctx.err(f"newsarchive: error: {name}{exc.strerror or exc}")

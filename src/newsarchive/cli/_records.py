@@ -276,9 +276,9 @@ def _input_error(
         }
     )
     if not args.json:
-        where = entry["path"] + (f":{line}" if line is not None else "")
-        where += f":{column}" if line is not None and column is not None else ""
-        ctx.err(error_line(f"{where}: {message}"))
+        from newsarchive.jsonl import where  # noqa: PLC0415
+
+        ctx.err(error_line(f"{where(entry['path'], line, error)}: {message}"))
 
 
 def _problem(

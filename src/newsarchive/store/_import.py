@@ -31,7 +31,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 import attrs
 
 from newsarchive.errors import NewsArchiveError, error_summary
-from newsarchive.jsonl import iter_values, records_of
+from newsarchive.jsonl import iter_values, records_of, where
 from newsarchive.record import DEFAULT_AGENT, ArchivedArticle
 from newsarchive.timestamps import utc_now
 from newsarchive.validation import validate
@@ -201,14 +201,14 @@ class _Importer:
 
     def json_records(self, name: str, stream: IO[bytes]) -> None:
         for line, value, error in iter_values(stream):
-            where = name if line is None else f"{name}:{line}"
             if error is not None:
-                self.reject(where, error.message)
+                self.reject(where(name, line, error), error.message)
                 continue
+            at = where(name, line)
             for pointer, item in records_of(value):
                 reason = error_summary(validate(item))
                 if reason is not None:
-                    self.reject(f"{where}{' ' + pointer if pointer else ''}", reason)
+                    self.reject(f"{at}{' ' + pointer if pointer else ''}", reason)
                 else:
                     self.add(item, same_capture=False)
 
