@@ -248,12 +248,20 @@ def test_unknown_files_where_the_store_keeps_its_data_are_failures(store: Store)
 
 
 def test_a_symlinked_segments_directory_is_refused(tmp_path: Path) -> None:
+    # Refused as damage (reads and writes), never followed; the audit reports it.
     Store.init(tmp_path / "s").close()
     (tmp_path / "s" / "segments").rmdir()
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "s" / "segments").symlink_to(tmp_path / "elsewhere")
-    with pytest.raises(StoreError, match="symlink"):
-        Store(tmp_path / "s")
+    with Store(tmp_path / "s") as store:
+        with pytest.raises(StoreCorrupted, match="symlink"):
+            list(store.find())
+        with pytest.raises(StoreCorrupted, match="symlink"):
+            store.add([(make_record(0), False)])
+        assert ("failure", "symlink") in {
+            (f.severity, f.code) for f in store.verify(jobs=1).findings
+        }
+    assert list((tmp_path / "elsewhere").iterdir()) == []
 
 
 def test_corruption_is_found_and_never_read_as_data(store: Store) -> None:

@@ -67,7 +67,8 @@ class Store(StoreReader):
             raise StoreError(
                 "is not a layout-1 store marker", code="bad-marker", path=str(self.root / MARKER)
             )
-        check_dir(self.root / SEGMENTS)
+        # The marker makes it a store; a lost or replaced segments/ is damage that
+        # reads and writes meet (`StoreCorrupted`) and `store verify` reports.
         self._conn: sqlite3.Connection | None = None
         self._locked = False
         self.index_state = _index.IndexState()
