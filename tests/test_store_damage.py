@@ -329,3 +329,29 @@ def test_a_lost_or_replaced_segments_directory_is_audited_not_refused(
         code, _, err = cli(*command, "--store", str(store.root))
         assert_one_line_error(code, err, "store verify", expected=1)
     assert sorted(p.name for p in (tmp_path / "moved").iterdir()) == [SEGMENT]
+
+
+@pytest.mark.parametrize("plant", ["directory", "symlink"])
+def test_something_else_under_the_index_name_is_audited_not_refused(
+    store: Store, tmp_path: Path, plant: str
+) -> None:
+    # Found in review: a directory (or a symlink) named index.sqlite made `store
+    # verify` and `find` stop with exit 2; it is a name the store uses: a failure
+    # the audit reports (exit 1), and reads point to `store verify`.
+    store.close()
+    for path in store.root.glob("index.sqlite*"):
+        path.unlink()
+    index = store.root / "index.sqlite"
+    if plant == "directory":
+        index.mkdir()
+    else:
+        (tmp_path / "elsewhere.sqlite").write_bytes(b"")
+        index.symlink_to(tmp_path / "elsewhere.sqlite")
+    code, out, err = cli("store", "verify", "--store", str(store.root))
+    assert (code, err) == (1, "")
+    code_name = "unknown-file" if plant == "directory" else "symlink"
+    assert out.decode().startswith(f"FAIL {code_name} index.sqlite: ")
+    code, _, err = cli("find", "--store", str(store.root))
+    assert_one_line_error(code, err, "store verify", expected=1)
+    if plant == "symlink":
+        assert (tmp_path / "elsewhere.sqlite").read_bytes() == b""  # never followed

@@ -21,11 +21,12 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Any, Final
 
-from newsarchive.errors import NewsArchiveError, StoreError
+from newsarchive.errors import NewsArchiveError, StoreCorrupted, StoreError
 from newsarchive.store._layout import (
     INDEX,
     SEGMENTS,
     index_files,
+    is_regular,
     open_nofollow,
     open_segment,
     segment_names,
@@ -118,6 +119,13 @@ def connect(root: Path, *, readonly: bool = False, name: str = INDEX) -> sqlite3
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     else:
+        if os.path.lexists(path) and not is_regular(path):
+            # A name the store uses, taken by something else: damage for the audit.
+            raise StoreCorrupted(
+                "is not the store's index (a symlink, a directory, ...); "
+                "run `newsarchive store verify`",
+                path=str(path),
+            )
         # Create the file through O_NOFOLLOW first, so SQLite never follows a planted link.
         os.close(open_nofollow(path, os.O_RDWR | os.O_CREAT))
         conn = sqlite3.connect(path, isolation_level=None, timeout=60)
