@@ -83,7 +83,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
 
 def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     if not 0.0 < args.sample <= 1.0:
-        raise UsageError("newsarchive store verify: --sample must be in (0, 1]")
+        raise UsageError("newsarchive store verify: --sample: must be in (0, 1]")
     processes = jobs(args)
     with open_store(args) as store:
         segments = store.root / "segments"

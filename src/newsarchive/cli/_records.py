@@ -130,7 +130,7 @@ def _cmd_record(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.serialize import to_canonical_json, to_json  # noqa: PLC0415
 
     agent = DEFAULT_AGENT if args.agent is None else args.agent
-    default_tz = zone(args.timezone)
+    default_tz = zone(args)
     check_provenance(  # the options, by name, before the file is read
         "record",
         method=args.method,

@@ -159,7 +159,7 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         ):
             raise UsageError(f"newsarchive import: {option} applies to a single article-text file")
     agent = DEFAULT_AGENT if args.agent is None else args.agent
-    default_tz = zone(args.timezone)
+    default_tz = zone(args)
     # Once, before anything is read or created: not one rejection per file.
     check_provenance(
         "import",
