@@ -174,4 +174,18 @@ def main() -> NoReturn:
         code = EXIT_OK
     except KeyboardInterrupt:
         code = 130
+    except Exception as exc:
+        # A bug of ours (`run` lets what is not our error propagate, so tests see
+        # it): the user still gets one line, never a traceback, unless asking for it.
+        import os  # noqa: PLC0415
+
+        if os.environ.get("NEWSARCHIVE_DEBUG"):
+            raise
+        detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+        sys.stderr.write(
+            f"newsarchive: error: internal error ({type(exc).__name__}"
+            f"{': ' + detail if detail else ''}); please report it "
+            "(NEWSARCHIVE_DEBUG=1 shows where)\n"
+        )
+        code = EXIT_USAGE
     sys.exit(code)
