@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import shutil
 import tempfile
 from collections import deque
@@ -102,6 +103,10 @@ class ImportSummary:
         }
 
 
+#: What follows a source named again at the start of a reason: `[:LINE[:COLUMN]]: message`.
+_RENAMED: Final = re.compile(r"((?::[0-9]+){0,2}): (.*)", re.DOTALL)
+
+
 def _walk(path: str) -> Iterator[tuple[str, bool]]:
     """`path` itself, or what is under a directory, in a stable order (links not followed).
 
@@ -177,6 +182,11 @@ class _Importer:
         self.pending_bytes = 0
 
     def reject(self, source: str, reason: str) -> None:
+        # A reason that names its source again (`NAME:LINE:COLUMN: message`, as errors
+        # print) gives its place to the source instead: the file is named once.
+        match = _RENAMED.match(reason[len(source) :]) if reason.startswith(source) else None
+        if match is not None:
+            source, reason = source + match.group(1), match.group(2)
         self.summary.rejected.append({"source": source, "reason": reason})
 
     def add(self, record: dict[str, Any], same_capture: bool) -> None:
