@@ -49,6 +49,16 @@ def make_record(i: int, size: int = 4000) -> dict[str, Any]:
     ).to_dict()
 
 
+def forget_index(store: Store) -> None:
+    """Lose the index: the store rebuilds it from the segments alone when next used.
+
+    (`Store.reindex` refuses to forget what the segments no longer hold.)
+    """
+    store.close()
+    for path in store.root.glob("index.sqlite*"):
+        path.unlink()
+
+
 def fixed_clock() -> datetime:
     return _START
 

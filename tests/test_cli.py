@@ -386,6 +386,30 @@ def test_python_dash_m_and_no_traceback() -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_a_bug_of_ours_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found in review: an exception outside NewsArchiveError (issue 10 item 18 lists
+    # some) reached the user as a traceback; `run` still lets it through for tests.
+    import newsarchive.cli
+
+    def broken(_argv: list[str]) -> int:
+        raise ArithmeticError("[<class 'decimal.DivisionImpossible'>]")
+
+    monkeypatch.setattr(newsarchive.cli, "run", broken)
+    monkeypatch.setattr(sys, "argv", ["newsarchive", "record", "x"])
+    monkeypatch.delenv("NEWSARCHIVE_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        newsarchive.cli.main()
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("newsarchive: error: internal error (ArithmeticError: [<class")
+    monkeypatch.setenv("NEWSARCHIVE_DEBUG", "1")
+    with pytest.raises(ArithmeticError):
+        newsarchive.cli.main()
+
+
 def test_the_public_api_is_complete_and_lazy() -> None:
     import newsarchive
 

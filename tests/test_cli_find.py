@@ -87,7 +87,7 @@ def test_jsonl_is_the_full_records(store: str, fmt: list[str]) -> None:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--limit", "0"], "find: --limit must be at least 1"),
+        (["--limit", "0"], "find: --limit: must be at least 1"),
         (["--limit", "x"], "argument --limit: invalid int value: 'x'"),
         (["--json", "--format", "tsv"], "--json and --format tsv disagree"),
         (["--count", "--json"], "--count prints a number"),

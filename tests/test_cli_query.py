@@ -57,6 +57,15 @@ def test_a_leap_day_and_whole_day_bounds(store: str) -> None:
     assert len(out.splitlines()) == 2
 
 
+def test_a_bare_date_may_have_spaces_around_it_as_an_instant_may(store: str) -> None:
+    # Found in review: ' 2024-02-29' was "incomplete: a timestamp needs a full date
+    # and a time of day" (quoting it without its space), though '2024-02-29' is fine.
+    code, out, _ = cli("find", "--store", store, "--since", " 2024-02-29", "--until", "2024-12-19 ")
+    assert (code, len(out.splitlines())) == (0, 2)
+    code, _, err = cli("find", "--store", store, "--since", " 2024-02-30")
+    assert_one_line_error(code, err, "--since: ' 2024-02-30' is not a real date")
+
+
 @pytest.mark.parametrize(
     ("args", "notice"),
     [

@@ -140,6 +140,20 @@ def test_reindex(store: str) -> None:
         assert len(s) == 3
 
 
+def test_reindex_refuses_to_forget_a_lost_segment(store: str) -> None:
+    # Found in review: after a segment was lost, `store reindex` said "0 records
+    # indexed" (exit 0), `store verify` then passed and `store repair` had nothing
+    # left to restore from.
+    (segment,) = (Path(store) / "segments").glob("*.jsonl")
+    segment.unlink()
+    code, _, err = cli("store", "reindex", "--store", store)
+    assert_one_line_error(code, err, "the index is kept", expected=1)
+    assert "store repair --from" in err
+    code, out, _ = cli("store", "verify", "--store", store)
+    assert code == 1
+    assert b"missing-segment" in out
+
+
 def test_store_needs_an_action(store: str) -> None:
     code, _, err = cli("store")
     assert_one_line_error(code, err, "an action is required")
@@ -232,7 +246,7 @@ def test_export_to_a_directory_names_it(store: str, tmp_path: Path, fmt: str) ->
     target = tmp_path / "out"
     target.mkdir()
     code, _, err = cli("export", "--store", store, "--format", fmt, "-o", str(target))
-    assert_one_line_error(code, err, f"{target} is a directory")
+    assert_one_line_error(code, err, f"{target}: Is a directory")
     assert list(target.iterdir()) == []
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".newsarchive-tmp")] == []
 

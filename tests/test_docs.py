@@ -40,6 +40,10 @@ def test_the_help_listing_is_read() -> None:
     assert ("store", "verify") in commands
     assert ("bag", "validate") in commands
     assert len(commands) >= 15
+    # Found in review: the listing's import line left out bags, which import takes.
+    assert "import article-text files, directories, JSON/JSON Lines records, WARC files, bags" in (
+        " ".join(_help().split())
+    )
 
 
 @pytest.mark.parametrize("words", _commands(), ids=" ".join)

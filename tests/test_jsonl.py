@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive import JSONError, iter_jsonl, write_jsonl
-from newsarchive.jsonl import dumps_line
+from newsarchive.jsonl import dumps_line, where
 
 
 def test_write_then_read() -> None:
@@ -31,6 +31,19 @@ def test_a_bad_line_raises_with_its_number() -> None:
         list(iter_jsonl(io.BytesIO(b'{"a":1}\n{"a":1,"a":2}\n{"ok":true}\n')))
     assert info.value.line == 2
     assert info.value.code == "duplicate-key"
+
+
+def test_a_bad_line_keeps_its_column() -> None:
+    # Found in review: the line number was set before the column was read from
+    # the error's own (first) line, so every line but the first lost its column.
+    raw = b'{"a": }\n{"a":1}\n  {"b": 1,}\n'
+    lines = list(iter_jsonl(io.BytesIO(raw), keep_going=True))
+    assert [(x.error.line, x.error.column) for x in lines if x.error] == [(1, 7), (3, 11)]
+    assert (where("f.jsonl", 3, lines[-1].error), where("f.jsonl", 2), where("f.json", None)) == (
+        "f.jsonl:3:11",
+        "f.jsonl:2",
+        "f.json",
+    )
 
 
 def test_keep_going_reports_and_continues() -> None:

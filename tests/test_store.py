@@ -17,7 +17,7 @@ from newsarchive.errors import InvalidRecord, RecordNotFound, StoreCorrupted, St
 from newsarchive.store import Store, VerifyReport
 from newsarchive.store._layout import MARKER, TEMP_PREFIX
 from newsarchive.store._segment import BLOB_THRESHOLD
-from tests.store_driver import make_record
+from tests.store_driver import forget_index, make_record
 from tests.strategies import records
 
 
@@ -248,12 +248,20 @@ def test_unknown_files_where_the_store_keeps_its_data_are_failures(store: Store)
 
 
 def test_a_symlinked_segments_directory_is_refused(tmp_path: Path) -> None:
+    # Refused as damage (reads and writes), never followed; the audit reports it.
     Store.init(tmp_path / "s").close()
     (tmp_path / "s" / "segments").rmdir()
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "s" / "segments").symlink_to(tmp_path / "elsewhere")
-    with pytest.raises(StoreError, match="symlink"):
-        Store(tmp_path / "s")
+    with Store(tmp_path / "s") as store:
+        with pytest.raises(StoreCorrupted, match="symlink"):
+            list(store.find())
+        with pytest.raises(StoreCorrupted, match="symlink"):
+            store.add([(make_record(0), False)])
+        assert ("failure", "symlink") in {
+            (f.severity, f.code) for f in store.verify(jobs=1).findings
+        }
+    assert list((tmp_path / "elsewhere").iterdir()) == []
 
 
 def test_corruption_is_found_and_never_read_as_data(store: Store) -> None:
@@ -345,7 +353,7 @@ def test_an_altered_final_line_feed_is_damage_not_a_tear(store: Store) -> None:
     data = bytearray(_segment(store).read_bytes())
     data[-1] = ord(" ")
     _segment(store).write_bytes(bytes(data))
-    store.reindex()
+    forget_index(store)  # an index rebuilt without the damaged batch
     assert _codes(store)["damaged"] == "failure"
     with pytest.raises(StoreCorrupted):
         _add(store, [make_record(1)])
@@ -422,7 +430,9 @@ def test_fixity_only_does_not_revalidate_a_resealed_batch(store: Store) -> None:
     )
     _segment(store).write_bytes(entry + commit)
     assert "index-mismatch" in {f.code for f in _fixity(store).findings}
-    store.reindex()
+    with pytest.raises(StoreCorrupted):
+        store.reindex()  # the index is the evidence that the batch was changed: kept
+    forget_index(store)  # an index rebuilt from the rewritten batch
     assert _fixity(store).ok
     assert _codes(store)["invalid-record"] == "failure"
 

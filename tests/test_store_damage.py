@@ -300,3 +300,58 @@ def test_a_fifo_where_a_segment_belongs_is_refused_without_blocking(store: Store
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.parametrize("plant", ["lost", "symlink", "file"])
+def test_a_lost_or_replaced_segments_directory_is_audited_not_refused(
+    store: Store, tmp_path: Path, plant: str
+) -> None:
+    # Found in review: with segments/ gone (or a symlink or a file in its place),
+    # `store verify` stopped with exit 2 ("does not exist", as if not a store) and
+    # `find` too. The marker makes it a store: the audit reports the loss (exit 1),
+    # reads are stored data failing its check (exit 1, pointing to `store verify`).
+    store.close()
+    segments = store.root / "segments"
+    segments.rename(tmp_path / "moved")
+    if plant == "symlink":
+        segments.symlink_to(tmp_path / "moved")
+    elif plant == "file":
+        segments.write_bytes(b"")
+    code, out, err = cli("store", "verify", "--store", str(store.root))
+    assert (code, err) == (1, "")
+    lines = out.decode().splitlines()
+    assert any(line.startswith("FAIL ") and " segments: " in line for line in lines), lines
+    assert not any(f"{SEGMENT}@" in line for line in lines)  # nothing read through it
+    assert lines[-1].startswith("FAILED:")
+    article = tmp_path / "a.txt"
+    article.write_text("Text.\nLINK: https://news.example/a\n")
+    for command in (["find"], ["show", _ids(0)[0]], ["import", str(article)]):
+        code, _, err = cli(*command, "--store", str(store.root))
+        assert_one_line_error(code, err, "store verify", expected=1)
+    assert sorted(p.name for p in (tmp_path / "moved").iterdir()) == [SEGMENT]
+
+
+@pytest.mark.parametrize("plant", ["directory", "symlink"])
+def test_something_else_under_the_index_name_is_audited_not_refused(
+    store: Store, tmp_path: Path, plant: str
+) -> None:
+    # Found in review: a directory (or a symlink) named index.sqlite made `store
+    # verify` and `find` stop with exit 2; it is a name the store uses: a failure
+    # the audit reports (exit 1), and reads point to `store verify`.
+    store.close()
+    for path in store.root.glob("index.sqlite*"):
+        path.unlink()
+    index = store.root / "index.sqlite"
+    if plant == "directory":
+        index.mkdir()
+    else:
+        (tmp_path / "elsewhere.sqlite").write_bytes(b"")
+        index.symlink_to(tmp_path / "elsewhere.sqlite")
+    code, out, err = cli("store", "verify", "--store", str(store.root))
+    assert (code, err) == (1, "")
+    code_name = "unknown-file" if plant == "directory" else "symlink"
+    assert out.decode().startswith(f"FAIL {code_name} index.sqlite: ")
+    code, _, err = cli("find", "--store", str(store.root))
+    assert_one_line_error(code, err, "store verify", expected=1)
+    if plant == "symlink":
+        assert (tmp_path / "elsewhere.sqlite").read_bytes() == b""  # never followed

@@ -186,3 +186,33 @@ def test_prepared_lines_go_only_with_validated_records(store: Store) -> None:
     line = prepare_line(record)
     assert store.add([(record, False)], validated=True, prepared=[line]) == ["stored"]
     assert store.get(record["id"]) == record
+
+
+def test_a_malformed_json_file_is_rejected_naming_line_and_column(
+    store: Store, tmp_path: Path
+) -> None:
+    # Found in review: `validate` said `bad.json:2:8:`, `import` only `bad.json`.
+    (tmp_path / "bad.json").write_bytes(b'[{"a": 1},\n {"b": }]')
+    (tmp_path / "bad.jsonl").write_bytes(b'{"a": 1}\n{"b": }\n')
+    paths = [str(tmp_path / "bad.json"), str(tmp_path / "bad.jsonl")]
+    summary = import_paths(store, paths, OPTIONS)
+    sources = [p["source"] for p in summary.rejected]
+    assert sources[0] == f"{tmp_path / 'bad.json'}:2:8"
+    assert sources[-1] == f"{tmp_path / 'bad.jsonl'}:2:7"
+
+
+def test_a_rejected_article_text_file_is_named_once(store: Store, tmp_path: Path) -> None:
+    # Found in review: `latin.txt: rejected: latin.txt:1:4: invalid UTF-8 at byte 3`;
+    # the place moves to the source, as for JSON: `latin.txt:1:4: rejected: ...`.
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "latin.txt").write_bytes(b"caf\xe9\nLINK: https://news.example/a\n")
+    (inputs / "nolink.txt").write_bytes(b"Text without a link.\n")
+    summary = import_paths(store, [str(inputs)], OPTIONS)
+    assert [(p["source"], p["reason"]) for p in summary.rejected] == [
+        (f"{inputs / 'latin.txt'}:1:4", "invalid UTF-8 at byte 3"),
+        (
+            f"{inputs / 'nolink.txt'}",
+            "no LINK: line at the end of the file; give the article's URL",
+        ),
+    ]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from newsarchive.errors import StoreCorrupted
 from newsarchive.store import Store
-from tests.store_driver import make_record
+from tests.store_driver import forget_index, make_record
 
 SEGMENT = Path("segments") / "00000001.jsonl"
 
@@ -23,6 +26,12 @@ def pair(tmp_path: Path) -> tuple[Store, Store, list[dict[str, Any]]]:
         store.add((r, False) for r in records[4:])
     shutil.copytree(tmp_path / "main", tmp_path / "replica")
     return Store(tmp_path / "main"), Store(tmp_path / "replica"), records
+
+
+def _entries(root: Path) -> list[tuple[Any, ...]]:
+    """What the index knows of each entry line (repair's source)."""
+    with contextlib.closing(sqlite3.connect(root / "index.sqlite")) as conn:
+        return conn.execute("SELECT * FROM entries ORDER BY segment, offset").fetchall()
 
 
 def _flip(path: Path, offset: int) -> None:
@@ -124,7 +133,33 @@ def test_a_lost_range_is_never_filled_with_padding(
 def test_damage_the_index_never_saw_is_reported(pair: tuple[Store, Store, Any]) -> None:
     store, replica, _ = pair
     _flip(store.root / SEGMENT, 10)
-    store.reindex()  # the rebuilt index stops before the damage
+    forget_index(store)  # the rebuilt index stops before the damage
     report = store.repair(replica)
     assert report.unrepaired
     assert "not in the index" in " ".join(report.unrepaired)
+
+
+@pytest.mark.parametrize("damage", ["flip", "lose"])
+def test_reindex_keeps_the_index_that_repair_needs(
+    pair: tuple[Store, Store, Any], damage: str
+) -> None:
+    # Found in review: `store reindex` after damage rebuilt the index from what was
+    # left, so a lost segment's records vanished without a word (verify then said OK)
+    # and `store repair` could no longer know what to restore.
+    store, replica, records = pair
+    original = (store.root / SEGMENT).read_bytes()
+    if damage == "flip":
+        _flip(store.root / SEGMENT, 10)
+    else:
+        (store.root / SEGMENT).unlink()
+    index_before = _entries(store.root)
+    with pytest.raises(StoreCorrupted, match="store repair") as caught:
+        store.reindex()
+    assert "00000001.jsonl" in caught.value.message
+    assert _entries(store.root) == index_before
+    assert not [p for p in store.root.iterdir() if p.name.startswith(".newsarchive-tmp-")]
+    assert len(store) == len(records)  # the index still lists every record
+    assert store.repair(replica).unrepaired == []
+    assert (store.root / SEGMENT).read_bytes() == original
+    store.reindex()  # nothing is lost now
+    assert [store.get(r["id"]) for r in records] == records

@@ -879,11 +879,11 @@ def test_an_http2_response_written_by_warcio_is_imported() -> None:
     assert dict(reading.skipped) == {"request": 1}
 
 
-@pytest.mark.parametrize("protocol", ["HTTP/2", "HTTP/2.0", "HTTP/3", "HTTP/1.0", "HTTP/1.1"])
-def test_http_versions_are_recognised_so_the_payload_digest_holds(protocol: str) -> None:
+def _page_response(status_line: str) -> bytes:
+    """A response record of the page `<p>page</p>` under this status line."""
     body = b"<p>page</p>"
-    block = f"{protocol} 200\r\nContent-Type: text/html\r\n\r\n".encode() + body
-    raw = BUILD.record(
+    block = f"{status_line}\r\nContent-Type: text/html\r\n\r\n".encode() + body
+    raw: bytes = BUILD.record(
         "response",
         1,
         block,
@@ -891,6 +891,12 @@ def test_http_versions_are_recognised_so_the_payload_digest_holds(protocol: str)
         content_type="application/http; msgtype=response",
         payload=body,
     )
+    return raw
+
+
+@pytest.mark.parametrize("protocol", ["HTTP/2", "HTTP/2.0", "HTTP/3", "HTTP/1.0", "HTTP/1.1"])
+def test_http_versions_are_recognised_so_the_payload_digest_holds(protocol: str) -> None:
+    raw = _page_response(f"{protocol} 200")
     reading = _one(raw)
     assert reading.refused == ()
     (record,) = reading.records
@@ -899,16 +905,7 @@ def test_http_versions_are_recognised_so_the_payload_digest_holds(protocol: str)
 
 @pytest.mark.parametrize("status_line", ["HTTP/20 200", "HTTP/2.x 200", "HTTPS/2 200", "ICY 200"])
 def test_what_is_not_an_http_status_line_is_still_refused(status_line: str) -> None:
-    body = b"<p>page</p>"
-    block = f"{status_line}\r\nContent-Type: text/html\r\n\r\n".encode() + body
-    raw = BUILD.record(
-        "response",
-        1,
-        block,
-        uri="https://news.example/a",
-        content_type="application/http; msgtype=response",
-        payload=body,
-    )
+    raw = _page_response(status_line)
     (refusal,) = _one(raw).refused
     assert refusal.code == "payload-digest-mismatch"
 
@@ -1018,16 +1015,7 @@ def test_a_truncated_non_text_or_error_response_is_skipped_not_refused() -> None
 
 @pytest.mark.parametrize("status_line", ["HTTP/1.1 OK", "HTTP/1.1 2000 OK", "HTTP/1.1"])
 def test_a_response_without_a_status_code_is_refused(status_line: str) -> None:
-    body = b"<p>page</p>"
-    block = f"{status_line}\r\nContent-Type: text/html\r\n\r\n".encode() + body
-    raw = BUILD.record(
-        "response",
-        1,
-        block,
-        uri="https://news.example/a",
-        content_type="application/http; msgtype=response",
-        payload=body,
-    )
+    raw = _page_response(status_line)
     (refusal,) = _one(raw).refused
     assert refusal.code == "bad-http"
 

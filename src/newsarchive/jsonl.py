@@ -27,6 +27,7 @@ __all__ = [
     "iter_jsonl",
     "iter_values",
     "records_of",
+    "where",
     "write_jsonl",
 ]
 
@@ -88,9 +89,10 @@ def iter_jsonl(
                 yield Line(number, loads(raw))
                 continue
             except JSONError as exc:
+                # The column is the line's when the error is on it (its first line).
+                column = exc.column if exc.line in (None, 1) else None
                 error = exc
-                error.line = number
-                error.column = None if exc.line not in (None, 1) else exc.column
+                error.line, error.column = number, column
         if not keep_going:
             raise error
         yield Line(number, error=error)
@@ -139,6 +141,21 @@ def iter_values(stream: IO[bytes]) -> Iterator[tuple[int | None, Any, JSONError 
         yield line.number, line.value, line.error
     for line in iter_jsonl(stream, keep_going=True, first_line=second_number + 1):  # type: ignore[arg-type]
         yield line.number, line.value, line.error
+
+
+def where(name: str, line: int | None, error: JSONError | None = None) -> str:
+    """`NAME[:LINE[:COLUMN]]`: where a value, or an error reading one, is in a file.
+
+    `line` is a JSON Lines value's line (None for a whole document); an
+    error's own line and column say the rest.
+    """
+    column = None
+    if error is not None:
+        line = error.line if line is None else line
+        column = error.column
+    if line is None:
+        return name
+    return f"{name}:{line}" if column is None else f"{name}:{line}:{column}"
 
 
 def records_of(value: Any) -> Iterator[tuple[str, Any]]:

@@ -29,6 +29,7 @@ __all__ = [
     "Parser",
     "UsageError",
     "add_store_option",
+    "command_name",
     "dump",
     "error_line",
     "jobs",
@@ -136,8 +137,15 @@ class Context:
 Handler: TypeAlias = Callable[[argparse.Namespace, Context], int]
 
 
-def zone(name: str | None) -> tzinfo | None:
+def command_name(args: argparse.Namespace) -> str:
+    """The command as typed: `import`, `store verify`, `bag validate`."""
+    action = getattr(args, "store_command", None) or getattr(args, "bag_command", None)
+    return f"{args.command} {action}" if action else str(args.command)
+
+
+def zone(args: argparse.Namespace) -> tzinfo | None:
     """The IANA zone named by --timezone, or None."""
+    name = args.timezone
     if name is None:
         return None
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415
@@ -146,7 +154,8 @@ def zone(name: str | None) -> tzinfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(
-            f"--timezone: unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
+            f"newsarchive {command_name(args)}: --timezone: unknown time zone {name!r} "
+            "(use an IANA name such as Europe/Berlin)"
         ) from None
 
 
@@ -169,7 +178,7 @@ def open_store(args: argparse.Namespace) -> Store:
 def jobs(args: argparse.Namespace) -> int:
     """--jobs, checked; default: all cores."""
     if args.jobs is not None and args.jobs < 1:
-        raise UsageError(f"newsarchive {args.command}: --jobs must be at least 1")
+        raise UsageError(f"newsarchive {command_name(args)}: --jobs: must be at least 1")
     return int(args.jobs or os.cpu_count() or 1)
 
 

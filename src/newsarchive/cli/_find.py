@@ -54,7 +54,7 @@ def _format(args: argparse.Namespace) -> str:
     if args.json and args.format not in (None, "jsonl"):
         raise UsageError(f"find: --json and --format {args.format} disagree; give one")
     if args.limit is not None and args.limit < 1:
-        raise UsageError("find: --limit must be at least 1")
+        raise UsageError("find: --limit: must be at least 1")
     if args.count and (args.json or args.format is not None):
         raise UsageError("find: --count prints a number; it takes no --format or --json")
     return "jsonl" if args.json else str(args.format or "text")

@@ -68,7 +68,13 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     )
     rep.add_argument("--from", dest="replica", required=True, metavar="DIR", help="the replica")
     rep.add_argument("--json", action="store_true", help="print the report as JSON")
-    op("reindex", help="rebuild the index from the data", description="Rebuild the index.")
+    op(
+        "reindex",
+        help="rebuild the index from the data",
+        description="Rebuild the index from the segments. Refused (exit 1) when the segments "
+        "no longer hold a batch the index lists: that index is what `store repair` restores "
+        "from, so it is kept; run `store verify`, then `store repair --from REPLICA`.",
+    )
     stats = op("stats", help="counts, size and the last audits", description="Describe the store.")
     stats.add_argument("--json", action="store_true", help="print as JSON")
 
@@ -77,11 +83,12 @@ def add_commands(sub: Any) -> dict[str, Handler]:
 
 def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     if not 0.0 < args.sample <= 1.0:
-        raise UsageError("newsarchive store verify: --sample must be in (0, 1]")
+        raise UsageError("newsarchive store verify: --sample: must be in (0, 1]")
     processes = jobs(args)
     with open_store(args) as store:
         segments = store.root / "segments"
-        total = sum(p.lstat().st_size for p in segments.iterdir())
+        real = segments.is_dir() and not segments.is_symlink()  # else the audit reports it
+        total = sum(p.lstat().st_size for p in segments.iterdir()) if real else 0
         bar = None if args.quiet else progress(ctx, "B", total)
         report = store.verify(
             jobs=processes,

@@ -9,15 +9,41 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from newsarchive.cli._common import UsageError
+from newsarchive._version import __version__
+from newsarchive.cli._common import METHODS_HELP, UsageError
 
 if TYPE_CHECKING:
+    import argparse
     from datetime import tzinfo
 
     from newsarchive.errors import Problem
     from newsarchive.timestamps import Timestamp
 
-__all__ = ["check_provenance"]
+__all__ = ["add_provenance_options", "check_provenance"]
+
+
+def add_provenance_options(p: argparse.ArgumentParser, *, copy: str) -> None:
+    """--method, --agent, --note, --tag: how `copy` ("the copy", "the copies") came."""
+    p.add_argument(
+        "--method",
+        default="file-import",
+        help=f"retrieval method: {METHODS_HELP} (default: file-import)",
+    )
+    p.add_argument(
+        "--agent",
+        help=f"program or person that retrieved {copy} (default: newsarchive/{__version__})",
+    )
+    p.add_argument(
+        "--note", action="append", default=[], metavar="TEXT", help="a retrieval note (repeatable)"
+    )
+    p.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="add a tag (repeatable); added after the file's TAGS:",
+    )
+
 
 #: Record fields, by JSON Pointer prefix, and the option that sets each.
 _OPTIONS: Final = (

@@ -47,14 +47,15 @@ def _bound(command: str, option: str, text: str, *, end: bool) -> str:
     from newsarchive.errors import InvalidTimestamp  # noqa: PLC0415
     from newsarchive.timestamps import parse_timestamp  # noqa: PLC0415
 
-    if _DATE_ONLY.fullmatch(text):
+    day = text.strip()  # as an instant may have spaces around it
+    if _DATE_ONLY.fullmatch(day):
         try:
-            date.fromisoformat(text)  # a real day: no month 13, no February 31
+            date.fromisoformat(day)  # a real day: no month 13, no February 31
         except ValueError:
             raise UsageError(
                 f"newsarchive {command}: {option}: {text!r} is not a real date ({_FORMS})"
             ) from None
-        return f"{text}T23:59:59.999999999Z" if end else f"{text}T00:00:00Z"
+        return f"{day}T23:59:59.999999999Z" if end else f"{day}T00:00:00Z"
     try:
         return str(parse_timestamp(text))
     except InvalidTimestamp as exc:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from newsarchive._version import __version__
 from newsarchive.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    METHODS_HELP,
     Context,
     Handler,
     UsageError,
     error_line,
     zone,
 )
+from newsarchive.cli._provenance import add_provenance_options
 
 if TYPE_CHECKING:
     import argparse
@@ -48,13 +47,6 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     )
     rec.add_argument("--title", help="the article's title")
     rec.add_argument(
-        "--tag",
-        action="append",
-        default=[],
-        metavar="TAG",
-        help="add a tag (repeatable); added after the file's TAGS:",
-    )
-    rec.add_argument(
         "--retrieved-at",
         metavar="TIME",
         help="when the copy was retrieved "
@@ -67,18 +59,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         help="IANA zone for times given without one "
         "(e.g. Europe/Berlin); without it such times are an error",
     )
-    rec.add_argument(
-        "--method",
-        default="file-import",
-        help=f"retrieval method: {METHODS_HELP} (default: file-import)",
-    )
-    rec.add_argument(
-        "--agent",
-        help=f"program or person that retrieved the copy (default: newsarchive/{__version__})",
-    )
-    rec.add_argument(
-        "--note", action="append", default=[], metavar="TEXT", help="a retrieval note (repeatable)"
-    )
+    add_provenance_options(rec, copy="the copy")
     rec.add_argument(
         "--algorithm",
         default="sha256",
@@ -149,7 +130,7 @@ def _cmd_record(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.serialize import to_canonical_json, to_json  # noqa: PLC0415
 
     agent = DEFAULT_AGENT if args.agent is None else args.agent
-    default_tz = zone(args.timezone)
+    default_tz = zone(args)
     check_provenance(  # the options, by name, before the file is read
         "record",
         method=args.method,
@@ -276,9 +257,9 @@ def _input_error(
         }
     )
     if not args.json:
-        where = entry["path"] + (f":{line}" if line is not None else "")
-        where += f":{column}" if line is not None and column is not None else ""
-        ctx.err(error_line(f"{where}: {message}"))
+        from newsarchive.jsonl import where  # noqa: PLC0415
+
+        ctx.err(error_line(f"{where(entry['path'], line, error)}: {message}"))
 
 
 def _problem(

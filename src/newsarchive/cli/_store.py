@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from newsarchive._version import __version__
 from newsarchive.cli._common import (
-    METHODS_HELP,
     Context,
     Handler,
     UsageError,
@@ -17,6 +15,7 @@ from newsarchive.cli._common import (
     store_dir,
     zone,
 )
+from newsarchive.cli._provenance import add_provenance_options
 from newsarchive.cli._salvage import SALVAGE_HELP as _SALVAGE_HELP
 from newsarchive.cli._salvage import Salvage
 
@@ -49,7 +48,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
 
     imp = command(
         "import",
-        help="import article-text files, directories, JSON/JSON Lines records and WARC files",
+        help="import article-text files, directories, JSON/JSON Lines records, WARC files, bags",
         description="Import into the store: article-text files, directories (recursively; "
         "*.json, *.jsonl and *.ndjson are read as records; *.warc and *.warc.gz as WARC "
         "files; a directory holding a bag as one bag), and - for standard input. "
@@ -71,14 +70,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     imp.add_argument(
         "--timezone", metavar="ZONE", help="IANA zone for --retrieved-at given without one"
     )
-    imp.add_argument(
-        "--method", default="file-import", help=f"{METHODS_HELP} (default: file-import)"
-    )
-    imp.add_argument(
-        "--agent", help=f"who retrieved the copies (default: newsarchive/{__version__})"
-    )
-    imp.add_argument("--note", action="append", default=[], metavar="TEXT", help="retrieval note")
-    imp.add_argument("--tag", action="append", default=[], metavar="TAG", help="add a tag")
+    add_provenance_options(imp, copy="the copies")
     imp.add_argument(
         "--title", help="the article's title, when importing one article-text file (or -)"
     )
@@ -167,7 +159,7 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         ):
             raise UsageError(f"newsarchive import: {option} applies to a single article-text file")
     agent = DEFAULT_AGENT if args.agent is None else args.agent
-    default_tz = zone(args.timezone)
+    default_tz = zone(args)
     # Once, before anything is read or created: not one rejection per file.
     check_provenance(
         "import",

@@ -7,13 +7,14 @@ The driver that walks the paths and runs the workers is `_import`.
 
 from __future__ import annotations
 
+import re
 from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
 from newsarchive._articlebuild import article_text_record
 from newsarchive.errors import NewsArchiveError, error_summary
-from newsarchive.jsonl import iter_values, records_of
+from newsarchive.jsonl import iter_values, records_of, where
 from newsarchive.record import DEFAULT_AGENT
 from newsarchive.store._write import Prepared, prepare_line
 from newsarchive.timestamps import utc_now
@@ -29,6 +30,8 @@ __all__ = ["Built", "ImportOptions", "ImportSummary", "Importer", "prepare", "pr
 
 _BATCH_RECORDS: Final = 1000
 _BATCH_BYTES: Final = 16 * 1024 * 1024
+#: What follows a source named again at the start of a reason: `[:LINE[:COLUMN]]: message`.
+_RENAMED: Final = re.compile(r"((?::[0-9]+){0,2}): (.*)", re.DOTALL)
 
 
 @attrs.frozen
@@ -143,6 +146,11 @@ class Importer:
         self.pending_bytes = 0
 
     def reject(self, source: str, reason: str) -> None:
+        # A reason that names its source again (`NAME:LINE:COLUMN: message`, as errors
+        # print) gives its place to the source instead: the file is named once.
+        match = _RENAMED.match(reason[len(source) :]) if reason.startswith(source) else None
+        if match is not None:
+            source, reason = source + match.group(1), match.group(2)
         self.summary.rejected.append({"source": source, "reason": reason})
 
     def add(
@@ -172,14 +180,14 @@ class Importer:
 
     def json_records(self, name: str, stream: IO[bytes]) -> None:
         for line, value, error in iter_values(stream):
-            where = name if line is None else f"{name}:{line}"
             if error is not None:
-                self.reject(where, error.message)
+                self.reject(where(name, line, error), error.message)
                 continue
+            at = where(name, line)
             for pointer, item in records_of(value):
                 reason = error_summary(validate(item))
                 if reason is not None:
-                    self.reject(f"{where}{' ' + pointer if pointer else ''}", reason)
+                    self.reject(f"{at}{' ' + pointer if pointer else ''}", reason)
                 else:
                     self.add(item, same_capture=False)
 

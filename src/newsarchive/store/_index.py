@@ -21,11 +21,12 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING, Any, Final
 
-from newsarchive.errors import NewsArchiveError, StoreError
+from newsarchive.errors import NewsArchiveError, StoreCorrupted, StoreError
 from newsarchive.store._layout import (
     INDEX,
     SEGMENTS,
     index_files,
+    is_regular,
     open_nofollow,
     open_segment,
     segment_names,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IndexState",
+    "batches",
     "blob_row",
     "catch_up",
     "connect",
@@ -118,12 +120,22 @@ def time_key(text: Any) -> str | None:
     return f"{stamp.seconds:%Y-%m-%dT%H:%M:%S}.{stamp.fraction.ljust(9, '0')}Z"
 
 
-def connect(root: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open (creating if needed) the index; raises sqlite3.DatabaseError if it is damaged."""
-    path = root / INDEX
+def connect(root: Path, *, readonly: bool = False, name: str = INDEX) -> sqlite3.Connection:
+    """Open (creating if needed) the index; raises sqlite3.DatabaseError if it is damaged.
+
+    `name` is another file name for it, for an index built beside the one in use.
+    """
+    path = root / name
     if readonly:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     else:
+        if os.path.lexists(path) and not is_regular(path):
+            # A name the store uses, taken by something else: damage for the audit.
+            raise StoreCorrupted(
+                "is not the store's index (a symlink, a directory, ...); "
+                "run `newsarchive store verify`",
+                path=str(path),
+            )
         # Create the file through O_NOFOLLOW first, so SQLite never follows a planted link.
         os.close(open_nofollow(path, os.O_RDWR | os.O_CREAT))
         conn = sqlite3.connect(path, isolation_level=None, timeout=60)
@@ -166,11 +178,16 @@ def _check_version(conn: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError(f"index version {version} is not {_VERSION}")
 
 
-def drop(root: Path) -> None:
+def drop(root: Path, name: str = INDEX) -> None:
     """Delete the index files (the caller holds the writer lock)."""
-    for name in index_files():
+    for file in index_files(name):
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(root / name)
+            os.unlink(root / file)
+
+
+def batches(conn: sqlite3.Connection) -> set[tuple[int, str, int, int, str]]:
+    """Every batch the index lists: (seq, segment, start, end, sha256)."""
+    return set(conn.execute('SELECT seq, segment, start, "end", sha256 FROM batches'))
 
 
 @contextlib.contextmanager

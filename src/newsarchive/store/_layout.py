@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 from newsarchive._atomicfile import TEMP_PREFIX
-from newsarchive.errors import StoreError
+from newsarchive.errors import StoreCorrupted, StoreError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -62,9 +62,9 @@ INDEX: Final = "index.sqlite"
 _SEGMENT_RE: Final = re.compile(r"[0-9]{8}\.jsonl")
 
 
-def index_files() -> tuple[str, ...]:
+def index_files(name: str = INDEX) -> tuple[str, ...]:
     """The index database and the side files SQLite may keep beside it."""
-    return (INDEX, f"{INDEX}-wal", f"{INDEX}-shm", f"{INDEX}-journal")
+    return (name, f"{name}-wal", f"{name}-shm", f"{name}-journal")
 
 
 #: The store's own regular files at its top (its temp files aside).
@@ -109,9 +109,18 @@ def is_regular(path: Path) -> bool:
 
 
 def segment_names(root: Path) -> list[str]:
-    """The segment files in order; anything else in `segments/` is not listed here."""
+    """The segment files in order; anything else in `segments/` is not listed here.
+
+    A store whose `segments/` is gone, or is a symlink or a file, has lost its
+    data: `StoreCorrupted`, for `store verify` to report.
+    """
     directory = root / SEGMENTS
-    check_dir(directory)
+    try:
+        check_dir(directory)
+    except StoreError as exc:
+        raise StoreCorrupted(
+            f"{exc.message}; run `newsarchive store verify`", path=str(directory)
+        ) from None
     return sorted(n for n in os.listdir(directory) if is_segment_name(n))
 
 

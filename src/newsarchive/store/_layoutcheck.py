@@ -73,6 +73,9 @@ def layout_findings(root: Path) -> Iterator[Finding]:
             yield Finding(
                 "note", "unknown-file", name, f"a {kind} that is not the store's (left alone)"
             )
+    for name in MANAGED_DIRS:
+        if not os.path.lexists(root / name):
+            yield Finding("failure", "missing-segment", name, "the directory is gone")
     try:
         with os.fdopen(open_nofollow(root / MARKER, os.O_RDONLY), "rb") as f:
             marker = f.read(1024)
@@ -91,8 +94,14 @@ def _index_findings(
     result = conn.execute("PRAGMA integrity_check").fetchone() if integrity else ("ok",)
     if result is None or result[0] != "ok":
         yield Finding("failure", "index-corrupt", INDEX, f"SQLite integrity_check: {result}")
-    present = set(os.listdir(root / SEGMENTS))
-    for (name,) in conn.execute("SELECT name FROM segments ORDER BY name"):
+    segments = root / SEGMENTS
+    present: set[str] = set()
+    if os.path.islink(segments) or not os.path.isdir(segments):
+        listed = []  # segments/ itself gone or replaced: one layout finding says it
+    else:
+        present = set(os.listdir(segments))
+        listed = conn.execute("SELECT name FROM segments ORDER BY name").fetchall()
+    for (name,) in listed:
         # Something else under its name (a symlink, a directory) is reported by the layout check.
         if name not in names and name not in present:
             yield Finding(

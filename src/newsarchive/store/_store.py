@@ -15,10 +15,18 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive._version import __version__
-from newsarchive.errors import RecordNotFound, StoreError
+from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.store import _index
 from newsarchive.store._findings import Finding, VerifyReport, fixity_event
-from newsarchive.store._layout import MARKER, MARKER_BYTES, SEGMENTS, check_dir, open_nofollow
+from newsarchive.store._layout import (
+    INDEX,
+    MARKER,
+    MARKER_BYTES,
+    SEGMENTS,
+    TEMP_PREFIX,
+    check_dir,
+    open_nofollow,
+)
 from newsarchive.store._lock import WriterLock, try_shared_lock
 from newsarchive.store._read import StoreReader
 from newsarchive.store._repair import RepairReport, repair_from, unindexed_damage
@@ -59,7 +67,8 @@ class Store(StoreReader):
             raise StoreError(
                 "is not a layout-1 store marker", code="bad-marker", path=str(self.root / MARKER)
             )
-        check_dir(self.root / SEGMENTS)
+        # The marker makes it a store; a lost or replaced segments/ is damage that
+        # reads and writes meet (`StoreCorrupted`) and `store verify` reports.
         self._conn: sqlite3.Connection | None = None
         self._locked = False
         self.index_state = _index.IndexState()
@@ -159,9 +168,43 @@ class Store(StoreReader):
         self.index_state = _index.catch_up(self._conn, self.root)
 
     def reindex(self) -> None:
-        """Rebuild the index from the segments alone."""
+        """Rebuild the index from the segments alone, unless that would lose what it knows.
+
+        The new index is built beside the old one and replaces it only if it
+        lists every batch the old one does. Otherwise the segments lost or
+        changed a batch since it was indexed, and the old index is the only
+        record of what was there (`repair` restores from it, line by line):
+        it is kept, and `StoreCorrupted` says so. An unreadable index is
+        simply rebuilt.
+        """
         with self._lock():
-            self._rebuild_index()
+            self.close()
+            try:
+                conn = _index.connect(self.root)
+            except sqlite3.DatabaseError:
+                known: set[tuple[int, str, int, int, str]] = set()
+            else:
+                with contextlib.closing(conn):
+                    known = _index.batches(conn)
+            fresh = f"{TEMP_PREFIX}{INDEX}"
+            _index.drop(self.root, fresh)  # left by an interrupted reindex
+            with contextlib.closing(_index.connect(self.root, name=fresh)) as conn:
+                state = _index.catch_up(conn, self.root)
+                lost = sorted(known - _index.batches(conn))
+            if lost:
+                _index.drop(self.root, fresh)
+                seq, segment, start, _, _ = lost[0]
+                raise StoreCorrupted(
+                    f"the segments no longer hold {len(lost)} batch(es) the index lists "
+                    f"(first: batch {seq}, {segment} at byte {start}); the index is kept, "
+                    "as `newsarchive store repair --from REPLICA` restores from it "
+                    "(`newsarchive store verify` lists the damage)",
+                    path=str(self.root),
+                )
+            _index.drop(self.root)
+            os.replace(self.root / fresh, self.root / INDEX)
+            fsync_dir(self.root)
+            self.index_state = state
 
     # -- writing --------------------------------------------------------------------
 

@@ -70,7 +70,9 @@ def verify_store(
     seed = seed if seed is not None else int(datetime.now(UTC).timestamp())
     report = VerifyReport(sample=sample, fixity_only=fixity_only)
     report.findings.extend(layout_findings(root))
-    names = sorted(n for n in os.listdir(root / SEGMENTS) if is_segment_name(n))
+    # Nothing is read through a segments/ that is gone or replaced (a layout finding).
+    real = os.path.isdir(root / SEGMENTS) and not os.path.islink(root / SEGMENTS)
+    names = sorted(n for n in os.listdir(root / SEGMENTS) if is_segment_name(n)) if real else []
     names = [n for n in names if is_regular(root / SEGMENTS / n)]
     conn: sqlite3.Connection | None = None
     has_index = is_regular(root / INDEX)

@@ -1,19 +1,9 @@
-"""JSON-LD export: a record as a schema.org `NewsArticle` with W3C PROV-O provenance.
+"""A record as JSON-LD graph nodes: a schema.org `NewsArticle` with W3C PROV-O provenance.
 
 Publishers describe their articles with schema.org JSON-LD; archives and
 provenance tools read PROV-O. One record becomes a small graph that both can
 read. The document's context is `["https://schema.org", {prov, rdfs, xsd,
 newsarchive prefixes and a few type coercions}]`, as publishers write it.
-
-Nothing here touches the network. `expand` (the only function that needs the
-optional PyLD package) resolves `https://schema.org` through `document_loader`,
-which serves a **bundled, minimal** copy of the schema.org context
-(`newsarchive/contexts/schema.org.jsonld`): only the terms this module writes,
-with the IRIs (`http://schema.org/...`, as the real context maps them) and the
-type coercions that schema.org's own context generator gives them (`@id` for
-URL-valued properties, `schema:Date` for `datePublished`/`sdDatePublished`,
-none for text). A processor that fetches the real context gets the same
-triples. Any other URL is refused with `JSONLDError` (`context-not-bundled`).
 
 The nodes of one record (R is `urn:newsarchive:record:<id>`), field by field:
 
@@ -76,119 +66,25 @@ node is written once).
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote
 
-from newsarchive.errors import JSONLDError, MissingExtra, NewsArchiveError
+from newsarchive.jsonld._vocab import USING_EVENTS, agent_iri, iri, jsonld_context, record_iri
 from newsarchive.record import ArchivedArticle
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
     from newsarchive.record import ProvenanceEvent
     from newsarchive.timestamps import Timestamp
 
-__all__ = [
-    "PROV",
-    "SCHEMA",
-    "SCHEMA_ORG_CONTEXT",
-    "USING_EVENTS",
-    "VOCAB",
-    "agent_iri",
-    "document_loader",
-    "expand",
-    "iter_document",
-    "jsonld_context",
-    "record_iri",
-    "record_nodes",
-    "to_jsonld",
-]
+__all__ = ["iter_document", "record_nodes", "to_jsonld"]
 
-#: The context URL publishers use; served from the bundled copy.
-SCHEMA_ORG_CONTEXT: Final = "https://schema.org"
-#: The IRIs the schema.org context maps its terms to (http, for compatibility).
-SCHEMA: Final = "http://schema.org/"
-PROV: Final = "http://www.w3.org/ns/prov#"
-#: newsarchive's own terms, for facts no standard vocabulary names exactly.
-VOCAB: Final = "urn:newsarchive:vocab:"
-_RDFS: Final = "http://www.w3.org/2000/01/rdf-schema#"
-_XSD: Final = "http://www.w3.org/2001/XMLSchema#"
-
-#: Event types that read the copy (a prov:Usage of the record's entity); the others
-#: are linked by prov:wasInfluencedBy.
-USING_EVENTS: Final = frozenset({"verify", "fixity-check", "export", "replication"})
-
-#: The URLs `document_loader` serves, all from the bundled schema.org context.
-_BUNDLED: Final = dict.fromkeys(
-    (
-        "https://schema.org",
-        "https://schema.org/",
-        "http://schema.org",
-        "http://schema.org/",
-        "https://schema.org/docs/jsonldcontext.jsonld",
-        "http://schema.org/docs/jsonldcontext.jsonld",
-        "https://schema.org/docs/jsonldcontext.json",
-        "http://schema.org/docs/jsonldcontext.json",
-    ),
-    "schema.org.jsonld",
-)
-
-_DATETIME: Final = {"@type": "xsd:dateTime"}
-_IRI: Final = {"@type": "@id"}
-_LOCAL_CONTEXT: Final[dict[str, Any]] = {
-    "prov": PROV,
-    "rdfs": _RDFS,
-    "xsd": _XSD,
-    "newsarchive": VOCAB,
-    "prov:atTime": _DATETIME,
-    "prov:generatedAtTime": _DATETIME,
-    "prov:startedAtTime": _DATETIME,
-    "prov:endedAtTime": _DATETIME,
-    "prov:activity": _IRI,
-    "prov:entity": _IRI,
-    "prov:hadPrimarySource": _IRI,
-    "prov:used": _IRI,
-    "prov:wasAssociatedWith": _IRI,
-    "prov:wasAttributedTo": _IRI,
-    "prov:wasGeneratedBy": _IRI,
-    "prov:wasInfluencedBy": _IRI,
-    "newsarchive:canonicalUrl": _IRI,
-}
 # A product token as in User-Agent (RFC 9110 section 10.1.5) with a version that
 # starts with a digit: software, not a person or "AFP/Getty".
 _PRODUCT: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[0-9][!#$%&'*+.^_`|~0-9A-Za-z-]*")
-_NOT_IN_IRI: Final = re.compile(r'[<>"{}|\\^`]|%(?![0-9A-Fa-f]{2})')
 _PLAIN_TEXT: Final = re.compile(r"text/plain\s*(;.*)?", re.IGNORECASE | re.DOTALL)
-
-
-def _iri(url: str) -> str:
-    """`url` with what an IRI (RFC 3987) cannot hold percent-encoded; a record's URL
-    is already free of spaces, controls and backslashes (`newsarchive.urls`)."""
-    return _NOT_IN_IRI.sub(_escape, url)
-
-
-def _escape(match: re.Match[str]) -> str:
-    return "%25" if match.group() == "%" else f"%{ord(match.group()):02X}"
-
-
-def jsonld_context() -> list[Any]:
-    """The `@context` of every document written here (a fresh copy the caller may change)."""
-    return [SCHEMA_ORG_CONTEXT, copy.deepcopy(_LOCAL_CONTEXT)]
-
-
-def record_iri(record_id: str) -> str:
-    """The IRI of the node that stands for one record: `urn:newsarchive:record:<id>`."""
-    return f"urn:newsarchive:record:{record_id}"
-
-
-def agent_iri(agent: str) -> str:
-    """The IRI of an agent named by a record: the same string always gives the same node."""
-    return "urn:newsarchive:agent:" + quote(agent, safe="")
 
 
 def _as_article(record: ArchivedArticle | Mapping[str, Any]) -> ArchivedArticle:
@@ -275,7 +171,7 @@ def record_nodes(
         "rdfs:label": f"retrieval ({article.retrieval.method})",
         "newsarchive:method": article.retrieval.method,
         "prov:endedAtTime": retrieved,
-        "prov:used": _iri(article.retrieval.via or article.url),
+        "prov:used": iri(article.retrieval.via or article.url),
         "prov:wasAssociatedWith": agent_iri(article.retrieval.agent),
     }
     if article.retrieval.notes:
@@ -291,7 +187,7 @@ def record_nodes(
         "@id": entity,
         "@type": ["NewsArticle", "prov:Entity"],
         "identifier": article.id,
-        "url": _iri(article.url),
+        "url": iri(article.url),
         "newsarchive:canonicalUrl": article.canonical_url,
     }
     if article.title is not None:
@@ -301,14 +197,14 @@ def record_nodes(
     if article.tags:
         node["keywords"] = list(article.tags)
     if article.retrieval.via is not None:
-        node["archivedAt"] = _iri(article.retrieval.via)
+        node["archivedAt"] = iri(article.retrieval.via)
     if text is not None and plain:
         node["articleBody"] = text
     node["encoding"] = _encoding_node(article, text=None if plain else text)
     node["newsarchive:recordDigest"] = str(article.record_digest)
     if generated_at is not None:
         node["sdDatePublished"] = str(generated_at)
-    node["prov:hadPrimarySource"] = _iri(article.url)
+    node["prov:hadPrimarySource"] = iri(article.url)
     node["prov:wasAttributedTo"] = agent_iri(article.retrieval.agent)
     node["prov:generatedAtTime"] = retrieved
     node["prov:wasGeneratedBy"] = retrieval_iri
@@ -362,72 +258,3 @@ def iter_document(
 
 
 # -- offline processing ------------------------------------------------------------------
-
-
-@cache
-def _bundled_text(name: str) -> str:
-    return resources.files("newsarchive").joinpath(f"contexts/{name}").read_text(encoding="utf-8")
-
-
-def document_loader() -> Callable[..., dict[str, Any]]:
-    """A JSON-LD document loader (PyLD's interface) that never uses the network.
-
-    It serves the bundled schema.org context for the schema.org context URLs
-    and refuses every other URL with `JSONLDError` (`context-not-bundled`).
-    """
-
-    def load(url: str, options: Any = None) -> dict[str, Any]:  # noqa: ARG001 - PyLD's signature
-        name = _BUNDLED.get(url)
-        if name is None:
-            raise JSONLDError(
-                f"refusing to fetch the JSON-LD context {url[:200]!r}: newsarchive works "
-                f"offline and bundles only the schema.org context",
-                code="context-not-bundled",
-            )
-        return {
-            "contentType": "application/ld+json",
-            "contextUrl": None,
-            "documentUrl": url,
-            "document": json.loads(_bundled_text(name)),  # a fresh copy: PyLD may keep it
-        }
-
-    return load
-
-
-def _our_error(exc: BaseException) -> NewsArchiveError | None:
-    """The error our loader raised, if PyLD wrapped one (it chains the cause)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, NewsArchiveError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
-def expand(document: Any) -> list[dict[str, Any]]:
-    """The expanded form (JSON-LD 1.1) of `document`, computed offline with PyLD.
-
-    Contexts come from `document_loader` only, through a resolver private to
-    this call (PyLD's process-wide cache is not consulted). Raises
-    `MissingExtra` without PyLD; `JSONLDError`: `context-not-bundled`,
-    or `expansion-failed` with the processor's reason.
-    """
-    try:
-        from pyld import jsonld  # noqa: PLC0415 - optional dependency
-        from pyld.context_resolver import ContextResolver  # noqa: PLC0415
-    except ImportError:
-        raise MissingExtra("JSON-LD expansion", "jsonld", "PyLD") from None
-    loader = document_loader()
-    options = {"documentLoader": loader, "contextResolver": ContextResolver({}, loader)}
-    try:
-        expanded: list[dict[str, Any]] = jsonld.expand(document, options)
-    except jsonld.JsonLdError as exc:
-        ours = _our_error(exc)
-        if ours is not None:
-            raise ours from None
-        reason = getattr(exc, "code", None) or getattr(exc, "type", "error")
-        raise JSONLDError(
-            f"JSON-LD expansion failed: {reason}: {str(exc).splitlines()[0][:200]}",
-            code="expansion-failed",
-        ) from None
-    return expanded
