@@ -298,7 +298,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
             [OLD, NEW, "--ignore-rules", str(tmp / "rules.txt")],
             "rules.txt: No such file or directory",
         ),
-        "directory": ([OLD, str(tmp)], f"{tmp} is a directory"),
+        "directory": ([OLD, str(tmp)], f"{tmp}: Is a directory"),
         "both stdin": (["-", "-"], "A and B cannot both be - (standard input)"),
         "no store": (
             ["--store", str(tmp / "none"), "deadbeef", NEW],

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from newsarchive.errors import NewsArchiveError, StoreError
 from newsarchive.store import ImportOptions, Store, import_paths
-from newsarchive.store import _import as import_module
+from newsarchive.store import _importer as import_module
 from newsarchive.store._layout import TEMP_PREFIX
 from tests.conftest import NOW
 from tests.store_driver import make_record
