@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle, validate
 from newsarchive._derive import compute_id, compute_record_digest
+from newsarchive._semantic import Checker
 from newsarchive.digest import Digest
 from newsarchive.errors import NewsArchiveError
 from newsarchive.timestamps import Timestamp
-from newsarchive.validation import _Checker, _fast_checks, _fast_schema
+from newsarchive.validation import _fast_checks, _fast_schema
 from tests.conftest import NOW
 from tests.strategies import records
 from tests.test_fastschema import EDGE_VALUES, _paths
@@ -52,7 +53,7 @@ SEMANTIC_VALUES: list[Any] = [
 
 
 def _full_check(d: dict[str, Any], derived: bool) -> list[Any]:
-    checker = _Checker(d, NOW, derived)
+    checker = Checker(d, NOW, derived)
     checker.run()
     return checker.problems
 

@@ -44,7 +44,7 @@ def _anchored(pattern: str) -> re.Pattern[str]:
 
 
 class FastChecks:
-    """The semantic rules of `validation._Checker`, for schema-valid records only."""
+    """The semantic rules of `_semantic.Checker`, for schema-valid records only."""
 
     def __init__(self, schema: dict[str, Any], clock_skew: timedelta) -> None:
         defs = schema["$defs"]
@@ -128,7 +128,7 @@ class FastChecks:
 
 
 def _final_line_feed(d: Mapping[str, Any]) -> bool:
-    """The fields `validation._Checker.final_line_feeds` looks at."""
+    """The fields `_semantic.Checker.final_line_feeds` looks at."""
     if (
         d["id"].endswith("\n")
         or d["media_type"].endswith("\n")
