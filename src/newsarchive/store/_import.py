@@ -114,79 +114,63 @@ def import_paths(
     index is committed once per `_INDEX_GROUP` batches (see `Store.group_commit`).
     """
     with store.group_commit(_INDEX_GROUP):
-        return _import_paths(
-            store, paths, options, stdin=stdin, progress=progress, jobs=jobs, on_batch=on_batch
-        )
+        options = options or ImportOptions()
+        importer = Importer(store, options, on_batch)
+        pool = ProcessPoolExecutor(jobs) if jobs > 1 and _picklable(options) else None
+        inflight: deque[Future[list[Built]]] = deque()
+        chunk: list[str] = []
 
-
-def _import_paths(
-    store: Store,
-    paths: list[str],
-    options: ImportOptions | None = None,
-    *,
-    stdin: IO[bytes] | None = None,
-    progress: Callable[[str], None] | None = None,
-    jobs: int = 1,
-    on_batch: Callable[[list[str]], None] | None = None,
-) -> ImportSummary:
-    """`import_paths` inside the index group commit."""
-    options = options or ImportOptions()
-    importer = Importer(store, options, on_batch)
-    pool = ProcessPoolExecutor(jobs) if jobs > 1 and _picklable(options) else None
-    inflight: deque[Future[list[Built]]] = deque()
-    chunk: list[str] = []
-
-    def consume(results: list[Built]) -> None:
-        for name, record, reason, prepared in results:
-            importer.built(name, record, reason, prepared)
-            if progress is not None:
-                progress(name)
-
-    def send(limit: int) -> None:
-        # Hand the current chunk over, then take results in order, keeping at
-        # most `limit` chunks in flight so memory stays flat.
-        if chunk:
-            if pool is None:
-                consume(prepare_files(chunk, options))
-            else:
-                inflight.append(pool.submit(prepare_files, list(chunk), options))
-            chunk.clear()
-        while len(inflight) > limit:
-            consume(inflight.popleft().result())
-
-    from newsarchive.bag import enclosing_bag  # noqa: PLC0415 - bag support loads on import only
-
-    try:
-        for top in paths:
-            if top != "-" and os.path.islink(top) and os.path.isdir(top):
-                importer.reject(top, "a symbolic link to a directory (links are not followed)")
-                continue
-            outer = None if top == "-" else enclosing_bag(top)
-            if outer is not None:
-                # Part of a bag read as loose files would store records without content.
-                importer.reject(top, f"it is inside the bag {outer}; import the bag directory")
-                continue
-            for name, bag in _walk(top):
-                if bag:
-                    send(0)  # keep input order: earlier files go in first
-                    importer.bag(name)
-                    continue
-                importer.summary.files += 1
-                if name != "-" and not _is_json(name, b"") and not _is_warc(name):
-                    chunk.append(name)
-                    if len(chunk) >= _CHUNK_FILES:
-                        send(2 * jobs)
-                    continue
-                send(0)  # keep input order: earlier files go in first
-                _read_in_main(importer, name, stdin)
+        def consume(results: list[Built]) -> None:
+            for name, record, reason, prepared in results:
+                importer.built(name, record, reason, prepared)
                 if progress is not None:
                     progress(name)
-        send(0)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    importer.flush()
-    return importer.summary
+
+        def send(limit: int) -> None:
+            # Hand the current chunk over, then take results in order, keeping at
+            # most `limit` chunks in flight so memory stays flat.
+            if chunk:
+                if pool is None:
+                    consume(prepare_files(chunk, options))
+                else:
+                    inflight.append(pool.submit(prepare_files, list(chunk), options))
+                chunk.clear()
+            while len(inflight) > limit:
+                consume(inflight.popleft().result())
+
+        from newsarchive.bag import enclosing_bag  # noqa: PLC0415 - bag support loads on import only
+
+        try:
+            for top in paths:
+                if top != "-" and os.path.islink(top) and os.path.isdir(top):
+                    importer.reject(top, "a symbolic link to a directory (links are not followed)")
+                    continue
+                outer = None if top == "-" else enclosing_bag(top)
+                if outer is not None:
+                    # Part of a bag read as loose files would store records without content.
+                    importer.reject(top, f"it is inside the bag {outer}; import the bag directory")
+                    continue
+                for name, bag in _walk(top):
+                    if bag:
+                        send(0)  # keep input order: earlier files go in first
+                        importer.bag(name)
+                        continue
+                    importer.summary.files += 1
+                    if name != "-" and not _is_json(name, b"") and not _is_warc(name):
+                        chunk.append(name)
+                        if len(chunk) >= _CHUNK_FILES:
+                            send(2 * jobs)
+                        continue
+                    send(0)  # keep input order: earlier files go in first
+                    _read_in_main(importer, name, stdin)
+                    if progress is not None:
+                        progress(name)
+            send(0)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        importer.flush()
+        return importer.summary
 
 
 def _read_in_main(importer: Importer, name: str, stdin: IO[bytes] | None) -> None:
