@@ -146,6 +146,10 @@ def test_verify_proof_with_a_malformed_key_or_missing_file(tmp_path: Path) -> No
     one_line_error(code, err, "b.json")
     code, _, err = cli_run("verify-proof", str(tmp_path / "b.json"))
     one_line_error(code, err, "--key")
+    # Neither a key string nor a file: says so in words, not as an errno dump.
+    code, _, err = cli_run("verify-proof", str(tmp_path / "b.json"), "--key", "x")
+    one_line_error(code, err, "'x' is neither a verifier key (NAME+KEYID+BASE64) nor a file")
+    assert "Errno" not in err
 
 
 @pytest.mark.skipif(OPENSSL is None, reason="the test TSA signs with openssl ts")

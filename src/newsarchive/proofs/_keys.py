@@ -80,5 +80,10 @@ def load_verifier_key(text_or_path: str | os.PathLike[str]) -> VerifierKey:
     try:
         data = Path(text).read_bytes()[:4096].decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ProofError(f"cannot read verifier key {text}: {exc}", code="bad-key") from None
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ProofError(
+            f"{text!r} is neither a verifier key (NAME+KEYID+BASE64) nor a file holding one "
+            f"({why})",
+            code="bad-key",
+        ) from None
     return parse_verifier_key(data)
