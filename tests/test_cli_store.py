@@ -409,6 +409,19 @@ def test_quiet_long_commands(tmp_path: Path, flag: str) -> None:
     assert Path(target).read_bytes().count(b"\n") == 3
 
 
+@pytest.mark.parametrize("quiet", [[], ["--quiet"]])
+def test_import_of_an_empty_directory_says_nothing_was_found(
+    tmp_path: Path, quiet: list[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    code, _, err = cli("import", "--store", str(tmp_path / "st"), str(tmp_path / "empty"), *quiet)
+    assert code == 0
+    assert "newsarchive import: no input files found (nothing to import)" in err.splitlines()
+    code, _, err = cli("import", "--store", str(tmp_path / "st"), str(IMPORT / "ferry.txt"))
+    assert code == 0
+    assert "no input files found" not in err
+
+
 def test_quiet_still_reports_failures(tmp_path: Path) -> None:
     store = str(tmp_path / "st")
     code, _, err = cli("import", "--store", store, str(IMPORT), "--quiet")

@@ -212,6 +212,10 @@ def _cmd_import(args: argparse.Namespace, ctx: Context) -> int:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(summary.skipped_by_reason.items()))
         skipped = f", {summary.skipped} skipped" if summary.skipped else ""
         skipped += f" ({reasons})" if summary.skipped and reasons else ""
+        if summary.files == 0 and not summary.rejected:
+            # As find and export say when nothing matched: an empty directory is no error,
+            # but a user should not read "0 imported" as a failure of the import.
+            ctx.err("newsarchive import: no input files found (nothing to import)")
         if args.quiet and not summary.rejected:
             return 0
         ctx.err(
