@@ -292,7 +292,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         ),
         "bad rule": (
             [OLD, NEW, "--ignore-rules", str(DIFF / "bad-ignore.txt")],
-            "ignore rule 1 is not a valid regular expression (missing ), unterminated subpattern)",
+            "ignore rule 2 is not a valid regular expression (missing ), unterminated subpattern)",
         ),
         "missing rules": (
             [OLD, NEW, "--ignore-rules", str(tmp / "rules.txt")],

@@ -167,6 +167,10 @@ def test_bad_ignore_rule_is_a_clear_error(tmp_path: Path) -> None:
         load_ignore_rules(path)
     assert info.value.code == "bad-ignore-rule"
     assert "ignore rule 2" in str(info.value)
+    # Named by its line in the file: comments and blank lines count.
+    path.write_text("# noise\n\nok\n(unclosed\n", encoding="utf-8")
+    with pytest.raises(DiffError, match="ignore rule 4 "):
+        load_ignore_rules(path)
     with pytest.raises(DiffError, match="cannot read"):
         load_ignore_rules(tmp_path / "missing.txt")
 

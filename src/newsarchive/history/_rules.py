@@ -35,8 +35,13 @@ class IgnoreRules:
 
     @classmethod
     def from_patterns(cls, patterns: Iterable[str], *, source: str | None = None) -> IgnoreRules:
+        """Rules from regular expressions; a bad one is named by its place in `patterns`."""
+        return cls._compile(enumerate(patterns, start=1), source)
+
+    @classmethod
+    def _compile(cls, numbered: Iterable[tuple[int, str]], source: str | None) -> IgnoreRules:
         compiled = []
-        for n, text in enumerate(patterns, start=1):
+        for n, text in numbered:
             try:
                 compiled.append(re.compile(text))
             except re.error as exc:
@@ -81,9 +86,11 @@ def load_ignore_rules(path: Path) -> IgnoreRules:
             code="bad-ignore-rules",
             path=str(path),
         ) from None
-    lines = [ln.rstrip("\r") for ln in text.split("\n")]
-    return IgnoreRules.from_patterns(
-        (ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), source=str(path)
+    # A bad rule is named by its line in the file, comments and blank lines counted.
+    lines = enumerate((ln.rstrip("\r") for ln in text.split("\n")), start=1)
+    return IgnoreRules._compile(  # noqa: SLF001 - the same class's private constructor
+        ((n, ln) for n, ln in lines if ln.strip() and not ln.lstrip().startswith("#")),
+        str(path),
     )
 
 
