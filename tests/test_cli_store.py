@@ -39,6 +39,26 @@ def test_init_twice_is_fine(store: str) -> None:
     assert cli("init", "--store", store)[0] == 0
 
 
+def test_init_names_the_log_origin_and_stats_show_it(tmp_path: Path) -> None:
+    path = str(tmp_path / "named")
+    code, _, err = cli("init", "--store", path, "--origin", "example.org/newsroom")
+    assert code == 0
+    assert err == (f"newsarchive init: store ready at {path} (log origin example.org/newsroom)\n")
+    code, out, _ = cli("store", "stats", "--store", path)
+    assert code == 0
+    assert "layout: 2\norigin: example.org/newsroom\n" in out.decode()
+    assert json.loads(cli("store", "stats", "--store", path, "--json")[1])["layout"] == 2
+    code, _, err = cli("init", "--store", path, "--origin", "example.org/other")
+    assert_one_line_error(code, err, "origin never changes")
+
+
+@pytest.mark.parametrize("origin", ["", "has space", "a+b", "caf\u00e9"])
+def test_init_refuses_a_bad_origin_and_creates_nothing(tmp_path: Path, origin: str) -> None:
+    code, _, err = cli("init", "--store", str(tmp_path / "s"), "--origin", origin)
+    assert_one_line_error(code, err, "a log origin is 1 to 256 printable ASCII")
+    assert not (tmp_path / "s").exists()
+
+
 def test_store_from_the_environment(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSARCHIVE_STORE", store)
     assert len(_ids(store)) == 3

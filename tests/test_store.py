@@ -51,8 +51,10 @@ def _codes(store: Store) -> dict[str, str]:
 
 def test_init_is_idempotent_and_refuses_a_foreign_directory(tmp_path: Path) -> None:
     Store.init(tmp_path / "s").close()
+    first = (tmp_path / "s" / MARKER).read_bytes()
     Store.init(tmp_path / "s").close()
-    assert (tmp_path / "s" / MARKER).read_bytes() == b'{"format":"newsarchive-store","layout":1}\n'
+    assert (tmp_path / "s" / MARKER).read_bytes() == first  # the origin made once is kept
+    assert first.startswith(b'{"format":"newsarchive-store","layout":2,"origin":"')
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(StoreError, match="not empty"):

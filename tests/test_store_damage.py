@@ -253,7 +253,7 @@ def test_repair_replaces_a_planted_symlink_from_the_replica(store: Store, tmp_pa
 def test_an_altered_marker_is_named_once(store: Store) -> None:
     store.close()
     (store.root / "newsarchive-store.json").write_bytes(b"{}")
-    with pytest.raises(StoreError, match="layout-1 store marker") as caught:
+    with pytest.raises(StoreError, match="store marker of layout 1 or 2") as caught:
         Store(store.root)
     assert str(caught.value).count(str(store.root)) == 1
 

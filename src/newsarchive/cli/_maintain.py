@@ -152,7 +152,9 @@ def _cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         ctx.out(dump(stats))
         return 0
-    for key in ("store", "records", "blobs", "events", "batches", "segments", "bytes"):
+    for key in ("store", "layout", "origin"):
+        ctx.out(f"{key}: {stats[key] if stats[key] is not None else 'none'}\n")
+    for key in ("records", "blobs", "events", "batches", "segments", "bytes"):
         ctx.out(f"{key}: {stats[key]}\n")
     for key in ("last_check", "last_full_check"):
         event = stats[key]

@@ -40,10 +40,19 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         add_store_option(p)
         return p
 
-    command(
+    init = command(
         "init",
         help="create a store (idempotent)",
-        description="Create an empty store directory; on an existing store, do nothing.",
+        description="Create an empty store directory; on an existing store, do nothing "
+        "(a store made by an older newsarchive is upgraded to the current layout). "
+        "--origin names the store's transparency log, as its signed checkpoints will say.",
+    )
+    init.add_argument(
+        "--origin",
+        metavar="NAME",
+        help="the log's origin name, e.g. example.org/newsroom-archive: printable ASCII "
+        "without spaces, '+', quotes or backslashes (default: newsarchive.invalid/store/ "
+        "and a random id); it never changes once set",
     )
 
     imp = command(
@@ -135,8 +144,9 @@ def _cmd_init(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.store import Store  # noqa: PLC0415
 
     path = store_dir(args)
-    Store.init(path).close()
-    ctx.err(f"newsarchive init: store ready at {path}")
+    with Store.init(path, origin=args.origin) as store:
+        origin = store.origin
+    ctx.err(f"newsarchive init: store ready at {path} (log origin {origin})")
     return 0
 
 

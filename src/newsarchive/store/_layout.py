@@ -1,18 +1,23 @@
 """Where things live in a store directory, and the rules that keep I/O inside it.
 
-A store is one directory:
+A store is one directory (layout 2; `_marker` says what layout 1 lacks):
 
-    newsarchive-store.json   marker: {"format":"newsarchive-store","layout":1}
+    newsarchive-store.json   marker (`_marker`): the layout and the log's origin
     lock                     writers hold an flock on it (see `_lock`)
     segments/NNNNNNNN.jsonl  the primary data, append-only (see `_segment`)
     index.sqlite             derived SQLite index (+ -wal/-shm while open)
+    text.sqlite              derived full-text index (layout 2)
+    similar.sqlite           derived near-duplicate index (layout 2)
+    log/                     derived: the log's tiles (layout 2)
+    checkpoints/             signed checkpoints of the log, append-only (layout 2)
     .newsarchive-tmp-*       temp files of an interrupted atomic write
 
 Those names are the store's own (`STORE_FILES`, `MANAGED_DIRS`, temp files).
 Inside a managed directory every file is the store's, so anything unknown
 there is a failure for `store verify`; beside them at the top, as BagIt allows
-tag files beside `data/`, an unknown file is the user's and only a note. A
-later layout adds its directories to `MANAGED_DIRS`, and nowhere else.
+tag files beside `data/`, an unknown file is the user's and only a note.
+`segments/` is required; the other managed directories appear when first
+written. A later layout adds its names here, and nowhere else.
 
 No path below it is built from input: segment names come from counters and
 everything else is a fixed name. Files are opened with O_NOFOLLOW and the
@@ -36,18 +41,26 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
+    "CHECKPOINTS",
     "INDEX",
     "LOCK",
+    "LOG",
     "MANAGED_DIRS",
+    "MANAGED_SUBDIRS",
     "MARKER",
-    "MARKER_BYTES",
+    "REQUIRED_DIRS",
     "SEGMENTS",
+    "SIMILAR",
     "STORE_FILES",
     "TEMP_PREFIX",
+    "TEXT",
     "check_dir",
     "index_files",
+    "is_checkpoint_name",
     "is_regular",
     "is_segment_name",
+    "is_tile_dir",
+    "is_tile_path",
     "open_nofollow",
     "open_segment",
     "segment_name",
@@ -55,10 +68,13 @@ __all__ = [
 ]
 
 MARKER: Final = "newsarchive-store.json"
-MARKER_BYTES: Final = b'{"format":"newsarchive-store","layout":1}\n'
 LOCK: Final = "lock"
 SEGMENTS: Final = "segments"
 INDEX: Final = "index.sqlite"
+TEXT: Final = "text.sqlite"
+SIMILAR: Final = "similar.sqlite"
+LOG: Final = "log"
+CHECKPOINTS: Final = "checkpoints"
 _SEGMENT_RE: Final = re.compile(r"[0-9]{8}\.jsonl")
 
 
@@ -68,7 +84,9 @@ def index_files(name: str = INDEX) -> tuple[str, ...]:
 
 
 #: The store's own regular files at its top (its temp files aside).
-STORE_FILES: Final = frozenset({MARKER, LOCK, *index_files()})
+STORE_FILES: Final = frozenset(
+    {MARKER, LOCK, *index_files(), *index_files(TEXT), *index_files(SIMILAR)}
+)
 
 
 def segment_name(number: int) -> str:
@@ -79,11 +97,38 @@ def is_segment_name(name: str) -> bool:
     return _SEGMENT_RE.fullmatch(name) is not None
 
 
-#: The directories the store manages, each with the rule its files' names
-#: follow: everything in them is the store's (temp files aside).
+_TILE_RE: Final = re.compile(r"tile/[0-9]{1,2}(/x[0-9]{3})*/[0-9]{3}(\.p/[0-9]{1,3})?|tree-size")
+_CHECKPOINT_RE: Final = re.compile(r"[0-9]{8}\.(note|tsr)")
+
+
+def is_tile_path(path: str) -> bool:
+    """A C2SP `tlog-tiles` path under `log/` (`tile/0/x001/234`, `tile/1/005.p/7`), `tree-size`."""
+    return _TILE_RE.fullmatch(path) is not None
+
+
+def is_checkpoint_name(name: str) -> bool:
+    """`NNNNNNNN.note` (a signed checkpoint) or `NNNNNNNN.tsr` (its RFC 3161 token)."""
+    return _CHECKPOINT_RE.fullmatch(name) is not None
+
+
+#: The directories the store manages, each with the rule the paths inside it
+#: follow ("/"-separated, relative to the directory; only `log/` has
+#: subdirectories): everything in them is the store's (temp files aside).
 MANAGED_DIRS: Final[Mapping[str, Callable[[str], bool]]] = MappingProxyType(
-    {SEGMENTS: is_segment_name}
+    {SEGMENTS: is_segment_name, LOG: is_tile_path, CHECKPOINTS: is_checkpoint_name}
 )
+_TILE_DIR_RE: Final = re.compile(r"tile(/[0-9]{1,2}(/x[0-9]{3})*(/[0-9]{3}\.p)?)?")
+
+
+def is_tile_dir(path: str) -> bool:
+    """A directory of the tiles under `log/` (`tile`, `tile/0`, `tile/0/x001`, `tile/1/005.p`)."""
+    return _TILE_DIR_RE.fullmatch(path) is not None
+
+
+#: The managed directories that have subdirectories, and the rule their paths follow.
+MANAGED_SUBDIRS: Final[Mapping[str, Callable[[str], bool]]] = MappingProxyType({LOG: is_tile_dir})
+#: The managed directories every store has; the others appear when first written.
+REQUIRED_DIRS: Final = frozenset({SEGMENTS})
 
 
 def check_dir(path: Path) -> None:

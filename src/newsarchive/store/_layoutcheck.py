@@ -11,13 +11,15 @@ from newsarchive.store._findings import Finding
 from newsarchive.store._layout import (
     INDEX,
     MANAGED_DIRS,
+    MANAGED_SUBDIRS,
     MARKER,
-    MARKER_BYTES,
+    REQUIRED_DIRS,
     SEGMENTS,
     STORE_FILES,
     TEMP_PREFIX,
     open_nofollow,
 )
+from newsarchive.store._marker import parse_marker
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -30,17 +32,25 @@ _TEMP: Final = "temp file of an interrupted write; the next writer removes it"
 
 
 def _managed_dir_findings(
-    root: Path, directory: str, rule: Callable[[str], bool]
+    root: Path, directory: str, rule: Callable[[str], bool], sub: str = ""
 ) -> Iterator[Finding]:
-    """Everything in a directory the store manages is the store's: anything unknown fails."""
-    for name in sorted(os.listdir(root / directory)):
-        mode = os.lstat(root / directory / name).st_mode
-        rel = f"{directory}/{name}"
+    """Everything in a directory the store manages is the store's: anything unknown fails.
+
+    A subdirectory is walked (never through a symlink) where the layout has
+    one (`MANAGED_SUBDIRS`); any other is unknown.
+    """
+    subdir = MANAGED_SUBDIRS.get(directory)
+    for name in sorted(os.listdir(root / directory / sub)):
+        inner = f"{sub}{name}"
+        mode = os.lstat(root / directory / inner).st_mode
+        rel = f"{directory}/{inner}"
         if stat.S_ISLNK(mode):
             yield Finding("failure", "symlink", rel, _SYMLINK)
         elif name.startswith(TEMP_PREFIX) and stat.S_ISREG(mode):
             yield Finding("note", "temp-file", rel, _TEMP)
-        elif not (rule(name) and stat.S_ISREG(mode)):
+        elif stat.S_ISDIR(mode) and subdir is not None and subdir(inner):
+            yield from _managed_dir_findings(root, directory, rule, f"{inner}/")
+        elif not (rule(inner) and stat.S_ISREG(mode)):
             yield Finding(
                 "failure", "unknown-file", rel, f"not a file of the store in its {directory}/"
             )
@@ -73,7 +83,7 @@ def layout_findings(root: Path) -> Iterator[Finding]:
             yield Finding(
                 "note", "unknown-file", name, f"a {kind} that is not the store's (left alone)"
             )
-    for name in MANAGED_DIRS:
+    for name in sorted(REQUIRED_DIRS):
         if not os.path.lexists(root / name):
             yield Finding("failure", "missing-segment", name, "the directory is gone")
     try:
@@ -81,7 +91,7 @@ def layout_findings(root: Path) -> Iterator[Finding]:
             marker = f.read(1024)
     except OSError:
         marker = b""
-    if marker != MARKER_BYTES:
+    if parse_marker(marker) is None:
         yield Finding("failure", "bad-marker", MARKER, "the store marker is missing or altered")
 
 

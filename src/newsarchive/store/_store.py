@@ -16,18 +16,25 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive._version import __version__
 from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
-from newsarchive.store import _index
+from newsarchive.store import _derived, _index
 from newsarchive.store._findings import Finding, VerifyReport, fixity_event
 from newsarchive.store._layout import (
     INDEX,
     MARKER,
-    MARKER_BYTES,
     SEGMENTS,
     TEMP_PREFIX,
     check_dir,
     open_nofollow,
 )
 from newsarchive.store._lock import WriterLock, try_shared_lock
+from newsarchive.store._marker import (
+    LAYOUT,
+    Marker,
+    check_origin,
+    default_origin,
+    marker_bytes,
+    parse_marker,
+)
 from newsarchive.store._read import StoreReader
 from newsarchive.store._repair import RepairReport, repair_from, unindexed_damage
 from newsarchive.store._verify import verify_store
@@ -53,20 +60,7 @@ class Store(StoreReader):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.root = Path(path)
         check_dir(self.root)
-        try:
-            fd = open_nofollow(self.root / MARKER, os.O_RDONLY)
-        except FileNotFoundError:
-            raise StoreError(
-                f"not a newsarchive store (no {MARKER}); create one with `newsarchive init`",
-                code="not-a-store",
-                path=str(self.root),
-            ) from None
-        with os.fdopen(fd, "rb") as f:
-            marker = f.read(1024)
-        if marker != MARKER_BYTES:
-            raise StoreError(
-                "is not a layout-1 store marker", code="bad-marker", path=str(self.root / MARKER)
-            )
+        self.marker = _read_marker(self.root)
         # The marker makes it a store; a lost or replaced segments/ is damage that
         # reads and writes meet (`StoreCorrupted`) and `store verify` reports.
         self._conn: sqlite3.Connection | None = None
@@ -75,10 +69,34 @@ class Store(StoreReader):
         self._group = 0  # batches per index commit while in `group_commit`; 0: each batch
         self._group_hold: contextlib.ExitStack | None = None  # the lock + open index transaction
         self._group_batches = 0  # batches in the open index transaction
+        self._derived: dict[str, _derived.DerivedIndex] = {}
+
+    @property
+    def layout(self) -> int:
+        """The store's layout: 1 until its first write upgrades it, then 2."""
+        return self.marker.layout
+
+    @property
+    def origin(self) -> str | None:
+        """The name its log signs checkpoints under (None for a layout-1 store)."""
+        return self.marker.origin
+
+    def stats(self) -> dict[str, Any]:
+        """Counts, sizes and the last fixity checks, after the layout and the log origin."""
+        found = super().stats()
+        return {"store": found.pop("store"), "layout": self.layout, "origin": self.origin, **found}
 
     @classmethod
-    def init(cls, path: str | os.PathLike[str]) -> Store:
-        """Create a store at `path` (or open the one already there)."""
+    def init(cls, path: str | os.PathLike[str], *, origin: str | None = None) -> Store:
+        """Create a store at `path` (or open the one already there).
+
+        `origin` names the store's log (default: `_marker.default_origin()`,
+        unique to the store). An existing layout-1 store is upgraded to layout
+        2 under it; an existing layout-2 store must have that origin already
+        (`StoreError` "origin-mismatch"): an origin never changes.
+        """
+        if origin is not None:
+            check_origin(origin)
         root = Path(path)
         if not root.exists():
             root.mkdir(parents=True)
@@ -97,8 +115,18 @@ class Store(StoreReader):
                         path=str(root),
                     )
                 (root / SEGMENTS).mkdir(exist_ok=True)
-                write_atomic(marker, MARKER_BYTES)
+                write_atomic(marker, marker_bytes(origin or default_origin()))
                 fsync_dir(root)
+            else:
+                found = _read_marker(root)
+                if found.layout < LAYOUT:
+                    _upgrade(root, origin)
+                elif origin is not None and found.origin != origin:
+                    raise StoreError(
+                        f"already names its log {found.origin!r}; a store's origin never changes",
+                        code="origin-mismatch",
+                        path=str(root),
+                    )
         store = cls(root)
         store.index  # noqa: B018 - creates the (empty) index now, not on first use
         return store
@@ -107,6 +135,9 @@ class Store(StoreReader):
 
     def close(self) -> None:
         self._end_group_part(commit=True)
+        for derived in self._derived.values():
+            derived.close()
+        self._derived.clear()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -154,6 +185,10 @@ class Store(StoreReader):
     def _lock(self) -> Iterator[None]:
         self._end_group_part(commit=True)  # never wait for the lock we hold ourselves
         with WriterLock(self.root):
+            if self.marker.layout < LAYOUT:  # every write goes through here: upgrade first
+                self.marker = _read_marker(self.root)
+                if self.marker.layout < LAYOUT:
+                    self.marker = _upgrade(self.root, None)
             self._locked = True
             try:
                 yield
@@ -205,6 +240,7 @@ class Store(StoreReader):
             os.replace(self.root / fresh, self.root / INDEX)
             fsync_dir(self.root)
             self.index_state = state
+            self._rebuild_derived()
 
     # -- writing --------------------------------------------------------------------
 
@@ -249,6 +285,7 @@ class Store(StoreReader):
             outcomes, entries = plan_batch(conn, items, prepared)
             if entries:
                 write_batch(self.root, conn, self.index_state, entries)
+                self._update_derived()
         return outcomes
 
     @contextlib.contextmanager
@@ -320,6 +357,8 @@ class Store(StoreReader):
                     if conn.in_transaction:  # the index lags; the next opening catches it up
                         conn.execute("ROLLBACK")
                     raise
+            if commit:
+                self._update_derived()
 
     def append_event(self, event: dict[str, Any]) -> None:
         """Append one event (its `record_id` names the record, or None for the store)."""
@@ -329,6 +368,42 @@ class Store(StoreReader):
             if record_id is not None and not self._has("records", "id", record_id):
                 raise RecordNotFound(f"no record with id {record_id!r}")
             write_batch(self.root, conn, self.index_state, [("event", {"event": event}, None)])
+            self._update_derived()
+
+    # -- derived indexes ----------------------------------------------------------
+
+    def derived(self, name: str) -> _derived.DerivedIndex:
+        """The derived index `name` (see `_derived.DERIVED`), caught up with the index.
+
+        Catching up writes it, so this takes the writer lock unless held.
+        """
+        if name not in _derived.DERIVED:
+            raise KeyError(name)
+        if self._locked:
+            return self._caught_up_derived(name)
+        with self._lock():
+            self._caught_up()
+            return self._caught_up_derived(name)
+
+    def _caught_up_derived(self, name: str) -> _derived.DerivedIndex:
+        found = self._derived.get(name)
+        if found is None:
+            found = self._derived[name] = _derived.load(name)(self.root)
+        _derived.catch_up(self.root, self.index, found)
+        return found
+
+    def _update_derived(self) -> None:
+        """Bring every derived index up to date (the caller holds the writer lock)."""
+        for name in _derived.DERIVED:
+            self._caught_up_derived(name)
+
+    def _rebuild_derived(self) -> None:
+        for name in _derived.DERIVED:
+            found = self._derived.get(name)
+            if found is None:
+                found = self._derived[name] = _derived.load(name)(self.root)
+            found.reset()
+            _derived.catch_up(self.root, self.index, found)
 
     def _caught_up(self) -> sqlite3.Connection:
         # Another writer may have committed (or crashed after committing) since we opened.
@@ -359,6 +434,8 @@ class Store(StoreReader):
         report = verify_store(
             self.root, jobs=jobs, sample=sample, progress=progress, fixity_only=fixity_only
         )
+        if not fixity_only:
+            report.findings.extend(self._derived_findings())
         if record_event:
             event = fixity_event(report, AGENT, now or datetime.now(UTC))
             try:
@@ -368,6 +445,24 @@ class Store(StoreReader):
                     Finding("note", "event-not-recorded", self._where(exc), exc.message)
                 )
         return report
+
+    def _derived_findings(self) -> list[Finding]:
+        """What each derived index finds wrong with itself, against the segments."""
+        if not _derived.DERIVED:
+            return []
+        try:
+            conn = _index.connect(self.root, readonly=True)
+        except (sqlite3.DatabaseError, StoreError):
+            return []  # no usable index: the audit above reports it
+        findings: list[Finding] = []
+        with contextlib.closing(conn):
+            for name in _derived.DERIVED:
+                derived = _derived.load(name)(self.root)
+                try:
+                    findings.extend(derived.check(conn))
+                finally:
+                    derived.close()
+        return findings
 
     def _where(self, exc: StoreError) -> str:
         """Where an error is, relative to the store when it is inside it (as findings say)."""
@@ -384,3 +479,45 @@ class Store(StoreReader):
             self.index_state = _index.catch_up(self.index, self.root)
             report.unrepaired.extend(unindexed_damage(self.index_state))
         return report
+
+
+def _read_marker(root: Path) -> Marker:
+    try:
+        fd = open_nofollow(root / MARKER, os.O_RDONLY)
+    except FileNotFoundError:
+        raise StoreError(
+            f"not a newsarchive store (no {MARKER}); create one with `newsarchive init`",
+            code="not-a-store",
+            path=str(root),
+        ) from None
+    with os.fdopen(fd, "rb") as f:
+        marker = parse_marker(f.read(1024))
+    if marker is None:
+        raise StoreError(
+            "is not a store marker of layout 1 or 2 (damaged, or made by a newer newsarchive)",
+            code="bad-marker",
+            path=str(root / MARKER),
+        )
+    return marker
+
+
+def _upgrade(root: Path, origin: str | None) -> Marker:
+    """Layout 1 -> 2 in place (the caller holds the writer lock): only the marker changes.
+
+    The segments and the index are the same in both layouts; what layout 2
+    adds is derived (built on demand) or appears when first written. So the
+    upgrade is one atomic replacement of the marker: a crash leaves the old
+    marker or the new one, both valid.
+    """
+    name = origin or default_origin()
+    try:
+        write_atomic(root / MARKER, marker_bytes(name))
+        fsync_dir(root)
+    except OSError as exc:
+        raise StoreError(
+            f"could not upgrade the store to layout {LAYOUT}: {exc.strerror or exc}; "
+            "it is unchanged (still layout 1)",
+            code="upgrade-failed",
+            path=str(root),
+        ) from None
+    return Marker(LAYOUT, name)

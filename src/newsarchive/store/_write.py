@@ -313,6 +313,8 @@ def _truncate_torn_tail(root: Path, fd: int, name: str, indexed: int) -> None:
 
 def _remove_temp_files(root: Path) -> None:
     for directory in (root, *(root / name for name in MANAGED_DIRS)):
+        if not os.path.isdir(directory) or os.path.islink(directory):
+            continue  # a managed directory not written yet (a symlink: never followed)
         for name in os.listdir(directory):
             path = directory / name
             if name.startswith(TEMP_PREFIX) and stat.S_ISREG(os.lstat(path).st_mode):

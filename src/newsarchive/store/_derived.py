@@ -1,0 +1,108 @@
+"""Derived indexes beside the SQLite index: the log's tiles, full text, near-duplicates.
+
+Like `index.sqlite`, each is derived data: made from the committed batches of
+the segments alone, so losing one loses nothing (`store reindex` rebuilds them
+all). Each knows how far it has come, the `seq` of the last batch it took in,
+and is brought up to date (`catch_up`) from the batches after that, in store
+order, by the writer that appended them (under the writer lock) or by the
+first query that needs it. A derived index may lag the segments, never run
+ahead of them.
+
+A feature plugs in by naming a factory in `DERIVED` ("module:callable"),
+imported only when a store uses it, so the store package imports no feature
+and the command line starts fast. The factory takes the store's root and
+returns a `DerivedIndex`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import TYPE_CHECKING, Final, Protocol
+
+from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment
+from newsarchive.store._segment import Batch, scan
+
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from pathlib import Path
+
+    from newsarchive.store._findings import Finding
+    from newsarchive.store._segment import Entry
+
+__all__ = ["DERIVED", "DerivedIndex", "batches_after", "catch_up", "load"]
+
+
+class DerivedIndex(Protocol):
+    """What the store asks of a derived index."""
+
+    def position(self) -> int:
+        """The seq of the last batch taken in (0: none)."""
+
+    def take(self, seq: int, entries: Sequence[Entry]) -> None:
+        """Take in the committed batch `seq` (always position() + 1)."""
+
+    def reset(self) -> None:
+        """Forget everything taken in (position 0), for a rebuild."""
+
+    def commit(self) -> None:
+        """Make what was taken in durable enough (it may be lost: it is caught up again)."""
+
+    def check(self, index: sqlite3.Connection) -> list[Finding]:
+        """For `store verify`: what does not match a recomputation from the segments."""
+
+    def close(self) -> None:
+        """Let go of open files."""
+
+
+#: name -> "module:factory(root) -> DerivedIndex"; each feature adds its line.
+DERIVED: Final[Mapping[str, str]] = {}
+
+
+def load(name: str) -> Callable[[Path], DerivedIndex]:
+    """The factory registered under `name`."""
+    module, _, attr = DERIVED[name].partition(":")
+    factory: Callable[[Path], DerivedIndex] = getattr(importlib.import_module(module), attr)
+    return factory
+
+
+def batches_after(root: Path, index: sqlite3.Connection, seq: int) -> Iterator[Batch]:
+    """The committed batches after `seq`, in order, parsed, as the index lists them.
+
+    Bytes that no longer check out end the walk (the index lags or the store
+    is damaged: `store verify` says which); the derived index stays behind.
+    """
+    rows = index.execute(
+        'SELECT seq, segment, start, "end" FROM batches WHERE seq > ? ORDER BY seq', (seq,)
+    )
+    expected = seq + 1
+    current: tuple[str, int] | None = None
+    try:
+        for number, segment, start, end in rows:
+            if number != expected or not is_segment_name(segment):
+                return
+            if current is None or current[0] != segment:
+                if current is not None:
+                    os.close(current[1])
+                current = (segment, open_segment(root / SEGMENTS / segment))
+            with os.fdopen(os.dup(current[1]), "rb") as f:
+                items = list(scan(f, start, end))
+            if len(items) != 1 or not isinstance(items[0], Batch) or items[0].seq != number:
+                return
+            yield items[0]
+            expected += 1
+    finally:
+        if current is not None:
+            os.close(current[1])
+
+
+def catch_up(root: Path, index: sqlite3.Connection, derived: DerivedIndex) -> int:
+    """Take in every batch `derived` lacks; return how many it took in."""
+    taken = 0
+    for batch in batches_after(root, index, derived.position()):
+        derived.take(batch.seq, batch.entries)
+        taken += 1
+    if taken:
+        derived.commit()
+    return taken

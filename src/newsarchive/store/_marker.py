@@ -1,0 +1,100 @@
+"""The store marker: which layout a store directory has, and its log origin.
+
+Layout 1 (the first release) marks a store with exactly
+
+    {"format":"newsarchive-store","layout":1}
+
+Layout 2 adds the store's **origin**, the name its transparency log signs
+checkpoints under (C2SP `tlog-checkpoint`), given at creation
+(`newsarchive init --origin NAME`) and never changed afterwards:
+
+    {"format":"newsarchive-store","layout":2,"origin":"NAME"}
+
+Each marker is that RFC 8785 canonical JSON object and one LF, byte for byte;
+anything else is not a marker. A layout-1 store is upgraded in place by its
+first write (or `init`): the marker is replaced atomically (temp file, fsync,
+rename, directory fsync), so a crash leaves either marker, both valid, and
+everything layout 2 adds beside the segments is derived data built on demand.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Final
+
+import attrs
+
+from newsarchive.errors import StoreError
+from newsarchive.jsonl import dumps_line
+
+__all__ = [
+    "LAYOUT",
+    "LAYOUT1_MARKER",
+    "Marker",
+    "check_origin",
+    "default_origin",
+    "marker_bytes",
+    "parse_marker",
+]
+
+#: The layout this version writes.
+LAYOUT: Final = 2
+LAYOUT1_MARKER: Final = b'{"format":"newsarchive-store","layout":1}\n'
+#: A C2SP origin line, which is also a signed-note key name: printable ASCII
+#: without spaces or "+" (the note rules), nor the quote and backslash JSON
+#: would escape in the marker; at most 256 characters.
+_ORIGIN: Final = re.compile(r"[\x21\x23-\x2a\x2c-\x5b\x5d-\x7e]{1,256}")
+_DEFAULT_PREFIX: Final = "newsarchive.invalid/store/"
+
+
+@attrs.frozen
+class Marker:
+    """What a store's marker says."""
+
+    layout: int
+    #: The log origin; None for a layout-1 store (it gets one when upgraded).
+    origin: str | None
+
+
+def check_origin(origin: str) -> str:
+    """`origin` if it can name a log (see `_ORIGIN`); `StoreError` if not."""
+    if _ORIGIN.fullmatch(origin) is None:
+        raise StoreError(
+            "a log origin is 1 to 256 printable ASCII characters without spaces, '+', "
+            "quotes or backslashes "
+            f"(for example example.org/newsroom-archive), not {origin!r}",
+            code="bad-origin",
+        )
+    return origin
+
+
+def default_origin() -> str:
+    """A name unique to a new store: `newsarchive.invalid/store/` and a random UUID.
+
+    `.invalid` is a reserved top-level domain (RFC 2606): the name claims no
+    one's domain, and a store meant to be published should be given a real one.
+    """
+    return f"{_DEFAULT_PREFIX}{uuid.uuid4().hex}"
+
+
+def marker_bytes(origin: str) -> bytes:
+    """The layout-2 marker of a store whose log is named `origin`."""
+    marker = {"format": "newsarchive-store", "layout": LAYOUT, "origin": check_origin(origin)}
+    return dumps_line(marker)
+
+
+def parse_marker(data: bytes) -> Marker | None:
+    """The marker `data` holds, or None if it is not exactly a layout-1 or layout-2 marker."""
+    if data == LAYOUT1_MARKER:
+        return Marker(1, None)
+    prefix = b'{"format":"newsarchive-store","layout":2,"origin":"'
+    if not data.startswith(prefix) or not data.endswith(b'"}\n'):
+        return None
+    try:
+        origin = data[len(prefix) : -3].decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if _ORIGIN.fullmatch(origin) is None or marker_bytes(origin) != data:
+        return None
+    return Marker(LAYOUT, origin)
