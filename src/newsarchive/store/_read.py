@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from newsarchive.archiveurls import parse_archive_url
 from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.store import _index
 from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment, segment_names
@@ -188,6 +189,19 @@ class StoreReader:
         for (record_id,) in self.index.execute(sql + " ORDER BY retrieved_key, id", params):
             if matched is None or record_id in matched:
                 yield record_id
+
+    def captures(self, url: str) -> list[str]:
+        """Ids of every capture of the article at `url`, oldest retrieval first.
+
+        Captures are grouped by canonical URL (`urls.canonicalize_url`), and a
+        Wayback Machine link names its original: the captures of
+        `https://web.archive.org/web/2024/https://example.com/a` are those of
+        `https://example.com/a`. `InvalidURL` for a URL that is neither.
+        """
+        link = parse_archive_url(url)
+        if link is not None and link.original is not None:
+            url = link.original
+        return list(self.find(url=url))
 
     def search(self, text: str, *, ranked: bool = True) -> list[str]:
         """Ids of the records matching the full-text query `text` (best first if `ranked`)."""
