@@ -342,3 +342,9 @@ def test_history_page_in_headless_chromium(tmp_path: Path) -> None:
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     finally:
         driver.quit()
+
+
+def test_empty_history_page_renders() -> None:
+    page = render_history_html(build_history([]))
+    assert "<h1>History of an article</h1>" in page
+    assert page.count("<tr") == 1  # the heading row only

@@ -225,3 +225,19 @@ def test_any_order_gives_the_same_history(versions: list[list[str]], rnd: random
     assert build_history(shuffled) == h
     assert [e.record_id for e in h.entries] == [r["id"] for r in records]
     assert len(h.diffs) == len(records) - 1
+
+
+def test_an_archive_copy_taken_after_the_404_does_not_make_it_back() -> None:
+    gone = ev("2026-01-02T00:00:00Z", "failure", "404", V1["id"])
+    wayback = {**V2, "retrieved_at": "2026-01-03T00:00:00Z",
+               "retrieval": {"method": "wayback", "agent": "t", "notes": []}}  # fmt: skip
+    live = {**V3, "retrieved_at": "2026-01-04T00:00:00Z",
+            "retrieval": {"method": "http", "agent": "t", "notes": []}}  # fmt: skip
+    h = build_history([V1, wayback, live], events=[gone])
+    assert [(e.kind, e.record_id) for e in h.entries] == [
+        ("capture", V1["id"]),
+        ("vanished", V1["id"]),
+        ("capture", V2["id"]),
+        ("back", V3["id"]),
+        ("capture", V3["id"]),
+    ]

@@ -13,9 +13,11 @@ captures for the HTML page and the change listing. Rules (docs/history.md):
   with `status` 404 or 410, or `reason` `not-found` or `gone`) says the article
   **vanished**; other failures
   (timeouts, server errors) say nothing about the article and are left out.
-- While the article is vanished, the next success (a stored capture, or a `capture`
-  event with outcome `success`) says it is **back**. Repeated 404s while it is gone
-  add nothing.
+- While the article is vanished, the next success (a stored capture of the live page,
+  retrieval method `http`, `browser`, `api` or `feed`; or a `capture` event with
+  outcome `success`) says it is **back**. A copy from a web archive or an import
+  (`wayback`, `file-import`, ...) is listed as a capture but does not say it is back.
+  Repeated 404s while it is gone add nothing.
 - A `capture` event with outcome `success` that is not itself a stored capture (no
   capture with its `record_id` at its `at`) is a **recapture**: fetched again, no new
   record (the content had not changed).
@@ -205,7 +207,7 @@ def build_history(
             continue
         if source == 1 and item.get("outcome") != "success":
             continue  # a failure that says nothing about the article
-        if gone:
+        if gone and (source == 1 or _live(item)):
             back = TimelineEntry("back", at, _text(item, "id"))
             entries.append(_event("back", at, item) if source == 1 else back)
             gone = False
@@ -237,6 +239,18 @@ def build_history(
             text,
         )
     return History(key, tuple(entries), tuple(diffs), text, spans)
+
+
+# Retrieval methods that fetch the live page (or the publisher's own API or feed): a
+# copy from a web archive or an import says nothing about the page being back.
+_LIVE_METHODS: Final = frozenset({"http", "browser", "api", "feed"})
+
+
+def _live(r: Mapping[str, Any]) -> bool:
+    retrieval = r.get("retrieval")
+    if not isinstance(retrieval, Mapping):
+        return True  # a bare record dict: taken as a capture of the page
+    return retrieval.get("method") in _LIVE_METHODS
 
 
 def _content(r: Mapping[str, Any]) -> str:
