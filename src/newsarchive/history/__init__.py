@@ -13,7 +13,7 @@ rules file):
 - `apply_changes(a, changes)` re-applies a diff's changes to A, giving B.
 - `build_history(records, events=...)` -> `History`: one article's timeline without a
   store (captures, what changed between consecutive ones, vanished / back events);
-  `history_key(record)`, `history_to_json`, `render_history_html`.
+  `history_key(record)`, `history_to_json`, `history_text`, `render_history_html`.
 - `changed_pairs(histories, since=..., until=..., stealth_only=...)`: the changed
   consecutive captures, largest first (the `changes` listing).
 """
@@ -28,6 +28,7 @@ from newsarchive.history._changes import ChangedPair, changed_pair_json, changed
 from newsarchive.history._diff import DiffInput, diff, diff_texts
 from newsarchive.history._engine import apply_changes
 from newsarchive.history._historyjson import HISTORY_SCHEMA_ID, history_to_json
+from newsarchive.history._historytext import change_words, changed_pair_text, history_text
 from newsarchive.history._html import render_history_html, render_html
 from newsarchive.history._jsonshape import DIFF_SCHEMA_ID, to_json_dict
 from newsarchive.history._model import Capture, Change, ChangeKind, Diff, MetadataChange, Op
@@ -68,11 +69,14 @@ __all__ = [
     "TimelineEntry",
     "apply_changes",
     "build_history",
+    "change_words",
     "changed_pair_json",
+    "changed_pair_text",
     "changed_pairs",
     "diff",
     "diff_texts",
     "history_key",
+    "history_text",
     "history_to_json",
     "is_stealth_edit",
     "is_vanished_event",
