@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from typing import Any
 
@@ -240,4 +241,14 @@ def test_an_archive_copy_taken_after_the_404_does_not_make_it_back() -> None:
         ("capture", V2["id"]),
         ("back", V3["id"]),
         ("capture", V3["id"]),
+    ]
+
+
+def test_content_digest_is_computed_when_the_record_lacks_it() -> None:
+    a = {k: v for k, v in V1.items() if k != "content_digest"}
+    b = {k: v for k, v in V2.items() if k != "content_digest"}
+    h = build_history([a, b])
+    digests = [e.content_digest for e in h.captures]
+    assert digests == [
+        "sha256:" + hashlib.sha256(r["content"].encode()).hexdigest() for r in (V1, V2)
     ]

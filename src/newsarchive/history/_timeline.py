@@ -217,12 +217,15 @@ def build_history(
             entries.append(_event("recapture", at, item))
             continue
         before = diffs[seen - 1] if seen else None
+        digest = _text(item, "content_digest")
+        if digest is None and diffs:  # the diff computed it
+            digest = diffs[seen - 1].b.content_digest if seen else diffs[0].a.content_digest
         entries.append(
             TimelineEntry(
                 "capture",
                 at,
                 _text(item, "id"),
-                _text(item, "content_digest"),
+                digest,
                 _text(item, "record_digest"),
                 _text(item, "title"),
                 None if before is None else summarize(before),
