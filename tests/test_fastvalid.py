@@ -21,7 +21,7 @@ from newsarchive._articlebuild import article_text_record
 from newsarchive._derive import compute_id, compute_record_digest
 from newsarchive._semantic import Checker
 from newsarchive.digest import Digest
-from newsarchive.errors import NewsArchiveError
+from newsarchive.errors import InvalidRecord, NewsArchiveError
 from newsarchive.record import HttpFacts
 from newsarchive.timestamps import Timestamp
 from newsarchive.validation import _fused, schema_version_of
@@ -296,3 +296,19 @@ def test_a_separator_or_a_non_string_inside_a_value_is_refused(pointer: str, val
     for derived in (True, False):
         assert not _fast_ok(d, NOW, derived)
     assert validate(d, now=NOW) != []
+
+
+def test_a_lone_surrogate_is_refused_when_the_derived_fields_are_not_checked() -> None:
+    # The separate fast semantic pass said "no problem" here (derived=False, as for a
+    # record just built): create() then failed later, in hashing, with a JSONError.
+    d = copy.deepcopy(_seeds()[0])
+    d["title"] = "a\ud800"
+    assert not _fast_ok(d, NOW, derived=False)
+    assert [(p.pointer, p.code) for p in _full_check(d, derived=False)] == [
+        ("/title", "lone-surrogate")
+    ]
+    with pytest.raises(InvalidRecord) as info:
+        ArchivedArticle.create(
+            url="https://x.example/a", content="t", retrieved_at=NOW, title="a\ud800"
+        )
+    assert [p.pointer for p in info.value.problems] == ["/title"]
