@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -312,3 +312,18 @@ def test_a_lone_surrogate_is_refused_when_the_derived_fields_are_not_checked() -
             url="https://x.example/a", content="t", retrieved_at=NOW, title="a\ud800"
         )
     assert [p.pointer for p in info.value.problems] == ["/title"]
+
+
+def test_the_retrieval_limit_follows_each_calls_clock() -> None:
+    # The limit is cached per second of the clock given: an earlier clock after a
+    # later one (or another thread's) still finds the retrieval in its future.
+    d = _seeds()[0]  # retrieved 2025-05-06T08:00:00Z
+    before = datetime(2025, 5, 6, 7, 0, tzinfo=UTC)
+    for now in (before, NOW, before, before + timedelta(minutes=50), NOW):
+        future = now + timedelta(minutes=5) < datetime(2025, 5, 6, 8, 0, tzinfo=UTC)
+        assert _fast_ok(d, now, derived=True) is not future
+        assert [p.code for p in validate(d, now=now)] == (["future-timestamp"] if future else [])
+    # At the limit itself the fused check leaves the verdict to the full checker: valid.
+    at_limit = before + timedelta(minutes=55)
+    assert not _fast_ok(d, at_limit, derived=True)
+    assert validate(d, now=at_limit) == []

@@ -194,17 +194,19 @@ def fused_check(
     one_timestamp = re.compile(_TIMESTAMP)
     one_digest = re.compile(digest)
     skew = clock_skew.total_seconds()
-    latest: list[Any] = [None, ""]  # (POSIX second, as text): the latest retrieval allowed
+    # (POSIX second, as text): the latest retrieval allowed, for the last `now` seen.
+    # One tuple, read once, so threads with different clocks never mix two of them.
+    latest: list[tuple[int, str]] = [(-1, "")]
 
     def latest_second(now: datetime) -> str:
         # Whole seconds only, a second short of the limit: a retrieval within a second
         # of it takes the full path. Cached per second: `now` is new on every call.
         second = math.floor(now.timestamp() + skew) - 1
-        if latest[0] != second:
-            limit = datetime.fromtimestamp(second, UTC)
-            latest[:] = [second, limit.strftime("%Y-%m-%dT%H:%M:%S")]
-        text: str = latest[1]
-        return text
+        cached = latest[0]
+        if cached[0] != second:
+            cached = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+            latest[0] = cached
+        return cached[1]
 
     def a_url(value: Any) -> bool:
         if type(value) is not str or len(value) > url_max or one_url.fullmatch(value) is None:
