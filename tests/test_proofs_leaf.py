@@ -22,16 +22,20 @@ ENTRIES: list[dict[str, Any]] = [
     {"blob": {"content": "big" * 10, "digest": "sha256:00", "length": 30}},
     {"content_blob": "sha256:00", "record": BARE},
     {"event": {"record_id": RECORD["id"], "type": "note", "content": "an event's own member"}},
+    {"evidence": {"content": "<html>…</html>", "digest": "sha256:01", "record_id": RECORD["id"]}},
 ]
 
 
-def test_content_is_removed_from_records_and_blobs_only() -> None:
+def test_content_is_removed_from_records_blobs_and_evidence_only() -> None:
     assert leaf_bytes(ENTRIES[0]) == canonical_dumps({"record": BARE})
     assert leaf_bytes(ENTRIES[1]) == canonical_dumps(
         {"blob": {"digest": "sha256:00", "length": 30}}
     )
     assert leaf_bytes(ENTRIES[2]) == canonical_dumps(ENTRIES[2])
     assert leaf_bytes(ENTRIES[3]) == canonical_dumps(ENTRIES[3])  # events keep every member
+    assert leaf_bytes(ENTRIES[4]) == canonical_dumps(
+        {"evidence": {"digest": "sha256:01", "record_id": RECORD["id"]}}
+    )
     assert "content" in ENTRIES[0]["record"]  # the caller's entry is not changed
 
 

@@ -1,15 +1,16 @@
 """The leaves of the log: which bytes of a store entry the Merkle tree commits to.
 
-Every entry the store appends (records, blobs, events; not commit lines) is a
-leaf, in store order. Its bytes are the entry's JSON object with the `content`
-member of its record or blob removed, in RFC 8785 canonical form: the content
-is bound by the `content_digest` and length that stay, so a bundle can prove a
-record without revealing its text. These rules are part of the log format.
+Every entry the store appends (records, blobs, events, evidence; not commit
+lines) is a leaf, in store order. Its bytes are the entry's JSON object with
+the `content` member of its record, blob or evidence removed, in RFC 8785
+canonical form: the content is bound by the `content_digest` and length that
+stay, so a bundle can prove a record without revealing its text. These rules
+are part of the log format.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from newsarchive._json import canonical_dumps, loads
 from newsarchive.errors import ProofError
@@ -20,13 +21,16 @@ if TYPE_CHECKING:
 
 __all__ = ["entry_leaf_hash", "leaf_bytes", "line_leaf_hash"]
 
+#: The entry kinds whose `content` member is not part of the leaf (bound by its digest).
+_STRIPPED: Final = ("record", "blob", "evidence")
+
 
 def leaf_bytes(entry: Mapping[str, Any]) -> bytes:
-    """The leaf of a store entry: its JSON without the record's or blob's `content`, RFC 8785."""
+    """The leaf of a store entry: its JSON without its record's, blob's or evidence's `content`."""
     if "commit" in entry:
         raise ProofError("commit lines are not leaves of the log", code="not-a-leaf")
     out = dict(entry)
-    for key in ("record", "blob"):
+    for key in _STRIPPED:
         inner = out.get(key)
         if isinstance(inner, dict) and "content" in inner:
             out[key] = {k: v for k, v in inner.items() if k != "content"}
