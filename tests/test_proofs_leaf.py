@@ -6,12 +6,16 @@ import hashlib
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
 from newsarchive._json import canonical_dumps
 from newsarchive.errors import ProofError
 from newsarchive.jsonl import dumps_line
 from newsarchive.proofs import entry_leaf_hash, leaf_bytes, line_leaf_hash
+from newsarchive.proofs._leaf import canonical_line_leaf_hash
+from tests import strategies
 
 RECORD = ArchivedArticle.create(
     url="https://news.example/a", content="Text ✓\n", retrieved_at="2024-01-01T00:00:00Z"
@@ -54,3 +58,39 @@ def test_commit_lines_are_not_leaves() -> None:
     assert caught.value.code == "not-a-leaf"
     with pytest.raises(ProofError, match="JSON object"):
         line_leaf_hash(b"[1]\n")
+
+
+@given(strategies.records(), st.booleans())
+def test_the_writers_shortcut_gives_the_leaf_of_the_rule(
+    record: ArchivedArticle, blob: bool
+) -> None:
+    value = record.to_dict()
+    entries: list[dict[str, Any]] = [{"record": value}, {"event": {"record_id": value["id"]}}]
+    if blob:
+        bare = {k: v for k, v in value.items() if k != "content"}
+        digest, content = value["content_digest"], value["content"]
+        entries = [
+            {"blob": {"content": content, "digest": digest, "length": len(content)}},
+            {"content_blob": digest, "record": bare},
+        ]
+    for entry in entries:
+        line = dumps_line(entry)
+        kind = "record" if "content_blob" in entry else next(iter(entry))
+        assert canonical_line_leaf_hash(kind, entry, line) == entry_leaf_hash(entry)
+
+
+def test_the_writers_shortcut_declines_what_it_does_not_know() -> None:
+    evidence = {"evidence": {"content": "x", "digest": "sha256:01"}}
+    assert canonical_line_leaf_hash("evidence", evidence, dumps_line(evidence)) is None
+    bare = {k: v for k, v in RECORD.items() if k != "content"}
+    assert (
+        canonical_line_leaf_hash("record", {"record": bare}, dumps_line({"record": bare})) is None
+    )
+    tricky = dict(RECORD, content='a "quoted" \\ text,"content":"x",')
+    assert canonical_line_leaf_hash(
+        "record", {"record": tricky}, dumps_line({"record": tricky})
+    ) == entry_leaf_hash({"record": tricky})
+    plain = {k: v for k, v in RECORD.items() if k != "canonical_url"}  # content comes first
+    assert canonical_line_leaf_hash(
+        "record", {"record": plain}, dumps_line({"record": plain})
+    ) == entry_leaf_hash({"record": plain})

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+import orjson
+
 from newsarchive._json import canonical_dumps, loads
 from newsarchive.errors import ProofError
 from newsarchive.proofs._merkle import hash_leaf
@@ -19,7 +21,7 @@ from newsarchive.proofs._merkle import hash_leaf
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["entry_leaf_hash", "leaf_bytes", "line_leaf_hash"]
+__all__ = ["canonical_line_leaf_hash", "entry_leaf_hash", "leaf_bytes", "line_leaf_hash"]
 
 #: The entry kinds whose `content` member is not part of the leaf (bound by its digest).
 _STRIPPED: Final = ("record", "blob", "evidence")
@@ -50,3 +52,35 @@ def line_leaf_hash(line: bytes) -> bytes | None:
     if "commit" in entry:
         return None
     return hash_leaf(leaf_bytes(entry))
+
+
+def _member(key: str, value: Any) -> bytes:
+    return b'"' + key.encode() + b'":' + orjson.dumps(value)
+
+
+def canonical_line_leaf_hash(kind: str, value: Mapping[str, Any], line: bytes) -> bytes | None:
+    """The leaf hash of an entry line the store wrote (RFC 8785 already), without re-encoding it.
+
+    `value` is the line parsed. A canonical line without its `content` member
+    is the canonical form of the rest, so the leaf is the line with that
+    member cut out: it sits first in the record (after `canonical_url`, the
+    only key the schema sorts before it) or the blob, and its bytes are the
+    content's JSON string. None when the line does not have that shape (an
+    `evidence` entry, say): use `entry_leaf_hash`. Only for lines known to be
+    canonical: `store verify` recomputes every leaf by the rule, so a line
+    that was not is found (`log-mismatch`).
+    """
+    body = line[:-1] if line.endswith(b"\n") else line
+    inner = value.get(kind)
+    if kind == "event" or (kind == "record" and "content_blob" in value):
+        return hash_leaf(body)  # nothing to take out
+    if kind not in ("record", "blob") or not isinstance(inner, dict) or "content" not in inner:
+        return None
+    start = len(kind) + 5  # {"record":{ or {"blob":{
+    if kind == "record" and "canonical_url" in inner:
+        start += len(_member("canonical_url", inner["canonical_url"])) + 1
+    member = _member("content", inner["content"])
+    end = start + len(member)
+    if body[start:end] != member or body[end : end + 1] != b",":
+        return None
+    return hash_leaf(body[:start] + body[end + 1 :])

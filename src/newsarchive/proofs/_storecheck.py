@@ -210,6 +210,8 @@ def check_log(root: Path, index: sqlite3.Connection) -> list[Finding]:
     wanted = {item.checkpoint.size for item in items}
     roots = {0: EMPTY_ROOT}
     tiles = _TileComparison(root, findings)
+    if tiles.tiles is None and not items:
+        return findings  # no log yet and nothing signed: no need to read the segments
     stack: list[tuple[int, bytes]] = []
     count = 0
     for batch in batches_after(root, index, 0):

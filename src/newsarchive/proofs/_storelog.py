@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final
 
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive.errors import ProofError, StoreError
-from newsarchive.proofs._leaf import entry_leaf_hash
+from newsarchive.proofs._leaf import canonical_line_leaf_hash, entry_leaf_hash
 from newsarchive.proofs._tiles import TileLog
 from newsarchive.store._layout import LOG
 
@@ -109,7 +109,9 @@ class StoreLog:
     def take(self, seq: int, entries: Sequence[Entry]) -> None:
         if seq != self._pending_seq + 1:
             return  # the log was reset under a catch-up (damaged tiles): the next one restarts
-        self._pending.extend(entry_leaf_hash(e.value) for e in entries)
+        for e in entries:
+            leaf = canonical_line_leaf_hash(e.kind, e.value, e.line)
+            self._pending.append(entry_leaf_hash(e.value) if leaf is None else leaf)
         self._pending_seq = seq
         if len(self._pending) >= _FLUSH:
             self.commit()
