@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from newsarchive.errors import StoreError
 from newsarchive.proofs import TileLog, line_leaf_hash, root_of
 from newsarchive.proofs._storelog import POSITION, StoreLog
 from newsarchive.store import Store
@@ -164,3 +165,16 @@ def test_the_log_needs_no_proofs_extra(tmp_path: Path) -> None:
     )
     root = Path(__file__).parents[1]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_a_symlink_where_the_log_belongs_is_never_followed(store: Store, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(store.root / "log")
+    (store.root / "log").symlink_to(outside)
+    with Store(store.root) as again, pytest.raises(StoreError) as caught:
+        again.add(_records(100, 1))
+    assert caught.value.code == "symlink"
+    assert list(outside.iterdir()) == []
+    assert ("symlink", "log") in findings(store)
+    assert not [code for code, _ in findings(store) if code.startswith("log-")]

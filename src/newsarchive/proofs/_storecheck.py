@@ -73,7 +73,7 @@ class _TileComparison:
         log = StoreLog(root)
         self.tiles: TileLog | None = None
         self.size = 0
-        exists = (root / LOG).exists()
+        exists = (root / LOG).exists() and log.refused() is None  # else the layout audit says
         if log.tiles_if_usable is not None:
             self.tiles, self.size = log.tiles_if_usable, log.size
         elif exists:

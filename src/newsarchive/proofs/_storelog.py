@@ -26,7 +26,7 @@ from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive.errors import ProofError, StoreError
 from newsarchive.proofs._leaf import canonical_line_leaf_hash, entry_leaf_hash
 from newsarchive.proofs._tiles import TileLog
-from newsarchive.store._layout import LOG
+from newsarchive.store._layout import LOG, check_dir
 
 if TYPE_CHECKING:
     import sqlite3
@@ -73,6 +73,8 @@ class StoreLog:
         self._seq = self._size = 0
         self._pending: list[bytes] = []
         self._pending_seq = 0
+        if self.refused() is not None:
+            return  # a symlink or a file where log/ belongs: never read or written through
         try:
             tiles = TileLog(self.directory)
         except ProofError:
@@ -83,9 +85,20 @@ class StoreLog:
             self._seq, self._size = known
             self._pending_seq = self._seq
 
+    def refused(self) -> StoreError | None:
+        """Why `log/` must not be used (it is there, and not a real directory), or None."""
+        try:
+            check_dir(self.directory)
+        except StoreError as exc:
+            return None if exc.code == "missing" else exc
+        return None
+
     @property
     def tiles(self) -> TileLog:
         """The committed tree (a new `TileLog`, empty, if there was none usable)."""
+        refused = self.refused()
+        if refused is not None:
+            raise refused
         if self._tiles is None:
             self._tiles = TileLog.rebuild(self.directory, [])
             write_atomic(self.directory / POSITION, b"0 0 0 0\n")
