@@ -1,6 +1,7 @@
 """Benchmarks of the proofs library, each beside its references in the same run.
 
     python -m bench.proofs [--leaves 1000000] [--batch 10000] [--store-records N] [--quick]
+    python -m bench.proofs --store-only --store-records 1000000
 
 Rows: appending leaves to the tiled log (vs the in-memory tree and pymerkle,
 if installed), an inclusion proof for a random leaf of the big log (tiles
@@ -258,31 +259,21 @@ def _fill(root: Path, records: list[dict[str, Any]], *, log: bool, batch: int = 
         _derived.DERIVED.update(saved)  # type: ignore[attr-defined]
 
 
-def bench_store(count: int) -> None:
-    """A store of `count` records: what the log costs on import; checkpoint and prove on it."""
-    from newsarchive.proofs._prove import prove  # noqa: PLC0415
-    from newsarchive.store import Store  # noqa: PLC0415
-
-    records = _store_records(count)
-    without = _fill(WORK / "plain", records, log=False)
-    with_log = _fill(WORK / "store", records, log=True)
-    _row(
-        f"store import, {count:,} records",
-        f"{with_log / count * 1e6:.1f} us/rec",
-        f"no log {without / count * 1e6:.1f} us/rec",
-        with_log / without,
-        "",
-    )
-    lines = [
+def _entry_lines(root: Path) -> list[bytes]:
+    return [
         line + b"\n"
-        for segment in sorted((WORK / "store" / "segments").iterdir())
+        for segment in sorted((root / "segments").iterdir())
         for line in segment.read_bytes().splitlines()
         if not line.startswith(b'{"commit"')
     ]
+
+
+def _leaf_rows(root: Path) -> None:
     from newsarchive._json import loads  # noqa: PLC0415
     from newsarchive.proofs._leaf import canonical_line_leaf_hash  # noqa: PLC0415
     from newsarchive.store._segment import entry_kind  # noqa: PLC0415
 
+    lines = _entry_lines(root)
     values = [loads(line) for line in lines]
     kinds = [str(entry_kind(v)) for v in values]
     t_rule, by_rule = _timed(lambda: [entry_leaf_hash(v) for v in values])
@@ -299,29 +290,58 @@ def bench_store(count: int) -> None:
         t_cut / t_rule,
         "",
     )
-    signer = generate_signer("bench.example/log")
-    with Store(WORK / "store") as store:
-        t_cp, made = _timed(lambda: store.checkpoint(signer))
+
+
+def _checkpoint_row(root: Path, *, references: bool) -> None:
+    from newsarchive._json import loads  # noqa: PLC0415
     from newsarchive.proofs import root_of  # noqa: PLC0415
+    from newsarchive.store import Store  # noqa: PLC0415
 
-    def reread() -> bytes:  # what a checkpoint would cost if it re-read the segments
-        return root_of(
-            entry_leaf_hash(loads(line))
-            for segment in sorted((WORK / "store" / "segments").iterdir())
-            for line in segment.read_bytes().splitlines()
-            if not line.startswith(b'{"commit"')
-        )
-
-    t_re, root = _timed(reread)
-    assert root == made.checkpoint.root
+    signer = generate_signer("bench.example/log")
+    with Store(root) as store:
+        t_cp, made = _timed(lambda: store.checkpoint(signer))
+    reference, ratio = "(from the tiles)", None
+    if references:  # what a checkpoint would cost if it re-read the segments
+        t_re, found = _timed(lambda: root_of(entry_leaf_hash(loads(x)) for x in _entry_lines(root)))
+        assert found == made.checkpoint.root
+        reference, ratio = f"re-reading segments {t_re * 1e3:.0f} ms", t_cp / t_re
     _row(
         f"store checkpoint, {made.checkpoint.size:,} leaves",
         f"{t_cp * 1e3:.1f} ms",
-        f"re-reading segments {t_re * 1e3:.0f} ms",
-        t_cp / t_re,
+        reference,
+        ratio,
         "< 10 s",
     )
+
+
+def bench_store(count: int, *, references: bool = True) -> None:
+    """A store of `count` records: what the log costs on import; checkpoint and prove on it.
+
+    Without `references`, only the store with its log is made and measured
+    (no import without the log, no re-reading, no verify): for a big store.
+    """
+    from newsarchive.proofs._prove import prove  # noqa: PLC0415
+    from newsarchive.store import Store  # noqa: PLC0415
+
+    records = _store_records(count)
+    with_log = _fill(WORK / "store", records, log=True)
+    if references:
+        without = _fill(WORK / "plain", records, log=False)
+        reference, ratio = f"no log {without / count * 1e6:.1f} us/rec", with_log / without
+    else:
+        reference, ratio = "", None
+    _row(
+        f"store import, {count:,} records",
+        f"{with_log / count * 1e6:.1f} us/rec",
+        reference,
+        ratio,
+        "",
+    )
+    if references:
+        _leaf_rows(WORK / "store")
+    _checkpoint_row(WORK / "store", references=references)
     ids = [r["id"] for r in random.sample(records, min(50, count))]
+    del records
     times = []
     with Store(WORK / "store") as store:
         for record_id in ids:
@@ -329,6 +349,8 @@ def bench_store(count: int) -> None:
             prove(store, record_id)
             times.append(time.perf_counter() - start)
     _row("  prove one record", f"p50 {statistics.median(times) * 1e3:.2f} ms", "", None, "")
+    if not references:
+        return
     t_with = _verify(WORK / "store", log=True)
     t_without = _verify(WORK / "store", log=False)
     _row(
@@ -362,19 +384,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--store-records", type=int, default=200_000, help="0: no store rows")
     parser.add_argument(
+        "--store-only",
+        action="store_true",
+        help="only the store rows, without their references (for a store of 1,000,000)",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="100,000 leaves, 200 samples, 20,000 records"
     )
     args = parser.parse_args(argv)
     if args.quick:
         args.leaves, args.samples, args.store_records = 100_000, 200, 20_000
     print(f"{'benchmark':<34} {'ours':>16} {'reference':>28} {'ratio':>9} {'target':>14}")
-    data = _leaf_data(args.leaves)
-    log = bench_append(data, args.batch)
-    bench_proofs(log, data, args.samples)
-    bench_checkpoint(log)
-    bench_bundle(args.leaves, min(args.samples, 300))
+    if not args.store_only:
+        data = _leaf_data(args.leaves)
+        log = bench_append(data, args.batch)
+        bench_proofs(log, data, args.samples)
+        bench_checkpoint(log)
+        bench_bundle(args.leaves, min(args.samples, 300))
+    shutil.rmtree(WORK, ignore_errors=True)
     if args.store_records:
-        bench_store(args.store_records)
+        bench_store(args.store_records, references=not args.store_only)
     shutil.rmtree(WORK, ignore_errors=True)
     return 0
 
