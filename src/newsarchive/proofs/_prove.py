@@ -91,7 +91,8 @@ def prove(store: Store, record_id: str, *, with_content: bool = True) -> dict[st
     if row is None:
         raise RecordNotFound(f"no record with id {record_id!r} in {store.root}")
     entry = orjson.loads(store.read_line(*row))
-    if not isinstance(entry, dict) or entry.get("record", {}).get("id") != record_id:
+    record = entry.get("record") if isinstance(entry, dict) else None
+    if not isinstance(record, dict) or record.get("id") != record_id:
         raise StoreCorrupted(
             f"the index places record {record_id} where another entry is; "
             "run `newsarchive store reindex`"
