@@ -66,3 +66,18 @@ def test_prove_and_consistency_through_the_library(store: Store) -> None:
         assert found.new.checkpoint.size == first.checkpoint.size + 1
         with pytest.raises(ProofError):
             consistency(store, b"not a note")
+
+
+def test_an_index_that_places_the_record_on_another_entry_is_corruption(store: Store) -> None:
+    from newsarchive.errors import StoreCorrupted
+
+    signer = generate_signer(ORIGIN)
+    record_id = make_record(0, size=100)["id"]
+    with store:
+        store.checkpoint(signer)
+        event = store.index.execute("SELECT segment, offset, length FROM events").fetchone()
+        store.index.execute(
+            "UPDATE records SET segment=?, offset=?, length=? WHERE id=?", (*event, record_id)
+        )
+        with pytest.raises(StoreCorrupted, match="another entry"):
+            prove(store, record_id)
