@@ -1,12 +1,16 @@
 """Benchmarks of the proofs library, each beside its references in the same run.
 
-    python -m bench.proofs [--leaves 1000000] [--batch 10000] [--quick]
+    python -m bench.proofs [--leaves 1000000] [--batch 10000] [--store-records N] [--quick]
+    python -m bench.proofs --store-only --store-records 1000000
 
 Rows: appending leaves to the tiled log (vs the in-memory tree and pymerkle,
 if installed), an inclusion proof for a random leaf of the big log (tiles
 re-opened, so read from the page cache, vs in memory and pymerkle), a signed
 checkpoint of the whole log from the tiles alone, and verifying one evidence
-bundle (with and without an RFC 3161 token from a local openssl TSA). Work
+bundle (with and without an RFC 3161 token from a local openssl TSA); then a
+store: importing records with and without the log (its cost per record), the
+leaf hash per entry, `Store.checkpoint` from the tiles beside re-reading the
+segments, and `prove` of one record. Work
 files go to bench/_work/proofs (removed first). Nothing here is a pass/fail test.
 """
 
@@ -227,21 +231,179 @@ def bench_bundle(log_size: int, samples: int) -> None:
     )
 
 
+def _store_records(count: int) -> list[dict[str, Any]]:
+    return [
+        ArchivedArticle.create(
+            url=f"https://news.example/{i % 997}/story-{i}",
+            content=f"Story {i}.\n" + "The harbour ferry ran late again. " * 30,
+            retrieved_at="2024-01-01T00:00:00Z",
+        ).to_dict()
+        for i in range(count)
+    ]
+
+
+def _fill(root: Path, records: list[dict[str, Any]], *, log: bool, batch: int = 1000) -> float:
+    from newsarchive.store import Store, _derived  # noqa: PLC0415
+
+    saved = dict(_derived.DERIVED)
+    if not log:
+        _derived.DERIVED.clear()  # type: ignore[attr-defined]
+    try:
+        with Store.init(root) as store:
+            start = time.perf_counter()
+            with store.group_commit(10):
+                for i in range(0, len(records), batch):
+                    store.add([(r, False) for r in records[i : i + batch]], validated=True)
+            return time.perf_counter() - start
+    finally:
+        _derived.DERIVED.update(saved)  # type: ignore[attr-defined]
+
+
+def _entry_lines(root: Path) -> list[bytes]:
+    return [
+        line + b"\n"
+        for segment in sorted((root / "segments").iterdir())
+        for line in segment.read_bytes().splitlines()
+        if not line.startswith(b'{"commit"')
+    ]
+
+
+def _leaf_rows(root: Path) -> None:
+    from newsarchive._json import loads  # noqa: PLC0415
+    from newsarchive.proofs._leaf import canonical_line_leaf_hash  # noqa: PLC0415
+    from newsarchive.store._segment import entry_kind  # noqa: PLC0415
+
+    lines = _entry_lines(root)
+    values = [loads(line) for line in lines]
+    kinds = [str(entry_kind(v)) for v in values]
+    t_rule, by_rule = _timed(lambda: [entry_leaf_hash(v) for v in values])
+    t_cut, cut = _timed(
+        lambda: [
+            canonical_line_leaf_hash(k, v, x) for k, v, x in zip(kinds, values, lines, strict=True)
+        ]
+    )
+    assert cut == by_rule
+    _row(
+        "  leaf hash per entry (writer)",
+        f"{t_cut / len(values) * 1e6:.2f} us",
+        f"by the rule {t_rule / len(values) * 1e6:.2f} us",
+        t_cut / t_rule,
+        "",
+    )
+
+
+def _checkpoint_row(root: Path, *, references: bool) -> None:
+    from newsarchive._json import loads  # noqa: PLC0415
+    from newsarchive.proofs import root_of  # noqa: PLC0415
+    from newsarchive.store import Store  # noqa: PLC0415
+
+    signer = generate_signer("bench.example/log")
+    with Store(root) as store:
+        t_cp, made = _timed(lambda: store.checkpoint(signer))
+    reference, ratio = "(from the tiles)", None
+    if references:  # what a checkpoint would cost if it re-read the segments
+        t_re, found = _timed(lambda: root_of(entry_leaf_hash(loads(x)) for x in _entry_lines(root)))
+        assert found == made.checkpoint.root
+        reference, ratio = f"re-reading segments {t_re * 1e3:.0f} ms", t_cp / t_re
+    _row(
+        f"store checkpoint, {made.checkpoint.size:,} leaves",
+        f"{t_cp * 1e3:.1f} ms",
+        reference,
+        ratio,
+        "< 10 s",
+    )
+
+
+def bench_store(count: int, *, references: bool = True) -> None:
+    """A store of `count` records: what the log costs on import; checkpoint and prove on it.
+
+    Without `references`, only the store with its log is made and measured
+    (no import without the log, no re-reading, no verify): for a big store.
+    """
+    from newsarchive.proofs._prove import prove  # noqa: PLC0415
+    from newsarchive.store import Store  # noqa: PLC0415
+
+    records = _store_records(count)
+    with_log = _fill(WORK / "store", records, log=True)
+    if references:
+        without = _fill(WORK / "plain", records, log=False)
+        reference, ratio = f"no log {without / count * 1e6:.1f} us/rec", with_log / without
+    else:
+        reference, ratio = "", None
+    _row(
+        f"store import, {count:,} records",
+        f"{with_log / count * 1e6:.1f} us/rec",
+        reference,
+        ratio,
+        "",
+    )
+    if references:
+        _leaf_rows(WORK / "store")
+    _checkpoint_row(WORK / "store", references=references)
+    ids = [r["id"] for r in random.sample(records, min(50, count))]
+    del records
+    times = []
+    with Store(WORK / "store") as store:
+        for record_id in ids:
+            start = time.perf_counter()
+            prove(store, record_id)
+            times.append(time.perf_counter() - start)
+    _row("  prove one record", f"p50 {statistics.median(times) * 1e3:.2f} ms", "", None, "")
+    if not references:
+        return
+    t_with = _verify(WORK / "store", log=True)
+    t_without = _verify(WORK / "store", log=False)
+    _row(
+        "  store verify, jobs 2",
+        f"{t_with:.1f} s",
+        f"without the log's check {t_without:.1f} s",
+        t_with / t_without,
+        "",
+    )
+
+
+def _verify(root: Path, *, log: bool) -> float:
+    from newsarchive.store import Store, _derived  # noqa: PLC0415
+
+    saved = dict(_derived.DERIVED)
+    if not log:
+        _derived.DERIVED.clear()  # type: ignore[attr-defined]
+    try:
+        with Store(root) as store:
+            start = time.perf_counter()
+            assert store.verify(jobs=2, record_event=False).ok
+            return time.perf_counter() - start
+    finally:
+        _derived.DERIVED.update(saved)  # type: ignore[attr-defined]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.proofs")
     parser.add_argument("--leaves", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=1000)
-    parser.add_argument("--quick", action="store_true", help="100,000 leaves, 200 samples")
+    parser.add_argument("--store-records", type=int, default=200_000, help="0: no store rows")
+    parser.add_argument(
+        "--store-only",
+        action="store_true",
+        help="only the store rows, without their references (for a store of 1,000,000)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="100,000 leaves, 200 samples, 20,000 records"
+    )
     args = parser.parse_args(argv)
     if args.quick:
-        args.leaves, args.samples = 100_000, 200
+        args.leaves, args.samples, args.store_records = 100_000, 200, 20_000
     print(f"{'benchmark':<34} {'ours':>16} {'reference':>28} {'ratio':>9} {'target':>14}")
-    data = _leaf_data(args.leaves)
-    log = bench_append(data, args.batch)
-    bench_proofs(log, data, args.samples)
-    bench_checkpoint(log)
-    bench_bundle(args.leaves, min(args.samples, 300))
+    if not args.store_only:
+        data = _leaf_data(args.leaves)
+        log = bench_append(data, args.batch)
+        bench_proofs(log, data, args.samples)
+        bench_checkpoint(log)
+        bench_bundle(args.leaves, min(args.samples, 300))
+    shutil.rmtree(WORK, ignore_errors=True)
+    if args.store_records:
+        bench_store(args.store_records, references=not args.store_only)
     shutil.rmtree(WORK, ignore_errors=True)
     return 0
 

@@ -1,6 +1,7 @@
 """Recompute a log's Merkle root with the standard library only: no newsarchive needed.
 
 Run: python examples/check_log.py ENTRIES.jsonl
+ (a store's log: cat STORE/segments/*.jsonl > all.jsonl; python examples/check_log.py all.jsonl)
 
 Reads store entries, one JSON object per line (commit lines are skipped: they
 are not leaves), and prints the tree size and the base64 root hash, the second
@@ -9,7 +10,7 @@ kept: equal means the log still holds exactly the entries that checkpoint
 signed, in that order.
 
 The rules (docs/proofs.md): a leaf is the entry with the `content` of its
-record or blob removed, as RFC 8785 canonical JSON; the leaf hash is
+record, blob or evidence removed, as RFC 8785 canonical JSON; the leaf hash is
 SHA-256(0x00 || leaf), an interior node SHA-256(0x01 || left || right), the
 tree is RFC 9162's (split at the largest power of two below the size).
 `json.dumps(ensure_ascii=False)` with keys sorted by UTF-16 code units writes
@@ -41,7 +42,7 @@ def _sorted(value: Any) -> Any:
 
 
 def leaf(entry: dict[str, Any]) -> bytes:
-    for key in ("record", "blob"):
+    for key in ("record", "blob", "evidence"):
         if isinstance(entry.get(key), dict):
             entry[key].pop("content", None)
     data = json.dumps(_sorted(entry), ensure_ascii=False, separators=(",", ":"))

@@ -25,6 +25,7 @@ from newsarchive.cli import (
     _proofs,
     _records,
     _store,
+    _storeproofs,
 )
 from newsarchive.cli._common import (
     EXIT_FAILED,
@@ -57,6 +58,7 @@ _GROUPS: Final = (
     _maintain,
     _bag,
     _proofs,
+    _storeproofs,
 )
 
 

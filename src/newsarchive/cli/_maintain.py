@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from newsarchive.cli import _storeproofs
 from newsarchive.cli._common import (
     Context,
     Handler,
@@ -28,7 +29,8 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     st = sub.add_parser(
         "store",
         help="audit, repair, reindex or describe a store",
-        description="Maintenance of a store: verify, repair, reindex, stats.",
+        description="Maintenance of a store: verify, repair, reindex, stats; its log's "
+        "checkpoints (checkpoint, consistency).",
     )
     ops = subcommands(st, "store_command", "ACTION")
 
@@ -57,6 +59,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "re-validate records or compare the index rows; not a full audit",
     )
     ver.add_argument("--json", action="store_true", help="print the report as JSON")
+    _storeproofs.add_verify_options(ver)
     ver.add_argument(
         "--quiet", "-q", action="store_true", help="no progress bar; print nothing unless it fails"
     )
@@ -77,6 +80,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     )
     stats = op("stats", help="counts, size and the last audits", description="Describe the store.")
     stats.add_argument("--json", action="store_true", help="print as JSON")
+    _STORE_COMMANDS.update(_storeproofs.add_store_commands(op))
 
     return {"store": _cmd_store}
 
@@ -85,6 +89,7 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
     if not 0.0 < args.sample <= 1.0:
         raise UsageError("newsarchive store verify: --sample: must be in (0, 1]")
     processes = jobs(args)
+    keys = _storeproofs.verifier_keys(args)
     with open_store(args) as store:
         segments = store.root / "segments"
         real = segments.is_dir() and not segments.is_symlink()  # else the audit reports it
@@ -98,6 +103,8 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
         )
         if bar is not None:
             bar.close()
+        if keys:
+            report.findings.extend(_storeproofs.signature_findings(store, keys))
     if args.json:
         ctx.out(dump(report.to_dict()))
     elif not (args.quiet and report.ok):  # quiet: a passing audit prints nothing
@@ -165,7 +172,8 @@ def _cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
 
 def _cmd_store(args: argparse.Namespace, ctx: Context) -> int:
     if args.store_command is None:
-        raise UsageError("newsarchive store: an action is required: verify, repair, reindex, stats")
+        actions = ", ".join(_STORE_COMMANDS)
+        raise UsageError(f"newsarchive store: an action is required: {actions}")
     return _STORE_COMMANDS[args.store_command](args, ctx)
 
 

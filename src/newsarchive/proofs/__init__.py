@@ -5,6 +5,8 @@ The public face of the private modules inside this package; see docs/proofs.md.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from newsarchive.proofs._bundle import (
     BUNDLE_FORMAT,
     BundleReport,
@@ -65,6 +67,25 @@ from newsarchive.proofs._timestamp import (
     verify_timestamp,
 )
 
+if TYPE_CHECKING:
+    from newsarchive.proofs._prove import Consistency
+    from newsarchive.store import Store
+
+
+def prove(store: Store, record_id: str, *, with_content: bool = True) -> dict[str, Any]:
+    """The evidence bundle of a stored record (`newsarchive prove`; see `_prove.prove`)."""
+    from newsarchive.proofs._prove import prove as _prove  # noqa: PLC0415 - imports the store
+
+    return _prove(store, record_id, with_content=with_content)
+
+
+def consistency(store: Store, old_note: bytes) -> Consistency:
+    """The checked consistency proof from an older checkpoint to the store's latest."""
+    from newsarchive.proofs._prove import consistency as _consistency  # noqa: PLC0415
+
+    return _consistency(store, old_note)
+
+
 __all__ = [
     "BUNDLE_FORMAT",
     "EMPTY_ROOT",
@@ -86,6 +107,7 @@ __all__ = [
     "TsaTrust",
     "VerifierKey",
     "checkpoints_consistent",
+    "consistency",
     "consistency_proof",
     "entry_leaf_hash",
     "generate_key_file",
@@ -107,6 +129,7 @@ __all__ = [
     "parse_signer_key",
     "parse_timestamp_response",
     "parse_verifier_key",
+    "prove",
     "request_timestamp",
     "root_of",
     "sign_note",

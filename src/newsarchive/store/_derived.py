@@ -20,6 +20,7 @@ import importlib
 import os
 from typing import TYPE_CHECKING, Final, Protocol
 
+from newsarchive.errors import StoreError
 from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment
 from newsarchive.store._segment import Batch, scan
 
@@ -59,6 +60,7 @@ class DerivedIndex(Protocol):
 #: name -> "module:factory(root) -> DerivedIndex"; each feature adds its line.
 DERIVED: Final[Mapping[str, str]] = {
     "text": "newsarchive.search._index:open_text_index",
+    "log": "newsarchive.proofs._storelog:open_log",
 }
 #: Derived indexes caught up by the first query that needs one (and by `store
 #: reindex`) instead of by every write: indexing full text costs more per
@@ -77,8 +79,9 @@ def load(name: str) -> Callable[[Path], DerivedIndex]:
 def batches_after(root: Path, index: sqlite3.Connection, seq: int) -> Iterator[Batch]:
     """The committed batches after `seq`, in order, parsed, as the index lists them.
 
-    Bytes that no longer check out end the walk (the index lags or the store
-    is damaged: `store verify` says which); the derived index stays behind.
+    Bytes that no longer check out, or a segment that cannot be opened, end
+    the walk (the index lags or the store is damaged: `store verify` says
+    which); the derived index stays behind.
     """
     rows = index.execute(
         'SELECT seq, segment, start, "end" FROM batches WHERE seq > ? ORDER BY seq', (seq,)
@@ -92,7 +95,10 @@ def batches_after(root: Path, index: sqlite3.Connection, seq: int) -> Iterator[B
             if current is None or current[0] != segment:
                 if current is not None:
                     os.close(current[1])
-                current = (segment, open_segment(root / SEGMENTS / segment))
+                try:
+                    current = (segment, open_segment(root / SEGMENTS / segment))
+                except (OSError, StoreError):
+                    return  # a lost (or replaced) segment: verify reports it
             with os.fdopen(os.dup(current[1]), "rb") as f:
                 items = list(scan(f, start, end))
             if len(items) != 1 or not isinstance(items[0], Batch) or items[0].seq != number:

@@ -97,12 +97,15 @@ def is_segment_name(name: str) -> bool:
     return _SEGMENT_RE.fullmatch(name) is not None
 
 
-_TILE_RE: Final = re.compile(r"tile/[0-9]{1,2}(/x[0-9]{3})*/[0-9]{3}(\.p/[0-9]{1,3})?|tree-size")
+_TILE_RE: Final = re.compile(
+    r"tile/[0-9]{1,2}(/x[0-9]{3})*/[0-9]{3}(\.p/[0-9]{1,3})?|tree-size|position"
+)
 _CHECKPOINT_RE: Final = re.compile(r"[0-9]{8}\.(note|tsr)")
 
 
 def is_tile_path(path: str) -> bool:
-    """A C2SP `tlog-tiles` path under `log/` (`tile/0/x001/234`, `tile/1/005.p/7`), `tree-size`."""
+    """A C2SP `tlog-tiles` path under `log/` (`tile/0/x001/234`, `tile/1/005.p/7`), `tree-size`,
+    `position` (the batch seq the tiles reach)."""
     return _TILE_RE.fullmatch(path) is not None
 
 

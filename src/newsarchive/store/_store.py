@@ -372,6 +372,27 @@ class Store(StoreReader):
             write_batch(self.root, conn, self.index_state, [("event", {"event": event}, None)])
             self._update_derived()
 
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Hold the writer lock (re-entrant) while a feature writes its own files in the store."""
+        if self._locked:
+            yield
+            return
+        with self._lock():
+            yield
+
+    def checkpoint(
+        self, signer: Any, *, tsa_url: str | None = None, cafile: str | None = None
+    ) -> Any:
+        """Sign a checkpoint of the log (see `newsarchive.proofs`; needs the `proofs` extra).
+
+        `signer` is a `newsarchive.proofs.SignerKey`; the result a `StoreCheckpoint`.
+        The proofs feature is imported here, when asked for, as derived indexes are.
+        """
+        from newsarchive.proofs._storecheckpoints import write_checkpoint  # noqa: PLC0415
+
+        return write_checkpoint(self, signer, tsa_url=tsa_url, cafile=cafile)
+
     # -- derived indexes ----------------------------------------------------------
 
     def derived(self, name: str) -> _derived.DerivedIndex:

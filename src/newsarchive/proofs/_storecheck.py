@@ -1,0 +1,253 @@
+"""What `store verify` checks of the log: its tiles and every checkpoint, against the segments.
+
+The leaves are recomputed from the committed batches the index lists (read
+and hashed again, as the rest of the audit reads them), and
+
+- the tiles must hold exactly those leaves as far as they reach, and their
+  upper levels must agree with their bottom row (`log-mismatch`, or
+  `log-damaged` when a tile cannot be read); tiles may lag (the next write
+  or query catches them up), never run ahead;
+- every checkpoint in `checkpoints/` must be of this store's origin, of a size
+  the segments reach, and name the root the segments give at that size. So a
+  store rolled back or truncated after a checkpoint (`checkpoint-ahead`), or
+  rewritten under one (`checkpoint-mismatch`), fails. Since every checkpoint
+  is held to the same recomputed tree, each later one is consistent with
+  each earlier one when all pass. Their numbers run from 1 without a gap
+  (`checkpoint-missing`: one was removed).
+
+Signatures need the verifier key: `check_signatures` (`store verify --key`).
+A token without its note is what an interrupted `store checkpoint` leaves
+(`checkpoint-orphan-token`, a note).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+from newsarchive.errors import NewsArchiveError, ProofError
+from newsarchive.proofs._leaf import entry_leaf_hash
+from newsarchive.proofs._merkle import EMPTY_ROOT
+from newsarchive.proofs._note import verify_note
+from newsarchive.proofs._storecheckpoints import (
+    StoreCheckpoint,
+    checkpoint_numbers,
+    note_name,
+    read_checkpoint,
+)
+from newsarchive.proofs._storelog import StoreLog
+from newsarchive.store._derived import batches_after
+from newsarchive.store._findings import Finding
+from newsarchive.store._layout import CHECKPOINTS, LOG
+
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from newsarchive.proofs._note import VerifierKey
+    from newsarchive.proofs._tiles import TileLog
+
+__all__ = ["check_log", "check_signatures"]
+
+
+def _fold(stack: list[tuple[int, bytes]]) -> bytes:
+    """The root of the leaves a compact range (perfect subtrees, left to right) stands for."""
+    if not stack:
+        return EMPTY_ROOT
+    node = stack[-1][1]
+    for _, left in reversed(stack[:-1]):
+        node = hashlib.sha256(b"\x01" + left + node).digest()
+    return node
+
+
+def _fail(code: str, where: str, message: str) -> Finding:
+    return Finding("failure", code, where, message)
+
+
+class _TileComparison:
+    """Compares the recomputed leaves with the tiles, one by one, reporting the first difference."""
+
+    def __init__(self, root: Path, findings: list[Finding]) -> None:
+        self.findings = findings
+        log = StoreLog(root)
+        self.tiles: TileLog | None = None
+        self.size = 0
+        exists = (root / LOG).exists() and log.refused() is None  # else the layout audit says
+        if log.tiles_if_usable is not None:
+            self.tiles, self.size = log.tiles_if_usable, log.size
+        elif exists:
+            findings.append(
+                _fail(
+                    "log-damaged",
+                    LOG,
+                    "the tiles' size cannot be read or matches no batch; "
+                    "`newsarchive store reindex` rebuilds them",
+                )
+            )
+        self.open = self.tiles is not None
+
+    def compare(self, index: int, leaf: bytes) -> None:
+        if not self.open or index >= self.size:
+            return
+        assert self.tiles is not None
+        try:
+            stored = self.tiles.leaf_hash(index)
+        except ProofError as exc:
+            self.findings.append(_fail("log-damaged", LOG, exc.message))
+            self.open = False
+            return
+        if stored != leaf:
+            self.findings.append(
+                _fail(
+                    "log-mismatch",
+                    LOG,
+                    f"leaf {index} differs from the entry the segments hold there; "
+                    "`newsarchive store reindex` rebuilds the tiles",
+                )
+            )
+            self.open = False
+
+    def finish(self, count: int, listed: int) -> None:
+        """After `count` leaves were recomputed of the `listed` the index's batches hold."""
+        if self.tiles is None:
+            return
+        if self.open:
+            self.findings.extend(_fail("log-mismatch", LOG, p) for p in self.tiles.verify())
+        if self.size > listed or (self.size > count == listed):
+            self.findings.append(
+                _fail(
+                    "log-mismatch",
+                    LOG,
+                    f"the tiles hold {self.size} leaves, the segments' committed batches "
+                    f"{count}: the log is ahead of the data",
+                )
+            )
+
+
+def _checkpoints(root: Path, origin: str | None, findings: list[Finding]) -> list[StoreCheckpoint]:
+    """The readable checkpoints of this store's log; findings for the others."""
+    try:
+        numbers = checkpoint_numbers(root)
+    except NewsArchiveError:
+        return []  # checkpoints/ is not a directory: the layout audit reports it
+    found: list[StoreCheckpoint] = []
+    for expected, number in enumerate(numbers, start=1):
+        where = f"{CHECKPOINTS}/{note_name(number)}"
+        if number != expected:
+            findings.append(
+                _fail(
+                    "checkpoint-missing",
+                    where,
+                    f"checkpoint {expected} is missing before it: the history was cut",
+                )
+            )
+        try:
+            item = read_checkpoint(root, number)
+        except (ProofError, OSError) as exc:
+            message = exc.message if isinstance(exc, ProofError) else str(exc.strerror)
+            findings.append(_fail("checkpoint-malformed", where, message))
+            continue
+        if item.checkpoint.origin != origin:
+            findings.append(
+                _fail(
+                    "checkpoint-origin",
+                    where,
+                    f"signs the log {item.checkpoint.origin!r}, not this store's {origin!r}",
+                )
+            )
+            continue
+        found.append(item)
+    last = numbers[-1] if numbers else 0
+    try:
+        names = sorted(p.name for p in (root / CHECKPOINTS).iterdir())
+    except OSError:
+        names = []
+    findings.extend(
+        Finding(
+            "note",
+            "checkpoint-orphan-token",
+            f"{CHECKPOINTS}/{name}",
+            "a time-stamp without its checkpoint (an interrupted `store checkpoint`)",
+        )
+        for name in names
+        if name.endswith(".tsr") and name[:8].isdigit() and int(name[:8]) > last
+    )
+    return found
+
+
+def _held_to_tree(
+    items: list[StoreCheckpoint], roots: dict[int, bytes], count: int, findings: list[Finding]
+) -> None:
+    for item in items:
+        size = item.checkpoint.size
+        if size > count:
+            findings.append(
+                _fail(
+                    "checkpoint-ahead",
+                    item.name,
+                    f"signs a log of {size} entries; the segments hold {count} in order: "
+                    "the store was rolled back or truncated after it (or is damaged)",
+                )
+            )
+        elif roots[size] != item.checkpoint.root:
+            findings.append(
+                _fail(
+                    "checkpoint-mismatch",
+                    item.name,
+                    f"its root is not the root of the first {size} entries the segments "
+                    "hold: the store was rewritten after it",
+                )
+            )
+
+
+def check_log(root: Path, index: sqlite3.Connection) -> list[Finding]:
+    """The findings on the log's tiles and the checkpoints, against the segments."""
+    from newsarchive.store import Store  # noqa: PLC0415
+
+    findings: list[Finding] = []
+    items = _checkpoints(root, Store(root).origin, findings)
+    wanted = {item.checkpoint.size for item in items}
+    roots = {0: EMPTY_ROOT}
+    tiles = _TileComparison(root, findings)
+    if tiles.tiles is None and not items:
+        return findings  # no log yet and nothing signed: no need to read the segments
+    stack: list[tuple[int, bytes]] = []
+    count = 0
+    for batch in batches_after(root, index, 0):
+        for entry in batch.entries:
+            leaf = entry_leaf_hash(entry.value)
+            tiles.compare(count, leaf)
+            height, node = 0, leaf
+            while stack and stack[-1][0] == height:
+                node = hashlib.sha256(b"\x01" + stack.pop()[1] + node).digest()
+                height += 1
+            stack.append((height, node))
+            count += 1
+            if count in wanted:
+                roots[count] = _fold(stack)
+    (listed,) = index.execute("SELECT coalesce(sum(entries), 0) FROM batches").fetchone()
+    tiles.finish(count, listed)
+    _held_to_tree(items, roots, count, findings)
+    return findings
+
+
+def check_signatures(root: Path, keys: Sequence[VerifierKey]) -> list[Finding]:
+    """`store verify --key`: every checkpoint must be signed by one of `keys` (needs `proofs`).
+
+    Checkpoints that cannot be read are left to `check_log`'s findings.
+    """
+    findings: list[Finding] = []
+    try:
+        numbers = checkpoint_numbers(root)
+    except NewsArchiveError:
+        return []
+    for number in numbers:
+        try:
+            item = read_checkpoint(root, number)
+        except (ProofError, OSError):
+            continue
+        verdict = verify_note(item.note, keys)
+        if not verdict.ok:
+            findings.append(_fail("checkpoint-signature", item.name, verdict.reason))
+    return findings
