@@ -63,9 +63,9 @@ def canonical_line_leaf_hash(kind: str, value: Mapping[str, Any], line: bytes) -
 
     `value` is the line parsed. A canonical line without its `content` member
     is the canonical form of the rest, so the leaf is the line with that
-    member cut out: it sits first in the record (after `canonical_url`, the
-    only key the schema sorts before it) or the blob, and its bytes are the
-    content's JSON string. None when the line does not have that shape (an
+    member cut out: it follows the members whose keys sort before `content`
+    (`authors` and `canonical_url` in a record, none in a blob), and its
+    bytes are the content's JSON string. None when the line does not have that shape (an
     `evidence` entry, say): use `entry_leaf_hash`. Only for lines known to be
     canonical: `store verify` recomputes every leaf by the rule, so a line
     that was not is found (`log-mismatch`).
@@ -77,8 +77,9 @@ def canonical_line_leaf_hash(kind: str, value: Mapping[str, Any], line: bytes) -
     if kind not in ("record", "blob") or not isinstance(inner, dict) or "content" not in inner:
         return None
     start = len(kind) + 5  # {"record":{ or {"blob":{
-    if kind == "record" and "canonical_url" in inner:
-        start += len(_member("canonical_url", inner["canonical_url"])) + 1
+    # The members sorted before it (`authors` and `canonical_url` in a record;
+    # none in a blob); the check below falls back to the rule if any differs.
+    start += sum(len(_member(k, inner[k])) + 1 for k in inner if k < "content")
     member = _member("content", inner["content"])
     end = start + len(member)
     if body[start:end] != member or body[end : end + 1] != b",":
