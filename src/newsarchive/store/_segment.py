@@ -9,6 +9,10 @@ RFC 8785 canonical JSON (so one value is one line) holding one object:
                                           a large content, once per digest D
     {"event": E}                          a later event; E["record_id"] names its
                                           record (null for store-wide events)
+    {"evidence": {"content": B, "digest": D, "length": N, "record_id": I,
+                  "warc_record_id": W, "warc_type": T, ...}}
+                                          one WARC record (base64 B of its N bytes,
+                                          digest D) supporting record I (or null)
     {"commit": {"entries": K, "seq": S, "sha256": H}}
 
 A batch is K entry lines followed by its commit line, where H is the lowercase
@@ -49,7 +53,7 @@ __all__ = [
 #: Content longer than this many UTF-8 bytes is stored as a blob, once per digest.
 BLOB_THRESHOLD: Final = 256 * 1024
 _COMMIT_PREFIX: Final = b'{"commit":'
-ENTRY_KINDS: Final = frozenset({"record", "blob", "event"})
+ENTRY_KINDS: Final = frozenset({"record", "blob", "event", "evidence"})
 
 
 @attrs.frozen
