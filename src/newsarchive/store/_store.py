@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from types import TracebackType
 
+    from newsarchive.capture import Stored
+
 __all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
 
 AGENT: Final = f"newsarchive/{__version__}"
@@ -394,6 +396,20 @@ class Store(StoreReader):
                 write_batch(self.root, conn, self.index_state, entries)
                 self._update_derived()
         return outcome
+
+    def capture(self, url: str, **how: Any) -> Stored:
+        """Capture `url` into the store (`newsarchive.capture.store_result`: a new
+        record with its evidence, or an event on the latest capture). `how`:
+        `options` (`CaptureOptions`), `capturer`, `tags`, `notes`. Needs the
+        `capture` extra."""
+        (done,) = self.capture_many([url], **how)
+        return done
+
+    def capture_many(self, urls: Iterable[str], **how: Any) -> Iterator[Stored]:
+        """Capture `urls` (hosts in parallel: `jobs`), yielding each as stored."""
+        from newsarchive.capture import capture_into  # noqa: PLC0415 - a feature of its own
+
+        return capture_into(self, urls, **how)
 
     def append_event(self, event: dict[str, Any]) -> None:
         """Append one event (its `record_id` names the record, or None for the store)."""
