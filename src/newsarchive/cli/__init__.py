@@ -17,6 +17,7 @@ from newsarchive._version import __version__
 from newsarchive.cli import (
     _annotate,
     _bag,
+    _capture,
     _diff,
     _export,
     _find,
@@ -45,7 +46,18 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
 
 #: The command groups, in the order `--help` lists their commands.
-_GROUPS: Final = (_records, _diff, _store, _find, _annotate, _export, _maintain, _bag, _proofs)
+_GROUPS: Final = (
+    _records,
+    _diff,
+    _store,
+    _capture,
+    _find,
+    _annotate,
+    _export,
+    _maintain,
+    _bag,
+    _proofs,
+)
 
 
 def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:

@@ -6,6 +6,7 @@ The export owns the format's names, `RECORD_CONTENT_TYPE` and the URI form of a 
 
 from __future__ import annotations
 
+import gzip as gzip_module
 import io
 import uuid
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from newsarchive.timestamps import Timestamp, parse_timestamp, utc_now
 from newsarchive.warc._frame import b32_digest
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 __all__ = ["RECORD_CONTENT_TYPE", "uri_form", "write_warc"]
 
@@ -55,6 +56,7 @@ def write_warc(
     gzip: bool = True,
     date: datetime | Timestamp | str | None = None,
     filename: str | None = None,
+    evidence: Callable[[str], Iterable[bytes]] | None = None,
 ) -> int:
     """Write `records` to `stream` as one WARC 1.1 file; return how many were written.
 
@@ -68,6 +70,10 @@ def write_warc(
     a stream a temporary file (as `newsarchive export` does). A record given
     twice (same id and record digest) is written once: its WARC-Record-IDs
     are derived from those, and a WARC file must not repeat one.
+
+    `evidence(record_id)`, if given, returns the WARC records (uncompressed,
+    whole) kept as the record's evidence; they are written, byte for byte
+    (each its own gzip member when `gzip`), after the record's own two.
     """
     writer_class = _warcio()
     articles: Iterable[ArchivedArticle]
@@ -91,6 +97,8 @@ def write_warc(
         resource, metadata = _article_records(writer, record)
         writer.write_record(resource)
         writer.write_record(metadata)
+        for raw in evidence(record.id) if evidence is not None else ():
+            stream.write(gzip_module.compress(raw, mtime=0) if gzip else raw)
         count += 1
     return count
 
