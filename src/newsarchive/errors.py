@@ -33,6 +33,7 @@ __all__ = [
     "Problem",
     "ProofError",
     "RecordNotFound",
+    "SearchError",
     "Severity",
     "StoreCorrupted",
     "StoreError",
@@ -291,6 +292,12 @@ class ProofError(NewsArchiveError, ValueError):
     """
 
     code = "bad-proof"
+
+
+class SearchError(NewsArchiveError, ValueError):
+    """A full-text query that cannot be read (empty, or a quote left open)."""
+
+    code = "bad-query"
 
 
 class MissingExtra(NewsArchiveError, ImportError):

@@ -32,7 +32,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "RFC 3339 instants or bare dates (UTC; --until includes the whole day). The query "
         "reads the index; each line is read from the record itself, so a record whose stored "
         "bytes fail their check is not listed on standard output: a warning names its id, "
-        "and the command exits 1 at the end (--count reads the index only).",
+        "and the command exits 1 at the end (--count reads the index only). With --text, "
+        "each text line is followed by a snippet of the content around the first match, "
+        "matched words in [brackets].",
     )
     add_store_option(find)
     add_query_options(find)
@@ -80,6 +82,7 @@ def _text_line(record: dict[str, Any]) -> str:
 
 def _cmd_find(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive.jsonl import dumps_line  # noqa: PLC0415
+    from newsarchive.search import parse_query, snippet  # noqa: PLC0415
 
     fmt = _format(args)
     bounds = query_bounds(args)  # bad options are usage errors, before the store is opened
@@ -93,6 +96,7 @@ def _cmd_find(args: argparse.Namespace, ctx: Context) -> int:
             return 0
         # A record whose stored bytes fail their check is left out with a warning (exit 1).
         salvage = Salvage(store, ctx, "find")
+        search = None if args.text is None else parse_query(args.text)
         for _, record in salvage.records(ids):
             found += 1
             if fmt == "jsonl":
@@ -101,6 +105,8 @@ def _cmd_find(args: argparse.Namespace, ctx: Context) -> int:
                 ctx.out("\t".join(_tsv_field(record.get(c)) for c in TSV_COLUMNS) + "\n")
             else:
                 ctx.out(_text_line(record))
+                if search is not None:
+                    ctx.out(f"    {snippet(record.get('content') or '', search)}\n")
     if not (found or salvage.damaged or salvage.missing):
         ctx.err("newsarchive find: no records match")
     return salvage.exit_code()

@@ -1,4 +1,4 @@
-"""The record query that `find` and `export` share: --url, --tag and time bounds."""
+"""The record query that `find` and `export` share: --url, --tag, --text and time bounds."""
 
 from __future__ import annotations
 
@@ -20,6 +20,12 @@ def add_query_options(p: argparse.ArgumentParser) -> None:
     """The options that select records: by url, tag, and retrieval or publication time."""
     p.add_argument("--url", help="match this URL by its canonical form")
     p.add_argument("--tag", help="match this tag (case ignored)")
+    p.add_argument(
+        "--text",
+        metavar="QUERY",
+        help='full-text search: every word, "quoted phrase" and prefix* in the content or '
+        "title (case and accents ignored)",
+    )
     p.add_argument("--since", metavar="TIME", help="retrieved at or after")
     p.add_argument("--until", metavar="TIME", help="retrieved at or before")
     p.add_argument("--published-since", metavar="TIME", help="published at or after")
@@ -63,7 +69,19 @@ def _bound(command: str, option: str, text: str, *, end: bool) -> str:
 
 
 def query_bounds(args: argparse.Namespace) -> dict[str, str | None]:
-    """The time options checked and turned into instants: call before opening the store."""
+    """The time options checked and turned into instants, and the text query checked.
+
+    Call before opening the store.
+    """
+    from newsarchive.cli._common import UsageError  # noqa: PLC0415
+    from newsarchive.errors import SearchError  # noqa: PLC0415
+    from newsarchive.search import parse_query  # noqa: PLC0415
+
+    if args.text is not None:
+        try:
+            parse_query(args.text)
+        except SearchError as exc:
+            raise UsageError(f"newsarchive {args.command}: --text: {exc.message}") from None
     bounds: dict[str, str | None] = {}
     for name, end in _BOUNDS:
         text = getattr(args, name)
@@ -77,4 +95,4 @@ def query(store: Store, args: argparse.Namespace, bounds: dict[str, str | None])
 
     `bounds` is what `query_bounds(args)` returned before the store was opened.
     """
-    return store.find(url=args.url, tag=args.tag, **bounds)
+    return store.find(url=args.url, tag=args.tag, text=args.text, **bounds)

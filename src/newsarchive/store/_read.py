@@ -55,7 +55,7 @@ class StoreReader:
         path = self.root / SEGMENTS / segment
         try:
             fd = open_segment(path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # the file, or segments/ itself, gone
             raise StoreCorrupted(
                 "the segment file is missing; run `newsarchive store verify`", path=str(path)
             ) from None
@@ -175,10 +175,13 @@ class StoreReader:
         published_since: str | None = None,
         published_until: str | None = None,
         content_digest: str | None = None,
+        text: str | None = None,
     ) -> Iterator[str]:
         """Ids of matching records, oldest retrieval first; times are RFC 3339 instants.
 
-        `url` matches by canonical url; `tag` ignores case; bounds are inclusive.
+        `url` matches by canonical url; `tag` ignores case; bounds are inclusive;
+        `text` is a full-text query (`newsarchive.search`: every word or
+        "phrase" in the content or title; `SearchError` if it has none).
         It reads the index only, never the segments: the id of a record whose
         stored bytes are damaged is yielded too (its index row is intact), and
         reading that record (`get`) raises `StoreCorrupted` for it alone.
@@ -206,11 +209,17 @@ class StoreReader:
         if content_digest is not None:
             clauses.append("content_digest=?")
             params.append(content_digest)
+        matched = None if text is None else set(self.search(text, ranked=False))
         sql = "SELECT id FROM records"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         for (record_id,) in self.index.execute(sql + " ORDER BY retrieved_key, id", params):
-            yield record_id
+            if matched is None or record_id in matched:
+                yield record_id
+
+    def search(self, text: str, *, ranked: bool = True) -> list[str]:
+        """Ids of the records matching the full-text query `text` (best first if `ranked`)."""
+        raise NotImplementedError
 
     def stats(self) -> dict[str, Any]:
         """Counts, sizes and the last fixity checks."""

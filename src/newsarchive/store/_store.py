@@ -11,7 +11,7 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive._version import __version__
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from newsarchive.capture import Stored
+    from newsarchive.search._index import TextIndex
 
 __all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
 
@@ -436,6 +437,18 @@ class Store(StoreReader):
             self._caught_up()
             return self._caught_up_derived(name)
 
+    def search(self, text: str, *, ranked: bool = True) -> list[str]:
+        """Ids of the records matching the full-text query `text`, best match (BM25) first.
+
+        The query language is `newsarchive.search`'s (words, "phrases", prefix*);
+        `SearchError` for a query without a word. The text index is caught up first.
+        """
+        from newsarchive.search import parse_query  # noqa: PLC0415 - the feature, when used
+
+        query = parse_query(text)  # a bad query is refused before anything is opened
+        index = cast("TextIndex", self.derived("text"))  # what the registry makes for "text"
+        return index.search(query, ranked=ranked)
+
     def _caught_up_derived(self, name: str) -> _derived.DerivedIndex:
         found = self._derived.get(name)
         if found is None:
@@ -444,9 +457,10 @@ class Store(StoreReader):
         return found
 
     def _update_derived(self) -> None:
-        """Bring every derived index up to date (the caller holds the writer lock)."""
+        """Bring the derived indexes kept by writes up to date (the caller holds the lock)."""
         for name in _derived.DERIVED:
-            self._caught_up_derived(name)
+            if name not in _derived.ON_USE:
+                self._caught_up_derived(name)
 
     def _rebuild_derived(self) -> None:
         for name in _derived.DERIVED:
