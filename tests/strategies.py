@@ -8,6 +8,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle, ProvenanceEvent, Retrieval, Timestamp
+from newsarchive._derive import compute_record_digest
+from newsarchive.record import HttpFacts, HttpHeaders, Redirect
 
 #: Any Unicode text a record may hold: everything but NUL and lone surrogates.
 text = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"))
@@ -39,12 +41,47 @@ timestamps = st.builds(
     st.sampled_from(["", "5", "000", "123456", "123456789"]),
 )
 
+
+@st.composite
+def http_facts(draw: st.DrawFn) -> HttpFacts:
+    """Format v2's `retrieval.http`: a certificate fingerprint only for an https final URL."""
+    final = draw(urls)
+    https = final.lower().startswith("https:")
+    return HttpFacts(
+        final_url=final,
+        status=draw(st.sampled_from([200, 203, 206, 299])),
+        http_version=draw(st.none() | st.sampled_from(["HTTP/1.1", "HTTP/2", "HTTP/1.0"])),
+        redirects=draw(
+            st.none()
+            | st.lists(st.builds(Redirect, urls, st.sampled_from([301, 302, 307, 308])), max_size=3)
+        ),
+        headers=draw(
+            st.none()
+            | st.builds(
+                HttpHeaders,
+                content_type=st.none() | st.just("text/html; charset=utf-8"),
+                last_modified=st.none() | st.just("Tue, 01 Apr 2025 10:00:00 GMT"),
+                etag=st.none() | st.sampled_from(['"abc"', 'W/"x-1"']),
+                date=st.none() | label,
+            )
+        ),
+        tls_sha256=draw(st.from_regex(r"[0-9a-f]{64}", fullmatch=True)) if https else None,
+    )
+
+
 retrievals = st.builds(
     Retrieval,
     method=st.sampled_from(["http", "browser", "wayback", "file-import", "manual", "x-test"]),
     agent=label,
     via=st.none() | urls,
     notes=st.lists(text, max_size=3).map(tuple),
+    http=st.none() | http_facts(),
+)
+#: Author names as a page may give them: create() trims and joins their whitespace.
+author_names = label | st.sampled_from(["  Jane   Doe ", "Ana\u00a0Lima", "Jose\u0301", "", " "])
+#: Well-formed BCP 47 tags (RFC 5646), of each form the grammar has.
+languages = st.sampled_from(
+    ["en", "en-US", "pt-BR", "zh-Hant-TW", "de-CH-1901", "es-419", "x-local", "i-klingon", "EN-gb"]
 )
 events = st.builds(
     ProvenanceEvent,
@@ -128,8 +165,13 @@ def article_text_options(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def records(draw: st.DrawFn) -> ArchivedArticle:
+    """Valid records of the current format (v2), its optional fields each present or not."""
     retrieved = draw(timestamps)
     published = draw(st.none() | timestamps.filter(lambda t: t <= retrieved))
+    modified = draw(
+        st.none()
+        | timestamps.filter(lambda t: t <= retrieved and (published is None or t >= published))
+    )
     return ArchivedArticle.create(
         url=draw(urls),
         content=draw(text),
@@ -140,7 +182,33 @@ def records(draw: st.DrawFn) -> ArchivedArticle:
         retrieval=draw(retrievals),
         provenance=draw(st.lists(events, max_size=2)),
         algorithm=draw(st.sampled_from(["sha256", "sha256", "sha512", "sha3-256", "blake2b"])),
+        authors=draw(st.none() | st.lists(author_names, max_size=3)),
+        publisher=draw(st.none() | label),
+        description=draw(st.none() | text),
+        language=draw(st.none() | languages),
+        image=draw(st.none() | urls),
+        modified_at=modified,
     )
+
+
+def as_v1(record: ArchivedArticle) -> dict[str, Any]:
+    """A record of format v1 with the same facts (v2's own fields left out), resealed."""
+    d = {
+        k: v
+        for k, v in record.to_dict().items()
+        if k not in ("authors", "publisher", "description", "language", "image", "modified_at")
+    }
+    d["retrieval"].pop("http", None)
+    d["schema_version"] = 1
+    algorithm = record.record_digest.algorithm
+    d["record_digest"] = str(compute_record_digest(d, algorithm))
+    return d
+
+
+#: Valid records of format v1 (as JSON objects): what stores made before v2 hold.
+v1_records = st.builds(ArchivedArticle.from_dict, records().map(as_v1))
+#: Valid records of either format.
+any_records = records() | v1_records
 
 
 # -- transparency log -----------------------------------------------------------------

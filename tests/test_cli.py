@@ -67,7 +67,7 @@ def test_record_then_text_reproduces_the_file(tmp_path: Path, fixture: Path) -> 
     code, out, _ = cli("record", str(fixture), "--retrieved-at", "2024-05-01T10:00:00Z")
     assert code == 0
     record = json.loads(out)
-    assert record["schema_version"] == 1
+    assert record["schema_version"] == 2  # `record` makes format v2
     assert record["retrieval"]["method"] == "file-import"
     assert record["provenance"][0]["source_digest"] == (
         "sha256:" + hashlib.sha256(fixture.read_bytes()).hexdigest()

@@ -17,6 +17,8 @@ from newsarchive._derive import (
     NOT_DIGESTED,
     compute_id,
     compute_record_digest,
+    normalize_author,
+    normalize_authors,
     normalize_tags,
     record_digest_bytes,
 )
@@ -145,3 +147,38 @@ def test_lone_surrogate_message_on_the_shortcut() -> None:
     with pytest.raises(JSONError) as caught:
         record_digest_bytes(_record(title="\ud800"), schema_valid=True)
     assert str(caught.value) == "string holds a lone surrogate (not Unicode text)"
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("Ana Lima", "Ana Lima"),
+        ("  Ana   Lima ", "Ana Lima"),
+        ("Ana\u00a0Lima", "Ana Lima"),
+        ("Ana\u2003 Lima", "Ana Lima"),
+        ("Jose\u0301", "Jos\u00e9"),
+        ("ANA lima", "ANA lima"),  # case is the page's: no casefold for names
+        ("", ""),
+        (" \u00a0 ", ""),
+    ],
+)
+def test_author_rule(raw: str, normal: str) -> None:
+    assert normalize_author(raw) == normal
+
+
+def test_authors_keep_order_and_repeats_and_drop_blanks() -> None:
+    assert normalize_authors(["B", " ", "A", "B "]) == ("B", "A", "B")
+
+
+def test_http_statuses_written_as_floats_take_the_canonical_path() -> None:
+    # orjson writes 200.0 where RFC 8785 writes 200: the shortcut must not be taken.
+    record: dict[str, Any] = {
+        "schema_version": 2,
+        "content_length": 0,
+        "retrieval": {"http": {"final_url": "https://x.example/", "status": 200.0}},
+    }
+    assert record_digest_bytes(record, schema_valid=True) == canonical_dumps(record)
+    record["retrieval"]["http"]["status"] = 200
+    record["retrieval"]["http"]["redirects"] = [{"url": "https://x.example/a", "status": 301.0}]
+    assert record_digest_bytes(record, schema_valid=True) == canonical_dumps(record)
+    assert b"301," in record_digest_bytes(record, schema_valid=True)

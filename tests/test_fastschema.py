@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
-from newsarchive.validation import _fast_schema, _schema_validator
-from tests.strategies import records
+from newsarchive.validation import _fast_schema, _schema_validator, schema_version_of
+from tests.strategies import any_records
 
 # Replacement values chosen to sit on the schema's edges: wrong types, bool vs
 # int, 1.0 vs 1, empty and over-long strings, control characters, NUL, newline
@@ -63,11 +63,62 @@ EDGE_VALUES: list[Any] = [
     "X-custom",
     "http",
     "wayback",
+    # format v2's fields: BCP 47 tags, statuses, HTTP versions, fingerprints
+    2,
+    3,
+    2.0,
+    "en",
+    "en-US",
+    "en-",
+    "123",
+    "x-a",
+    "en-US\n",
+    "ftp://example.com/i.png",
+    200,
+    200.0,
+    301,
+    99,
+    600,
+    "HTTP/1.1",
+    "HTTP/1.1\n",
+    "HTTP/4",
+    "a" * 64,
+    "A" * 64,
+    [{"url": "https://example.com/", "status": 301}],
+    [{"url": "https://example.com/", "status": 200}],
+    {"content_type": "text/html", "etag": '"x"'},
+    {"set_cookie": "a=b"},
+    {"final_url": "https://example.com/", "status": 200},
+]
+#: Member names to add: the v2 fields (to v1 records too) and unknown ones.
+ADDED_NAMES: list[str] = [
+    "extra",
+    "via",
+    "detail",
+    "content",
+    "zz",
+    "authors",
+    "publisher",
+    "description",
+    "language",
+    "image",
+    "modified_at",
+    "http",
+    "redirects",
+    "headers",
+    "tls_sha256",
+    "etag",
+    "http_version",
 ]
 
 
 def schema_accepts(value: Any) -> bool:
-    return next(iter(_schema_validator().iter_errors(value)), None) is None
+    validator = _schema_validator(schema_version_of(value))
+    return next(iter(validator.iter_errors(value)), None) is None
+
+
+def fast_accepts(value: Any) -> bool:
+    return _fast_schema(schema_version_of(value)).accepts(value)
 
 
 def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -81,10 +132,10 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-@given(records(), st.data())
+@given(any_records, st.data())
 def test_fast_check_agrees_with_jsonschema(record: ArchivedArticle, data: st.DataObject) -> None:
     d = record.to_dict()
-    assert _fast_schema().accepts(d) is True
+    assert fast_accepts(d) is True
     assert schema_accepts(d)
     for _ in range(5):
         changed = copy.deepcopy(d)
@@ -100,14 +151,14 @@ def test_fast_check_agrees_with_jsonschema(record: ArchivedArticle, data: st.Dat
         elif action == "delete":
             del parent[path[-1]]
         elif isinstance(parent, dict):
-            parent[data.draw(st.sampled_from(["extra", "via", "detail", "content", "zz"]))] = (
-                data.draw(st.sampled_from(EDGE_VALUES))
+            parent[data.draw(st.sampled_from(ADDED_NAMES))] = data.draw(
+                st.sampled_from(EDGE_VALUES)
             )
         else:
             parent.append(data.draw(st.sampled_from(EDGE_VALUES)))
-        assert _fast_schema().accepts(changed) == schema_accepts(changed), (path, action, changed)
+        assert fast_accepts(changed) == schema_accepts(changed), (path, action, changed)
 
 
 @given(st.sampled_from(EDGE_VALUES))
 def test_non_records(value: Any) -> None:
-    assert _fast_schema().accepts(value) == schema_accepts(value)
+    assert fast_accepts(value) == schema_accepts(value)

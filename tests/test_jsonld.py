@@ -22,9 +22,11 @@ from newsarchive.jsonld import (
     record_iri,
     to_jsonld,
 )
+from newsarchive.record import HttpFacts, HttpHeaders, Redirect
 from newsarchive.timestamps import Timestamp
 from tests import strategies
 from tests.conftest import DATA
+from tests.strategies import as_v1
 from tests.test_cli import assert_one_line_error, cli
 
 S = "http://schema.org/"
@@ -36,6 +38,7 @@ XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 GOLDEN = DATA / "jsonld" / "wayback-record.jsonld"
+GOLDEN_V2 = DATA / "jsonld" / "capture-record-v2.jsonld"
 
 #: (subject, predicate, object, datatype): datatype None for an IRI or blank node.
 Triple = tuple[str, str, str, str | None]
@@ -192,8 +195,69 @@ def test_the_using_event_types_are_standard_ones() -> None:
 
 def test_golden_document(article: ArchivedArticle) -> None:
     # The exact output for one record, reviewed by hand: a change here is a format change.
+    # The golden file predates format v2: the record's v1 form gives it unchanged.
     expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert to_jsonld(article) == expected
+    assert to_jsonld(as_v1(article)) == expected
+
+
+def _capture_record() -> ArchivedArticle:
+    """A format v2 record with every article metadata field and HTTP facts."""
+    return ArchivedArticle.create(
+        url="https://news.example/2025/05/harbour-reopens",
+        content="The harbour reopened on Monday after four weeks of repairs.",
+        retrieved_at="2025-05-06T08:00:00Z",
+        title="Harbour reopens",
+        published_at="2025-05-05T06:00:00Z",
+        modified_at="2025-05-05T09:30:00Z",
+        authors=["Ana Lima", "  Ben   Okafor "],
+        publisher="Example Gazette",
+        language="en-GB",
+        description="Repairs finished early.",
+        image="https://news.example/img/harbour.jpg",
+        retrieval=Retrieval(
+            method="http",
+            agent="newsarchive/0.1.0",
+            http=HttpFacts(
+                final_url="https://news.example/2025/05/harbour-reopens/",
+                status=200,
+                http_version="HTTP/1.1",
+                redirects=[Redirect("https://news.example/2025/05/harbour-reopens", 301)],
+                headers=HttpHeaders(content_type="text/html; charset=utf-8", etag='"h1"'),
+                tls_sha256="ab" * 32,
+            ),
+        ),
+    )
+
+
+def test_v2_fields_map_to_schema_org() -> None:
+    article = _capture_record()
+    g = triples(to_jsonld(article))
+    r = record_iri(article.id)
+    people = {o for o, _ in objects(g, r, S + "author")}
+    assert {(p, RDF_TYPE, S + "Person", None) in g for p in people} == {True}
+    assert {n for p in people for n in objects(g, p, S + "name")} == {
+        ("Ana Lima", XSD_STRING),
+        ("Ben Okafor", XSD_STRING),  # normalized when the record was made
+    }
+    ((publisher, _),) = objects(g, r, S + "publisher")
+    assert (publisher, RDF_TYPE, S + "Organization", None) in g
+    assert objects(g, publisher, S + "name") == {("Example Gazette", XSD_STRING)}
+    assert objects(g, r, S + "dateModified") == {("2025-05-05T09:30:00Z", S + "Date")}
+    assert objects(g, r, S + "inLanguage") == {("en-GB", XSD_STRING)}
+    assert objects(g, r, S + "description") == {("Repairs finished early.", XSD_STRING)}
+    assert objects(g, r, S + "image") == {("https://news.example/img/harbour.jpg", None)}
+
+
+def test_a_v1_record_has_none_of_the_v2_terms(article: ArchivedArticle) -> None:
+    g = triples(to_jsonld(as_v1(article)))
+    used = {p for _, p, _, _ in g}
+    assert not used & {S + t for t in ("author", "publisher", "dateModified", "inLanguage")}
+
+
+def test_golden_document_v2() -> None:
+    # The exact output for a format v2 record, reviewed by hand.
+    expected = json.loads(GOLDEN_V2.read_text(encoding="utf-8"))
+    assert to_jsonld(_capture_record()) == expected
 
 
 def test_urls_become_valid_iris() -> None:

@@ -12,15 +12,18 @@ from newsarchive import (
     ArticleTextError,
     Digest,
     InvalidRecord,
+    InvalidTimestamp,
     InvalidURL,
     ProvenanceEvent,
     Retrieval,
     Timestamp,
     validate,
 )
+from newsarchive._derive import compute_record_digest
 from newsarchive._json import canonical_dumps
+from newsarchive.record import HttpFacts, HttpHeaders, Redirect
 from tests.conftest import DATA, NOW
-from tests.strategies import records
+from tests.strategies import as_v1, records, v1_records
 
 BODY = "First line of the story.\nSecond line, with a ZWNJ: \u0645\u06cc\u200c\u0631\u0648\u0645."
 
@@ -38,7 +41,7 @@ def make(**overrides: object) -> ArchivedArticle:
 def test_create_computes_every_derived_field() -> None:
     r = make(title="A title", tags=[" Politics ", "politics", "Iran"])
     encoded = BODY.encode()
-    assert r.schema_version == 1
+    assert r.schema_version == 2  # new records are format v2
     assert r.url == "https://News.Example.org:443/a/./b/../story?utm_source=x&id=7#comments"
     assert r.canonical_url == "https://news.example.org/a/story?id=7"
     assert r.content == BODY
@@ -230,6 +233,90 @@ def test_without_content_cannot_be_written_as_text() -> None:
 def test_dict_round_trip_is_lossless(record: ArchivedArticle) -> None:
     assert ArchivedArticle.from_dict(record.to_dict(), now=NOW) == record
     assert ArchivedArticle.from_dict(record.to_dict(), now=NOW).to_dict() == record.to_dict()
+
+
+@given(records())
+def test_v2_json_round_trip_is_exact(record: ArchivedArticle) -> None:
+    d = record.to_dict()
+    assert d["schema_version"] == 2
+    again = ArchivedArticle.from_dict(d, now=NOW).to_dict()
+    assert again == d
+    assert canonical_dumps(again) == canonical_dumps(d)  # the same bytes, so the same digests
+
+
+@given(v1_records)
+def test_v1_records_are_read_and_written_back_unchanged(record: ArchivedArticle) -> None:
+    d = record.to_dict()
+    assert d["schema_version"] == 1
+    assert record.schema_version == 1
+    assert ArchivedArticle.from_dict(d, now=NOW).to_dict() == d
+    # an event appended to a v1 record keeps it v1 (records are never migrated silently)
+    later = record.with_event(ProvenanceEvent("verify", "2025-12-31T00:00:00Z"))
+    assert later.schema_version == 1
+    assert validate(later.to_dict(), now=NOW) == []
+
+
+@given(records())
+def test_same_capture_same_id_in_v1_and_v2_but_not_the_same_record_digest(
+    record: ArchivedArticle,
+) -> None:
+    v2 = record.to_dict()
+    v1 = as_v1(record)
+    assert v1["id"] == v2["id"]
+    assert v1["record_digest"] != v2["record_digest"]
+    # the rule itself is unchanged: each digest is the one rule over its own bytes
+    algorithm = record.record_digest.algorithm
+    assert str(compute_record_digest(v2, algorithm)) == v2["record_digest"]
+
+
+def test_v1_and_v2_of_one_capture_differ_only_where_v2_adds() -> None:
+    plain = make()
+    d2, d1 = plain.to_dict(), as_v1(plain)
+    assert {k for k in d2 if d2[k] != d1[k]} == {"schema_version", "record_digest"}
+    assert d1["id"] == d2["id"] == plain.id
+
+
+def test_create_normalizes_author_names_and_keeps_their_order() -> None:
+    r = make(authors=["  Zoë   Ng ", "Ana\u00a0Lima", "Jose\u0301", " ", "Zoë Ng"])
+    assert r.authors == ("Zoë Ng", "Ana Lima", "Jos\u00e9", "Zoë Ng")
+    assert make(authors=["", "  "]).authors is None  # no names left: no authors member
+    assert "authors" not in make(authors=[]).to_dict()
+
+
+def test_create_checks_the_v2_fields() -> None:
+    with pytest.raises(InvalidRecord) as info:
+        make(language="en-", image="ftp://x.example/i.png")
+    assert {p.pointer for p in info.value.problems} == {"/language", "/image"}
+    with pytest.raises(InvalidTimestamp):  # as published_at: a naive time needs a default zone
+        make(modified_at="2020-01-08T08:30:00")
+    assert str(make(modified_at="2020-01-08T08:30:00+02:00").modified_at) == "2020-01-08T06:30:00Z"
+    with pytest.raises(InvalidRecord, match="tls_sha256"):
+        make(
+            retrieval=Retrieval(
+                "http",
+                http=HttpFacts(final_url="http://x.example/", status=200, tls_sha256="a" * 64),
+            )
+        )
+
+
+def test_http_facts_round_trip_and_keep_absent_apart_from_empty() -> None:
+    facts = HttpFacts(
+        final_url="https://x.example/b",
+        status=200,
+        redirects=[Redirect("https://x.example/a", 302)],
+        headers=HttpHeaders(),
+    )
+    d = facts.to_dict()
+    assert d == {
+        "final_url": "https://x.example/b",
+        "status": 200,
+        "redirects": [{"url": "https://x.example/a", "status": 302}],
+        "headers": {},
+    }
+    assert HttpFacts.from_dict(d) == facts
+    assert "redirects" not in HttpFacts(final_url="https://x.example/", status=200).to_dict()
+    with pytest.raises(TypeError):
+        HttpFacts(final_url="https://x.example/", status=200.0)  # type: ignore[arg-type]
 
 
 def test_frozen() -> None:

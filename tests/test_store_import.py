@@ -14,6 +14,7 @@ from newsarchive.store import ImportOptions, Store, _importer, import_paths
 from newsarchive.store._write import prepare_line
 from tests.conftest import DATA, NOW
 from tests.store_driver import make_record
+from tests.test_semantic_v2 import v2_record
 
 IMPORT = DATA / "import"
 OPTIONS = ImportOptions(clock=lambda: NOW, agent="test-suite")
@@ -216,3 +217,24 @@ def test_a_rejected_article_text_file_is_named_once(store: Store, tmp_path: Path
             "no LINK: line at the end of the file; give the article's URL",
         ),
     ]
+
+
+def test_new_records_are_v2_and_json_records_keep_their_version(
+    store: Store, tmp_path: Path
+) -> None:
+    v2 = v2_record()
+    (tmp_path / "v2.json").write_text(json.dumps(v2), encoding="utf-8")
+    paths = [str(IMPORT / "records.jsonl"), str(IMPORT / "ferry.txt"), str(tmp_path / "v2.json")]
+    summary = import_paths(store, paths, OPTIONS)
+    assert summary.imported == 4
+    versions = {}
+    for record_id in store.find():
+        record = store.get(record_id)
+        versions[record["url"]] = record["schema_version"]
+    v1_urls = [
+        json.loads(line)["url"] for line in (IMPORT / "records.jsonl").read_bytes().splitlines()
+    ]
+    assert [versions[u] for u in v1_urls] == [1, 1]  # stored exactly as they were
+    assert store.get(v2["id"]) == v2
+    (ferry,) = set(versions) - {*v1_urls, v2["url"]}
+    assert versions[ferry] == 2  # made from article text now: format v2

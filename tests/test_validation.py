@@ -39,11 +39,36 @@ def test_schema_passes_the_metaschema_and_has_a_stable_id() -> None:
     assert schema["additionalProperties"] is False
 
 
-def test_top_level_schema_is_the_packaged_one() -> None:
-    top = (ROOT / "schemas" / "article-v1.schema.json").read_bytes()
-    packaged = (ROOT / "src" / "newsarchive" / "schemas" / "article-v1.schema.json").read_bytes()
+@pytest.mark.parametrize("version", [1, 2])
+def test_top_level_schema_is_the_packaged_one(version: int) -> None:
+    name = f"article-v{version}.schema.json"
+    top = (ROOT / "schemas" / name).read_bytes()
+    packaged = (ROOT / "src" / "newsarchive" / "schemas" / name).read_bytes()
     assert top == packaged
-    assert json.loads(top) == load_schema()
+    assert json.loads(top) == load_schema(version=version)
+
+
+def test_load_schema_stays_v1_unless_asked_for_a_version() -> None:
+    assert load_schema() is load_schema(1)
+    v2 = load_schema(version=2)
+    jsonschema.Draft202012Validator.check_schema(v2)
+    assert v2["$id"] == "urn:newsarchive:schema:article:v2"
+    assert v2["properties"]["schema_version"] == {"const": 2}
+    # v2 is v1 plus optional members: the same required ones, v1's definitions unchanged
+    v1 = load_schema()
+    assert v2["required"] == v1["required"]
+    assert set(v2["properties"]) - set(v1["properties"]) == {
+        "authors",
+        "publisher",
+        "description",
+        "language",
+        "image",
+        "modified_at",
+    }
+    assert all(v2["$defs"][k] == v for k, v in v1["$defs"].items())
+    for version in (0, 3, "2", True):
+        with pytest.raises(ValueError, match="no record format version"):
+            load_schema(version=version)  # type: ignore[arg-type]
 
 
 def test_a_good_record_has_no_problems() -> None:
@@ -63,7 +88,7 @@ def _set(d: dict[str, Any], pointer: str, value: Any) -> None:
 
 # One case per row of the record table, with the code that names what is wrong.
 CASES: list[tuple[Any, ...]] = [
-    ("/schema_version", 2, "unsupported-schema-version"),
+    ("/schema_version", 3, "unsupported-schema-version"),
     ("/schema_version", "1", "unsupported-schema-version"),
     ("/id", "x" * 64, "bad-id"),
     ("/id", "0" * 64, "id-mismatch"),
@@ -189,7 +214,8 @@ def test_strict_raises_with_all_problems() -> None:
 def test_validator_is_built_once() -> None:
     from newsarchive.validation import _schema_validator
 
-    assert _schema_validator() is _schema_validator()
+    assert _schema_validator(1) is _schema_validator(1)
+    assert _schema_validator(2) is _schema_validator(2)
 
 
 def _leaves(value: Any, pointer: str = "") -> list[str]:

@@ -29,6 +29,7 @@ from newsarchive.warc import (
     WarcReading,
     looks_like_warc,
     read_warc,
+    record_content_type,
     uri_form,
     write_warc,
 )
@@ -36,6 +37,7 @@ from newsarchive.warc._frame import b32_digest, check_digest
 from newsarchive.warc._read import _WarcImport
 from tests import strategies
 from tests.conftest import DATA, NOW
+from tests.strategies import as_v1
 
 WARC = DATA / "warc"
 EXAMPLES = Path(__file__).parent.parent / "examples" / "articles"
@@ -119,7 +121,8 @@ def test_export_is_deterministic_and_names_what_it_holds() -> None:
     body = _records()[0].content.encode()  # type: ignore[union-attr]
     assert f"WARC-Block-Digest: {b32_digest(body)}" in head
     assert f"WARC-Payload-Digest: {b32_digest(body)}" in head
-    assert f"Content-Type: {RECORD_CONTENT_TYPE}".encode() in data
+    assert f"Content-Type: {record_content_type(2)}".encode() in data
+    assert RECORD_CONTENT_TYPE.encode() not in data  # no v1 record was exported
     assert data.count(b"WARC-Refers-To: <urn:uuid:") == 2
     # WARC 1.1: a metadata record has no payload, so no WARC-Payload-Digest.
     for metadata in data.split(b"WARC-Type: metadata\r\n")[1:]:
@@ -268,6 +271,7 @@ def test_foreign_records_become_new_records() -> None:
     assert latin["media_type"] == "text/html; charset=utf-8"
     assert latin["retrieved_at"] == "2024-03-05T08:15:00Z"
     assert latin["retrieval"]["method"] == "warc-import"
+    assert latin["schema_version"] == 2  # records made from foreign WARC files are format v2
     assert latin["retrieval"]["agent"] == "TestCrawler/1.0"  # from the warcinfo record
     notes = latin["retrieval"]["notes"]
     assert "HTTP status: HTTP/1.1 200 OK" in notes
@@ -749,11 +753,30 @@ def test_our_metadata_naming_a_foreign_resource_refuses_both() -> None:
 def test_another_version_of_our_metadata_is_refused_with_its_resource() -> None:
     data = _export(_records()[:1], gzip=False)
     meta = data.split(b"WARC-Type: metadata")[1]
-    newer = data.replace(meta, meta.replace(b"; version=1", b"; version=2"))
+    newer = data.replace(meta, re.sub(rb"; version=[0-9]+", b"; version=3", meta))
     reading = _read(newer)
     assert reading.records == ()
     assert [r.code for r in reading.refused] == ["metadata-refused", "unsupported-version"]
     assert "unsupported version" in reading.refused[1].reason
+
+
+def test_a_v1_record_travels_as_version_1_and_comes_back_unchanged() -> None:
+    v1 = as_v1(_records()[0])
+    data = _export([v1], gzip=False)
+    assert f"Content-Type: {RECORD_CONTENT_TYPE}".encode() in data
+    assert b"; version=2" not in data
+    reading = _read(data)
+    assert reading.records == (v1,)
+    assert reading.refused == ()
+
+
+def test_a_record_whose_version_differs_from_its_content_type_is_refused() -> None:
+    data = _export(_records()[:1], gzip=False)
+    meta = data.split(b"WARC-Type: metadata")[1]
+    older = data.replace(meta, meta.replace(b"; version=2", b"; version=1"))
+    reading = _read(older)
+    assert reading.records == ()
+    assert "version-mismatch" in [r.code for r in reading.refused]
 
 
 def test_records_are_handed_on_as_they_are_built(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """newsarchive: archive news articles with provenance.
 
-The archived-article record (format v1), its JSON Schema, validation that
-reports every problem at once, serializers, verification that a copy is
-exactly what was captured, and the embedded store. Everything public is
+The archived-article record (format v2; v1 records are read as they are),
+its JSON Schemas, validation that reports every problem at once, serializers,
+verification that a copy is exactly what was captured, and the embedded store. Everything public is
 re-exported here.
 
 Names are imported on first use (PEP 562), so `import newsarchive` and the
@@ -42,7 +42,14 @@ if TYPE_CHECKING:
     from newsarchive.history import diff
     from newsarchive.jsonl import iter_jsonl, write_jsonl
     from newsarchive.jsonld import to_jsonld
-    from newsarchive.record import ArchivedArticle, ProvenanceEvent, Retrieval
+    from newsarchive.record import (
+        ArchivedArticle,
+        HttpFacts,
+        HttpHeaders,
+        ProvenanceEvent,
+        Redirect,
+        Retrieval,
+    )
     from newsarchive.serialize import from_json, to_canonical_json, to_json
     from newsarchive.store import Store
     from newsarchive.timestamps import Timestamp, parse_timestamp
@@ -61,6 +68,8 @@ _EXPORTS: Final = {
     "CopyVerdict": "verify",
     "Digest": "digest",
     "DigestError": "errors",
+    "HttpFacts": "record",
+    "HttpHeaders": "record",
     "InvalidBag": "errors",
     "InvalidRecord": "errors",
     "InvalidTimestamp": "errors",
@@ -72,6 +81,7 @@ _EXPORTS: Final = {
     "Problem": "errors",
     "ProvenanceEvent": "record",
     "RecordNotFound": "errors",
+    "Redirect": "record",
     "Retrieval": "record",
     "Store": "store",
     "StoreCorrupted": "errors",
@@ -109,6 +119,8 @@ __all__ = [
     "CopyVerdict",
     "Digest",
     "DigestError",
+    "HttpFacts",
+    "HttpHeaders",
     "InvalidBag",
     "InvalidRecord",
     "InvalidTimestamp",
@@ -120,6 +132,7 @@ __all__ = [
     "Problem",
     "ProvenanceEvent",
     "RecordNotFound",
+    "Redirect",
     "Retrieval",
     "Store",
     "StoreCorrupted",

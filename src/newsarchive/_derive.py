@@ -1,4 +1,4 @@
-"""The derived fields of a record, format v1: id, record digest, tag normalization.
+"""The derived fields of a record (formats v1 and v2): id, record digest, name normalization.
 
 These functions are the hashing contract. Changing what bytes they hash is a
 format version change; the README repeats these rules.
@@ -15,6 +15,13 @@ format version change; the README repeats these rules.
   elsewhere, and any change to any field, content included, is detectable.
 - tags: each trimmed (`str.strip`), NFC-normalized, empty ones dropped,
   case-insensitive duplicates (`str.casefold`) dropped; first spelling and order kept.
+- authors (format v2): each name's whitespace runs (as `str.split` finds them)
+  made one space, leading and trailing whitespace dropped, NFC-normalized;
+  empty names dropped; order and repeated names kept.
+
+Both rules are the same in v1 and v2: the id of a capture does not depend on
+the format version, while its record digest does (the record's bytes differ,
+`schema_version` first of all).
 """
 
 from __future__ import annotations
@@ -40,10 +47,13 @@ __all__ = [
     "compute_id",
     "compute_id_text",
     "compute_record_digest",
+    "normalize_author",
+    "normalize_authors",
     "normalize_tags",
 ]
 
-SCHEMA_VERSION: Final = 1
+#: The format version of the records this library makes.
+SCHEMA_VERSION: Final = 2
 DEFAULT_MEDIA_TYPE: Final = "text/plain; charset=utf-8"
 ID_TAG: Final = "newsarchive:id:v1"
 #: The members the record digest leaves out.
@@ -61,6 +71,16 @@ def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
             seen.add(key)
             result.append(tag)
     return tuple(result)
+
+
+def normalize_author(name: str) -> str:
+    """One author name by the rule above ("" for a blank name)."""
+    return unicodedata.normalize("NFC", " ".join(name.split()))
+
+
+def normalize_authors(names: Iterable[str]) -> tuple[str, ...]:
+    """Apply the author rule above to a list of names."""
+    return tuple(n for n in map(normalize_author, names) if n)
 
 
 def compute_id(url: str, content_sha256: Digest, retrieved_at: Timestamp) -> str:
@@ -88,14 +108,16 @@ def record_digest_bytes(record: Mapping[str, Any], *, schema_valid: bool = False
 
     `schema_valid=True` says the record schema accepts `record`: then it holds
     only ASCII keys, strings, null and integers (unless an integer field is
-    written as a float, which is checked here), and orjson's bytes are the RFC
-    8785 bytes without `canonical_dumps` walking the record to make sure.
+    written as a float, which is checked here, v2's HTTP statuses included),
+    and orjson's bytes are the RFC 8785 bytes without `canonical_dumps` walking
+    the record to make sure.
     """
     body = {k: v for k, v in record.items() if k not in NOT_DIGESTED}
     if (
         schema_valid
         and type(record["schema_version"]) is int
         and type(record["content_length"]) is int
+        and _http_integers_exact(record.get("retrieval"))
     ):
         try:
             return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
@@ -104,3 +126,13 @@ def record_digest_bytes(record: Mapping[str, Any], *, schema_valid: bool = False
                 "string holds a lone surrogate (not Unicode text)", code="lone-surrogate"
             ) from None
     return canonical_dumps(body)
+
+
+def _http_integers_exact(retrieval: Any) -> bool:
+    """Whether the HTTP statuses of a schema-valid retrieval are all ints (not `200.0`)."""
+    http = retrieval.get("http") if isinstance(retrieval, dict) else None
+    if http is None:
+        return True
+    return type(http["status"]) is int and all(
+        type(hop["status"]) is int for hop in http.get("redirects", ())
+    )

@@ -41,11 +41,13 @@ def _is_integer(value: Any) -> bool:
 
 
 class FastSchema:
-    """Compiled checks for the record schema; `accepts(value)` is True iff the schema is."""
+    """Compiled checks for a record schema (v1 or v2); `accepts(v)` is True iff the schema is."""
 
     def __init__(self, schema: dict[str, Any]) -> None:
         defs = schema["$defs"]
         props = schema["properties"]
+        self.version: Final = props["schema_version"]["const"]
+        self.v2: Final = "http_facts" in defs
         self.required: Final = frozenset(schema["required"])
         self.allowed: Final = frozenset(props)
         self.id_pattern = re.compile(props["id"]["pattern"])
@@ -71,6 +73,27 @@ class FastSchema:
         self.event_allowed = frozenset(event["properties"])
         self.event_type_pattern = re.compile(event["properties"]["type"]["pattern"])
         self.outcomes = frozenset(event["properties"]["outcome"]["enum"])
+        if self.v2:
+            self._init_v2(defs, props)
+
+    def _init_v2(self, defs: dict[str, Any], props: dict[str, Any]) -> None:
+        language = props["language"]
+        self.language_max = language["maxLength"]
+        self.language_pattern = re.compile(language["pattern"])
+        http = defs["http_facts"]
+        self.http_required = frozenset(http["required"])
+        self.http_allowed = frozenset(http["properties"])
+        self.status_min = defs["http_status"]["minimum"]
+        self.status_max = defs["http_status"]["maximum"]
+        hp = http["properties"]
+        self.http_version_pattern = re.compile(hp["http_version"]["pattern"])
+        self.tls_pattern = re.compile(hp["tls_sha256"]["pattern"])
+        hop = hp["redirects"]["items"]
+        self.hop_required = frozenset(hop["required"])
+        self.hop_allowed = frozenset(hop["properties"])
+        self.hop_min = hop["properties"]["status"]["minimum"]
+        self.hop_max = hop["properties"]["status"]["maximum"]
+        self.headers_allowed = frozenset(hp["headers"]["properties"])
 
     def _text(self, v: Any) -> bool:
         return type(v) is str and not self.text_forbidden(v)
@@ -105,6 +128,67 @@ class FastSchema:
             and ("via" not in v or self._url(v["via"]))
             and type(notes) is list
             and all(self._text(n) for n in notes)
+            and ("http" not in v or self._http(v["http"]))
+        )
+
+    # -- format v2 --------------------------------------------------------------------
+
+    def _status(self, v: Any, low: int, high: int) -> bool:
+        return _is_integer(v) and low <= v <= high
+
+    def _hop(self, v: Any) -> bool:
+        return (
+            type(v) is dict
+            and self.hop_required <= v.keys() <= self.hop_allowed
+            and self._url(v["url"])
+            and self._status(v["status"], self.hop_min, self.hop_max)
+        )
+
+    def _headers(self, v: Any) -> bool:
+        return (
+            type(v) is dict
+            and v.keys() <= self.headers_allowed
+            and all(self._label(value) for value in v.values())
+        )
+
+    def _http(self, v: Any) -> bool:
+        if type(v) is not dict or not (self.http_required <= v.keys() <= self.http_allowed):
+            return False
+        version, redirects, tls = v.get("http_version"), v.get("redirects"), v.get("tls_sha256")
+        return (
+            self._url(v["final_url"])
+            and self._status(v["status"], self.status_min, self.status_max)
+            and (
+                "http_version" not in v
+                or (type(version) is str and self.http_version_pattern.search(version) is not None)
+            )
+            and (
+                "redirects" not in v or (type(redirects) is list and all(map(self._hop, redirects)))
+            )
+            and ("headers" not in v or self._headers(v["headers"]))
+            and (
+                "tls_sha256" not in v
+                or (type(tls) is str and self.tls_pattern.search(tls) is not None)
+            )
+        )
+
+    def _v2_fields(self, d: dict[str, Any]) -> bool:
+        """The optional fields format v2 adds at the top level."""
+        authors, language = d.get("authors"), d.get("language")
+        return (
+            ("authors" not in d or (type(authors) is list and all(map(self._label, authors))))
+            and ("publisher" not in d or self._label(d["publisher"]))
+            and ("description" not in d or self._text(d["description"]))
+            and (
+                "language" not in d
+                or (
+                    type(language) is str
+                    and len(language) <= self.language_max
+                    and self.language_pattern.search(language) is not None
+                )
+            )
+            and ("image" not in d or self._url(d["image"]))
+            and ("modified_at" not in d or self._timestamp(d["modified_at"]))
         )
 
     def _event(self, v: Any) -> bool:
@@ -137,7 +221,7 @@ class FastSchema:
         tags, events = d["tags"], d["provenance"]
         return (
             type(version) in (int, float)
-            and version == 1
+            and version == self.version
             and type(record_id) is str
             and self.id_pattern.search(record_id) is not None
             and self._url(d["url"])
@@ -158,4 +242,5 @@ class FastSchema:
             and type(events) is list
             and all(self._event(e) for e in events)
             and self._digest(d["record_digest"])
+            and (not self.v2 or self._v2_fields(d))
         )

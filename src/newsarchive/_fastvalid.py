@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from newsarchive import _derive
+from newsarchive._derive import normalize_author
 from newsarchive.digest import hasher
 from newsarchive.errors import InvalidURL, JSONError
 from newsarchive.urls import canonicalize_url, check_url
@@ -51,6 +52,7 @@ class FastChecks:
         self.timestamp = _anchored(defs["timestamp"]["pattern"])
         self.digest = _anchored(defs["digest"]["pattern"])
         self.clock_skew = clock_skew
+        self.v2 = "http_facts" in defs  # format v2: its fields' rules, too
 
     def _instant(self, text: str) -> tuple[str, str] | None:
         """(seconds text, fraction padded to 9 digits), or None when not a real instant."""
@@ -96,7 +98,44 @@ class FastChecks:
             return False
         if _final_line_feed(d):
             return False
+        if self.v2 and not self._v2_fields(d, retrieved):
+            return False
         return not derived or self._derived_fields(d, retrieved)
+
+    def _v2_fields(self, d: Mapping[str, Any], retrieved: tuple[str, str]) -> bool:
+        """The rules of `_semantic_v2` (no warnings either); the schema has accepted `d`."""
+        if "modified_at" in d:
+            modified = self._instant(d["modified_at"])
+            if modified is None or modified > retrieved:
+                return False
+            published = self._instant(d["published_at"]) if "published_at" in d else None
+            if published is not None and modified < published:
+                return False
+        if "language" in d and d["language"].endswith("\n"):
+            return False
+        if "authors" in d and any(
+            name != normalize_author(name) or not name for name in d["authors"]
+        ):
+            return False
+        http = d["retrieval"].get("http")
+        try:
+            if "image" in d:
+                check_url(d["image"])
+            if http is not None:
+                final = check_url(http["final_url"])
+                for hop in http.get("redirects", ()):
+                    check_url(hop["url"])
+        except InvalidURL:
+            return False
+        if http is None:
+            return True
+        return (
+            type(http["status"]) is int
+            and all(type(hop["status"]) is int for hop in http.get("redirects", ()))
+            and not http.get("http_version", "").endswith("\n")
+            and not http.get("tls_sha256", "").endswith("\n")
+            and ("tls_sha256" not in http or final.lower().startswith("https:"))
+        )
 
     def _derived_fields(self, d: Mapping[str, Any], retrieved: tuple[str, str]) -> bool:
         declared = d["content_digest"]

@@ -29,6 +29,12 @@ _FORMS: Final = {
     "record_digest": "ALGORITHM:HEX with sha256, sha512, sha3-256 or blake2b",
     "source_digest": "ALGORITHM:HEX with sha256, sha512, sha3-256 or blake2b",
     "id": "64 lowercase hex digits",
+    "tls_sha256": "64 lowercase hex digits",
+    "image": "an absolute http(s) URL",
+    "final_url": "an absolute http(s) URL",
+    "modified_at": "an RFC 3339 UTC timestamp such as 2024-05-01T10:00:00Z",
+    "language": "a well-formed BCP 47 language tag such as en or pt-BR",
+    "http_version": "an HTTP version such as HTTP/1.1 or HTTP/2",
     "media_type": "a media type such as text/plain; charset=utf-8",
 }
 _ALTERNATIVES: Final = re.compile(r"^\^\((.*)\)\$$")

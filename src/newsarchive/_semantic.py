@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from newsarchive import _derive
 from newsarchive._json import has_lone_surrogate
+from newsarchive._semantic_v2 import check_v2_fields
 from newsarchive.digest import Digest, digest_equal
 from newsarchive.errors import (
     DigestError,
@@ -47,10 +48,13 @@ def json_pointer(parts: Iterator[str | int] | list[str | int] | tuple[str | int,
 class Checker:
     """The semantic layer: each check runs when the data it needs is usable."""
 
-    def __init__(self, data: Mapping[str, Any], now: datetime, derived: bool = True) -> None:
+    def __init__(
+        self, data: Mapping[str, Any], now: datetime, derived: bool = True, *, version: int = 1
+    ) -> None:
         self.data = data
         self.now = now
         self.derived = derived  # False: the caller just computed the derived fields itself
+        self.version = version  # the format whose rules apply (v2 adds its fields' rules)
         self.problems: list[Problem] = []
 
     def add(self, pointer: str, code: str, message: str, severity: str = "error") -> None:
@@ -132,6 +136,8 @@ class Checker:
                 f"published_at {published} is after retrieved_at {retrieved}",
                 "warning",
             )
+        if self.version >= 2:
+            check_v2_fields(self, retrieved, published)
         self.provenance(d.get("provenance"))
         self.tags(d.get("tags"))
         self.final_line_feeds()
@@ -157,6 +163,13 @@ class Checker:
         ]
         if isinstance(retrieval, dict):
             fields.append(("/retrieval/method", "unknown-method", retrieval.get("method")))
+            http = retrieval.get("http")
+            if self.version >= 2 and isinstance(http, dict):
+                base = "/retrieval/http/"
+                fields.append((base + "tls_sha256", "bad-value", http.get("tls_sha256")))
+                fields.append((base + "http_version", "bad-value", http.get("http_version")))
+        if self.version >= 2:
+            fields.append(("/language", "bad-language", d.get("language")))
         if isinstance(events, list):
             fields.extend(
                 (f"/provenance/{i}/type", "unknown-event-type", e.get("type"))

@@ -1,10 +1,12 @@
-"""The archived-article record, format v1, as immutable Python objects.
+"""The archived-article record (formats v1 and v2) as immutable Python objects.
 
 `ArchivedArticle.create` builds a record from facts and computes its derived
 fields (canonical URL, digests, id); `from_dict`/`to_dict` convert to and from
 the JSON object form losslessly, and `from_article_text` reads the plain
-article-text format. No I/O happens here: callers read files and pass bytes,
-and pass the clock in where a time is needed.
+article-text format. New records are format v2 (`_derive.SCHEMA_VERSION`);
+records read with `from_dict` keep the version they have, v1 included, and
+their bytes (so their digests) round-trip unchanged. No I/O happens here:
+callers read files and pass bytes, and pass the clock in where a time is needed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import attrs
 
 from newsarchive import _derive
 from newsarchive._articletext import format_article_text, parse_article_text
+from newsarchive._httpfacts import HttpFacts, HttpHeaders, Redirect
 from newsarchive._version import __version__
 from newsarchive.archiveurls import parse_archive_url
 from newsarchive.digest import DEFAULT_ALGORITHM, Digest
@@ -27,7 +30,16 @@ from newsarchive.validation import check_built, validate
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["DEFAULT_AGENT", "ArchivedArticle", "ProvenanceEvent", "Retrieval", "TimeInput"]
+__all__ = [
+    "DEFAULT_AGENT",
+    "ArchivedArticle",
+    "HttpFacts",
+    "HttpHeaders",
+    "ProvenanceEvent",
+    "Redirect",
+    "Retrieval",
+    "TimeInput",
+]
 
 DEFAULT_AGENT: Final = f"newsarchive/{__version__}"
 
@@ -47,6 +59,10 @@ def _to_tuple(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _to_optional_tuple(items: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if items is None else tuple(items)
+
+
 def _now() -> datetime:
     # Whole seconds: the default capture time is read by people; precision
     # finer than the clock's own accuracy would only suggest false exactness.
@@ -55,23 +71,36 @@ def _now() -> datetime:
 
 @attrs.frozen
 class Retrieval:
-    """How the copy was obtained: method (see the schema), agent, optional via URL, notes."""
+    """How the copy was obtained: method (see the schema), agent, optional via URL, notes.
+
+    `http` (format v2) holds what the server answered when the copy was fetched.
+    """
 
     method: str = "manual"
     agent: str = DEFAULT_AGENT
     via: str | None = None
     notes: tuple[str, ...] = attrs.field(default=(), converter=_to_tuple)
+    http: HttpFacts | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"method": self.method, "agent": self.agent}
         if self.via is not None:
             out["via"] = self.via
         out["notes"] = list(self.notes)
+        if self.http is not None:
+            out["http"] = self.http.to_dict()
         return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Retrieval:
-        return cls(data["method"], data["agent"], data.get("via"), data["notes"])
+        http = data.get("http")
+        return cls(
+            data["method"],
+            data["agent"],
+            data.get("via"),
+            data["notes"],
+            None if http is None else HttpFacts.from_dict(http),
+        )
 
 
 @attrs.frozen
@@ -140,10 +169,12 @@ def _through_archive(
 
 @attrs.frozen
 class ArchivedArticle:
-    """An archived copy of a news article with its provenance and digests (format v1).
+    """An archived copy of a news article with its provenance and digests.
 
-    Build one with `create` (computes the derived fields) or `from_dict`
-    (checks every rule first); the plain `__init__` trusts its arguments.
+    Build one with `create` (computes the derived fields; format v2) or
+    `from_dict` (checks every rule first; keeps the record's version); the
+    plain `__init__` trusts its arguments. The fields after `schema_version`
+    are format v2's article metadata, `None` when absent (always in v1).
     """
 
     id: str
@@ -161,6 +192,12 @@ class ArchivedArticle:
     content: str | None = None
     published_at: Timestamp | None = None
     schema_version: int = _derive.SCHEMA_VERSION
+    authors: tuple[str, ...] | None = attrs.field(default=None, converter=_to_optional_tuple)
+    publisher: str | None = None
+    description: str | None = None
+    language: str | None = None
+    image: str | None = None
+    modified_at: Timestamp | None = None
 
     # -- construction ---------------------------------------------------------------
 
@@ -179,10 +216,18 @@ class ArchivedArticle:
         media_type: str = _derive.DEFAULT_MEDIA_TYPE,
         algorithm: str = DEFAULT_ALGORITHM,
         default_tz: tzinfo | None = None,
+        authors: Iterable[str] | None = None,
+        publisher: str | None = None,
+        description: str | None = None,
+        language: str | None = None,
+        image: str | None = None,
+        modified_at: TimeInput | None = None,
     ) -> ArchivedArticle:
-        """Build a valid record from facts, computing canonical URL, digests and id.
+        """Build a valid format v2 record from facts, computing canonical URL, digests and id.
 
-        Raises `InvalidRecord` (with every problem) when the facts break a rule.
+        Author names are normalized (see `_derive`; blank ones dropped, no
+        `authors` at all when none is left). Raises `InvalidRecord` (with
+        every problem) when the facts break a rule.
         """
         canonical_url = canonicalize_url(url)  # checks the url, too
         if not isinstance(content, str):
@@ -211,6 +256,12 @@ class ArchivedArticle:
             record_digest=content_digest,  # placeholder, replaced just below
             content=content,
             published_at=None if published_at is None else _to_timestamp(published_at, default_tz),
+            authors=None if authors is None else (_derive.normalize_authors(authors) or None),
+            publisher=publisher,
+            description=description,
+            language=language,
+            image=image,
+            modified_at=None if modified_at is None else _to_timestamp(modified_at, default_tz),
         )
         return draft._sealed(algorithm)
 
@@ -232,6 +283,7 @@ class ArchivedArticle:
         """Read the JSON object form; raises `InvalidRecord` listing every problem."""
         validate(data, strict=True, now=now)
         published = data.get("published_at")
+        modified = data.get("modified_at")
         return cls(
             id=data["id"],
             url=data["url"],
@@ -247,7 +299,13 @@ class ArchivedArticle:
             record_digest=Digest.parse(data["record_digest"]),
             content=data.get("content"),
             published_at=None if published is None else Timestamp.parse(published),
-            schema_version=data["schema_version"],
+            schema_version=int(data["schema_version"]),
+            authors=data.get("authors"),
+            publisher=data.get("publisher"),
+            description=data.get("description"),
+            language=data.get("language"),
+            image=data.get("image"),
+            modified_at=None if modified is None else Timestamp.parse(modified),
         )
 
     @classmethod
@@ -325,8 +383,16 @@ class ArchivedArticle:
             "canonical_url": self.canonical_url,
             "title": self.title,
         }
+        if self.authors is not None:
+            out["authors"] = list(self.authors)
+        for name in ("publisher", "description", "language", "image"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
         if self.published_at is not None:
             out["published_at"] = str(self.published_at)
+        if self.modified_at is not None:
+            out["modified_at"] = str(self.modified_at)
         out["retrieved_at"] = str(self.retrieved_at)
         out["retrieval"] = self.retrieval.to_dict()
         out["tags"] = list(self.tags)

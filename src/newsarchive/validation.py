@@ -1,11 +1,13 @@
 """Validation of records in their JSON object form: every problem at once.
 
-Two layers. The JSON Schema (`schemas/article-v1.schema.json`, the single
-source of the structural rules) runs first; the semantic checks run after it
-on whatever parts of the data allow them, even when the schema already failed:
-digests and length against the content, the id, the canonical URL, timestamps,
-tag normalization. A semantic finding replaces a schema pattern finding at the
-same JSON Pointer, because it says more precisely what is wrong.
+Two layers. The JSON Schema of the record's format version
+(`schemas/article-v1.schema.json` or `schemas/article-v2.schema.json`, chosen by
+`schema_version`; the single source of the structural rules) runs first; the
+semantic checks run after it on whatever parts of the data allow them, even
+when the schema already failed: digests and length against the content, the
+id, the canonical URL, timestamps, tag (and v2's author) normalization. A
+semantic finding replaces a schema pattern finding at the same JSON Pointer,
+because it says more precisely what is wrong.
 """
 
 from __future__ import annotations
@@ -32,9 +34,22 @@ if TYPE_CHECKING:
     from jsonschema import ValidationError
     from jsonschema.protocols import Validator
 
-__all__ = ["CLOCK_SKEW", "SCHEMA_ID", "load_schema", "validate"]
+__all__ = [
+    "CLOCK_SKEW",
+    "LATEST_VERSION",
+    "SCHEMA_ID",
+    "SCHEMA_IDS",
+    "VERSIONS",
+    "load_schema",
+    "validate",
+]
 
-SCHEMA_ID: Final = "urn:newsarchive:schema:article:v1"
+#: The record format versions this library reads; new records are the latest.
+VERSIONS: Final = (1, 2)
+LATEST_VERSION: Final = 2
+SCHEMA_IDS: Final = {v: f"urn:newsarchive:schema:article:v{v}" for v in VERSIONS}
+#: The `$id` of format v1's schema (what `load_schema()` returns without a version).
+SCHEMA_ID: Final = SCHEMA_IDS[1]
 
 # Schema keyword failures that the semantic layer can say more precisely about.
 _REPLACEABLE: Final = frozenset({"pattern", "not", "format", "maxLength", "minLength"})
@@ -42,8 +57,13 @@ _FIELD_CODES: Final = {
     "url": "bad-url",
     "canonical_url": "bad-url",
     "via": "bad-url",
+    "image": "bad-url",
+    "final_url": "bad-url",
     "retrieved_at": "bad-timestamp",
     "published_at": "bad-timestamp",
+    "modified_at": "bad-timestamp",
+    "language": "bad-language",
+    "authors": "bad-author",
     "at": "bad-timestamp",
     "content_digest": "bad-digest",
     "record_digest": "bad-digest",
@@ -64,34 +84,60 @@ _KEYWORD_CODES: Final = {
 _REQUIRED_NAME: Final = re.compile(r"^'((?:[^'\\]|\\.)*)' is a required property")
 
 
+def load_schema(version: int = 1) -> dict[str, Any]:
+    """The JSON Schema of record format `version` (1 or 2) shipped inside the package.
+
+    Without a version it is format v1's, as it always was; ask for `version=2`
+    (or `LATEST_VERSION`) for the format new records are written in. One
+    object per version and process: do not change it.
+    """
+    if type(version) is not int or version not in VERSIONS:
+        msg = f"no record format version {version!r} (known: {', '.join(map(str, VERSIONS))})"
+        raise ValueError(msg)
+    return _load_schema(version)
+
+
 @cache
-def load_schema() -> dict[str, Any]:
-    """The record JSON Schema shipped inside the package."""
+def _load_schema(version: int) -> dict[str, Any]:
     text = (
         resources.files("newsarchive")
-        .joinpath("schemas/article-v1.schema.json")
+        .joinpath(f"schemas/article-v{version}.schema.json")
         .read_text(encoding="utf-8")
     )
     schema: dict[str, Any] = json.loads(text)
     return schema
 
 
+def schema_version_of(data: Any) -> int:
+    """The format version whose schema checks `data`: its own, else the latest.
+
+    A record is checked against the schema of the version it says it is (`1.0`
+    counts as 1, as JSON Schema counts it; `true` does not). A missing or
+    unknown version is checked against the latest schema, whose `const` then
+    reports the version as unsupported.
+    """
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if type(version) in (int, float) and version in VERSIONS:
+        return int(version)
+    return LATEST_VERSION
+
+
 @cache
-def _schema_validator() -> Validator:
+def _schema_validator(version: int) -> Validator:
     # Built once per process: compiling the schema per record costs ~30x the check.
     from jsonschema import Draft202012Validator  # noqa: PLC0415 - slow import, keep CLI start fast
 
-    return Draft202012Validator(load_schema())
+    return Draft202012Validator(load_schema(version))
 
 
 @cache
-def _fast_schema() -> FastSchema:
-    return FastSchema(load_schema())
+def _fast_schema(version: int) -> FastSchema:
+    return FastSchema(load_schema(version))
 
 
 @cache
-def _fast_checks() -> FastChecks:
-    return FastChecks(load_schema(), CLOCK_SKEW)
+def _fast_checks(version: int) -> FastChecks:
+    return FastChecks(load_schema(version), CLOCK_SKEW)
 
 
 def _pointer_key(problem: Problem) -> tuple[tuple[int, int | str], ...]:
@@ -99,15 +145,24 @@ def _pointer_key(problem: Problem) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isascii() and p.isdigit() else (1, p) for p in parts)
 
 
-def _schema_problems(data: Any) -> list[tuple[Problem, bool]]:
+def _schema_problems(data: Any, version: int) -> list[tuple[Problem, bool]]:
     """Schema findings, each with whether a semantic finding may replace it."""
     found: list[tuple[Problem, bool]] = []
-    for error in _schema_validator().iter_errors(data):
-        found.extend(_from_schema_error(error))
+    for error in _schema_validator(version).iter_errors(data):
+        found.extend(_from_schema_error(error, version))
     return found
 
 
-def _from_schema_error(error: ValidationError) -> Iterator[tuple[Problem, bool]]:
+def _unknown_field_message(name: str, path: list[str | int], version: int) -> str:
+    message = f"unknown field {name!r} (format v{version} allows no extra fields)"
+    if version == 1 and path in ([], ["retrieval"]):
+        v2 = load_schema(2)["properties"]
+        if name in (v2 if not path else v2["retrieval"]["properties"]):
+            message += f"; {name!r} is a format v2 field (schema_version 2)"
+    return message
+
+
+def _from_schema_error(error: ValidationError, version: int) -> Iterator[tuple[Problem, bool]]:
     path = list(error.absolute_path)
     keyword = str(error.validator)
     if keyword == "required":
@@ -123,7 +178,7 @@ def _from_schema_error(error: ValidationError) -> Iterator[tuple[Problem, bool]]
                     Problem(
                         json_pointer([*path, name]),
                         "unknown-field",
-                        f"unknown field {name!r} (format v1 allows no extra fields)",
+                        _unknown_field_message(name, path, version),
                     ),
                     False,
                 )
@@ -133,7 +188,8 @@ def _from_schema_error(error: ValidationError) -> Iterator[tuple[Problem, bool]]
             Problem(
                 "/schema_version",
                 "unsupported-schema-version",
-                f"schema_version must be 1 (got {error.instance!r})",
+                "schema_version must be one of "
+                f"{', '.join(map(str, VERSIONS))} (got {error.instance!r})",
             ),
             False,
         )
@@ -176,17 +232,18 @@ def _validate(data: Any, *, strict: bool, now: datetime | None, derived: bool) -
     if callable(to_dict) and not isinstance(data, dict):
         data = to_dict()
     clock = now if now is not None else datetime.now(UTC)
+    version = schema_version_of(data)
     # The common case, a valid record, without jsonschema or the problem
     # machinery; both fast layers are held to the full ones by differential tests.
-    if _fast_schema().accepts(data):
-        if _fast_checks().no_problems(data, clock, derived):
+    if _fast_schema(version).accepts(data):
+        if _fast_checks(version).no_problems(data, clock, derived):
             return []
         found = []
     else:
-        found = _schema_problems(data)
+        found = _schema_problems(data, version)
     semantic: list[Problem] = []
     if isinstance(data, dict):
-        checker = Checker(data, clock, derived)
+        checker = Checker(data, clock, derived, version=version)
         checker.run()
         semantic = checker.problems
     if not found and not semantic:

@@ -26,6 +26,7 @@ from newsarchive import (
 )
 from newsarchive._articletext import format_article_text, parse_article_text
 from newsarchive._json import canonical_dumps, loads
+from newsarchive._semantic import Checker
 from newsarchive.errors import (
     ArticleTextError,
     DigestError,
@@ -35,8 +36,10 @@ from newsarchive.errors import (
     NewsArchiveError,
 )
 from newsarchive.jsonl import iter_values
+from newsarchive.validation import _fast_checks, _fast_schema, schema_version_of
 from tests.conftest import DATA, NOW
 from tests.fuzz.engine import Target
+from tests.strategies import as_v1
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -124,6 +127,8 @@ VALIDATE_SEEDS = [
     json.dumps(_record(), ensure_ascii=True).encode(),
     json.dumps([_record(), _record()]).encode(),
 ]
+
+
 VALIDATE_TOKENS = [
     b'"\\ud800"',
     b"NaN",
@@ -137,6 +142,53 @@ VALIDATE_TOKENS = [
     b'"tags": ["a", "A"]',
     b"null",
     b"true",
+]
+
+
+# -- validate, format v2 records (and v1 beside them), fast path held to the full one ------
+
+
+def check_validate_v2(data: bytes) -> str:
+    """`check_validate`, and where the fast path says "no problem", the full checker agrees."""
+    outcome = check_validate(data)
+    value = json.loads(data) if outcome != "not-json" else None
+    if isinstance(value, dict):
+        version = schema_version_of(value)
+        if _fast_schema(version).accepts(value) and _fast_checks(version).no_problems(
+            value, NOW, derived=True
+        ):
+            checker = Checker(value, NOW, version=version)
+            checker.run()
+            assert checker.problems == [], "the fast path accepted what the full checker refuses"
+    return outcome
+
+
+def _v2_record() -> dict[str, Any]:
+    from tests.test_semantic_v2 import v2_record
+
+    return v2_record()
+
+
+VALIDATE_V2_SEEDS = [
+    json.dumps(_v2_record()).encode(),
+    json.dumps(_v2_record(), ensure_ascii=False).encode(),
+    json.dumps(as_v1(ArchivedArticle.from_dict(_v2_record()))).encode(),
+]
+VALIDATE_V2_TOKENS = [
+    *VALIDATE_TOKENS,
+    b"en-",
+    b"x-",
+    b"-419",
+    b'"schema_version": 1',
+    b'"schema_version": 2',
+    b"200.0",
+    b"301",
+    b"HTTP/1.1",
+    b"http://",
+    b"ftp://",
+    b"\\u00a0",
+    b"  ",
+    b'"tls_sha256": "' + b"a" * 64 + b'"',
 ]
 
 
@@ -462,6 +514,7 @@ def targets(work: Path) -> dict[str, Target]:
     found = [
         Target("json", check_json, JSON_SEEDS, VALIDATE_TOKENS),
         Target("validate", check_validate, VALIDATE_SEEDS, VALIDATE_TOKENS),
+        Target("validate-v2", check_validate_v2, VALIDATE_V2_SEEDS, VALIDATE_V2_TOKENS),
         Target("articletext", check_articletext, ARTICLETEXT_SEEDS, ARTICLETEXT_TOKENS),
         Target("urls", check_urls, URL_SEEDS, URL_TOKENS),
         Target("timestamps", check_timestamps, TIMESTAMP_SEEDS, TIMESTAMP_TOKENS),

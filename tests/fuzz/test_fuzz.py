@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 NAMES = (
     "json",
     "validate",
+    "validate-v2",
     "articletext",
     "urls",
     "timestamps",
@@ -36,7 +37,14 @@ NAMES = (
     "cli",
 )
 #: Inputs per target in the default suite: a few seconds in all on a shared machine.
-SHORT = {"warc": 400, "bag": 150, "cli": 150, "validate": 1500, "timestamps": 1500}
+SHORT = {
+    "warc": 400,
+    "bag": 150,
+    "cli": 150,
+    "validate": 1500,
+    "validate-v2": 1500,
+    "timestamps": 1500,
+}
 SHORT_DEFAULT = 3000
 
 

@@ -15,6 +15,13 @@ The nodes of one record (R is `urn:newsarchive:record:<id>`), field by field:
 - `canonical_url`: `newsarchive:canonicalUrl` (an IRI);
 - `title`: `schema:headline` (absent when `null`);
 - `published_at`: `schema:datePublished`;
+- format v2: `authors`: `schema:author`, one `schema:Person` (blank node) with
+  `schema:name` per name; `publisher`: `schema:publisher`, a
+  `schema:Organization` with `schema:name`; `modified_at`:
+  `schema:dateModified`; `language`: `schema:inLanguage`; `description`:
+  `schema:description`; `image`: `schema:image` (an IRI);
+  `retrieval.http` is not written (HTTP facts are the record's evidence, not
+  facts about the article);
 - `tags`: `schema:keywords`, one value per tag;
 - `retrieval.via`: `schema:archivedAt` (the snapshot the copy came through);
 - `content`: `schema:articleBody` for `text/plain`, else `schema:text` of the
@@ -192,8 +199,20 @@ def record_nodes(
     }
     if article.title is not None:
         node["headline"] = article.title
+    if article.authors:
+        node["author"] = [{"@type": "Person", "name": name} for name in article.authors]
+    if article.publisher is not None:
+        node["publisher"] = {"@type": "Organization", "name": article.publisher}
+    if article.description is not None:
+        node["description"] = article.description
+    if article.language is not None:
+        node["inLanguage"] = article.language
+    if article.image is not None:
+        node["image"] = iri(article.image)
     if article.published_at is not None:
         node["datePublished"] = str(article.published_at)
+    if article.modified_at is not None:
+        node["dateModified"] = str(article.modified_at)
     if article.tags:
         node["keywords"] = list(article.tags)
     if article.retrieval.via is not None:

@@ -11,8 +11,10 @@
 - a `metadata` record with `WARC-Refers-To` naming that resource, whose block
   is the newsarchive record as RFC 8785 canonical JSON *without* `content`
   (the resource holds it; `record_digest` never covers content), under the
-  content type `application/vnd.newsarchive.record+json; version=1`
-  (`RECORD_CONTENT_TYPE`).
+  content type `application/vnd.newsarchive.record+json; version=N`, N the
+  record's `schema_version` (`record_content_type(N)`; `RECORD_CONTENT_TYPE`
+  is version 1's). The import reads versions 1 and 2 and refuses a record
+  whose `schema_version` is not the version its content type names.
 
 `WARC-Block-Digest` (and, on the resource, `WARC-Payload-Digest`; WARC 1.1
 gives a metadata record no payload) are `sha256:` + base32, the encoding
@@ -50,7 +52,12 @@ and `_httpbody` (HTTP payload decoding).
 from newsarchive.warc._frame import MAX_BLOCK, looks_like_warc
 from newsarchive.warc._read import read_warc
 from newsarchive.warc._reading import WarcReading, WarcRefusal
-from newsarchive.warc._write import RECORD_CONTENT_TYPE, uri_form, write_warc
+from newsarchive.warc._write import (
+    RECORD_CONTENT_TYPE,
+    record_content_type,
+    uri_form,
+    write_warc,
+)
 
 __all__ = [
     "MAX_BLOCK",
@@ -59,6 +66,7 @@ __all__ = [
     "WarcRefusal",
     "looks_like_warc",
     "read_warc",
+    "record_content_type",
     "uri_form",
     "write_warc",
 ]

@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 
     from newsarchive.warc._frame import RawRecord
 
-__all__ = ["our_version", "rebuild"]
+__all__ = ["READ_VERSIONS", "our_version", "rebuild"]
+
+#: The `version` parameters of our record content type that the import reads: the
+#: record format versions. The record inside must be of the version named.
+READ_VERSIONS: Final = ("1", "2")
 
 _RECORD_ESSENCE: Final = RECORD_CONTENT_TYPE.split(";")[0]
 _VERSION_PARAM: Final = re.compile(r""";\s*version\s*=\s*"?([^";\s]*)"?""", re.IGNORECASE)
@@ -53,6 +57,13 @@ def rebuild(resource: RawRecord, meta: RawRecord, now: datetime) -> dict[str, An
         raise Refused("bad-json", f"the embedded record is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise Refused("bad-json", "the embedded record is not a JSON object")
+    version, declared = our_version(meta), data.get("schema_version")
+    if type(declared) is not int or str(declared) != version:
+        raise Refused(
+            "version-mismatch",
+            f"the content type says version={version} but the embedded record's "
+            f"schema_version is {declared!r}",
+        )
     if "content" in data and data["content"] != text:
         raise Refused("content-mismatch", "the embedded content differs from the resource")
     data["content"] = text

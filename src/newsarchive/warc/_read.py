@@ -22,7 +22,7 @@ from newsarchive.timestamps import utc_now
 from newsarchive.warc._foreign import Skipped, convert, http_split, software, warc_type
 from newsarchive.warc._frame import RawRecord, check_digest, iter_frames
 from newsarchive.warc._httpbody import Refused
-from newsarchive.warc._own import our_version, rebuild
+from newsarchive.warc._own import READ_VERSIONS, our_version, rebuild
 from newsarchive.warc._reading import WarcReading, WarcRefusal
 
 if TYPE_CHECKING:
@@ -289,13 +289,14 @@ class _WarcImport:
                 )
             target = None
         version = our_version(meta)
-        if meta.number in self.handled or version != "1":
+        if meta.number in self.handled or version not in READ_VERSIONS:
             if meta.number not in self.handled:
                 self.refuse(
                     meta,
                     "unsupported-version",
                     "unsupported version of the newsarchive record content type "
-                    f"({meta.header('Content-Type')!r}); this reads version=1",
+                    f"({meta.header('Content-Type')!r}); this reads version="
+                    + " or ".join(READ_VERSIONS),
                 )
             if target is not None and target.number not in self.handled:
                 self.refuse(

@@ -1,6 +1,7 @@
 """WARC export: `write_warc` and the records it writes (see `newsarchive.warc` for the format).
 
-The export owns the format's names, `RECORD_CONTENT_TYPE` and the URI form of a url
+The export owns the format's names, `RECORD_CONTENT_TYPE` (`record_content_type`
+for a given record format version) and the URI form of a url
 (`uri_form`), which the import (`_own`) uses to recognize our exports.
 """
 
@@ -25,10 +26,19 @@ from newsarchive.warc._frame import b32_digest
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
 
-__all__ = ["RECORD_CONTENT_TYPE", "uri_form", "write_warc"]
+__all__ = ["RECORD_CONTENT_TYPE", "record_content_type", "uri_form", "write_warc"]
 
-#: The content type of the metadata record that carries a newsarchive record (format v1).
+#: The content type of the metadata record that carries a newsarchive record (format v1);
+#: a record of another format version names its `schema_version` (`record_content_type`).
 RECORD_CONTENT_TYPE: Final = "application/vnd.newsarchive.record+json; version=1"
+_RECORD_ESSENCE: Final = RECORD_CONTENT_TYPE.split(";")[0]
+
+
+def record_content_type(version: int) -> str:
+    """The metadata record's content type for a record of format `version`."""
+    return f"{_RECORD_ESSENCE}; version={version}"
+
+
 #: The namespace of our deterministic WARC-Record-IDs (UUIDv5).
 _NAMESPACE: Final = uuid.UUID("6f1d3c52-5a0e-5b6e-9d7e-6e657773a4c1")
 _URI_CHARACTERS: Final = frozenset(
@@ -137,7 +147,8 @@ def _warcinfo(writer: Any, when: str, filename: str | None) -> Any:
             "description",
             (
                 "newsarchive records: a resource record per article, then a "
-                f"metadata record ({RECORD_CONTENT_TYPE}) that refers to it"
+                f"metadata record ({_RECORD_ESSENCE}; version=<the record's "
+                "schema_version>) that refers to it"
             ),
         ),
     ]
@@ -189,7 +200,7 @@ def _article_records(writer: Any, record: ArchivedArticle) -> tuple[Any, Any]:
         "metadata",
         payload=io.BytesIO(meta),
         length=len(meta),
-        warc_content_type=RECORD_CONTENT_TYPE,
+        warc_content_type=record_content_type(record.schema_version),
         warc_headers_dict={
             "WARC-Type": "metadata",
             "WARC-Record-ID": _record_uuid("metadata", record.id, str(record.record_digest)),
