@@ -90,9 +90,24 @@ def test_a_capture_stores_the_record_and_its_evidence_in_one_batch(
     assert "twelve metres" in record["content"]
     for boilerplate in ("Reader42", "Copyright", "Subscribe"):
         assert boilerplate not in record["content"]
+    assert record["schema_version"] == 2
+    assert record["authors"] == ["Anna Berg", "Tom Reyes"]
+    assert record["publisher"] == "The Westport Courier"
+    assert record["language"] == "en-GB"
+    assert record["image"] == "https://courier.example/img/pier.jpg"
+    assert record["modified_at"] == "2026-03-11T07:00:00Z"
+    assert record["description"].startswith("The harbour authority approved")
     assert record["retrieval"]["method"] == "http"
     assert record["retrieval"]["agent"].startswith("newsarchive/")
     assert "asked by the desk" in record["retrieval"]["notes"]
+    http = record["retrieval"]["http"]
+    assert http == {
+        "final_url": url,
+        "status": 200,
+        "http_version": "HTTP/1.1",
+        "redirects": [],
+        "headers": {"content_type": "text/html; charset=utf-8"},
+    }
     (event,) = record["provenance"]
     evidence = done.result.evidence
     assert evidence is not None
@@ -289,15 +304,31 @@ def test_the_record_says_how_the_page_was_had(server: LoopbackServer, store: Sto
     record = store.get(done.id)
     assert record["url"] == server.url("/old")
     assert record["retrieval"]["via"] == server.url("/news/pier")
+    http = record["retrieval"]["http"]
+    assert http["final_url"] == server.url("/news/pier")
+    assert http["redirects"] == [{"url": server.url("/old"), "status": 301}]
     notes = record["retrieval"]["notes"]
-    assert any(n.startswith("redirects: ") and "(301)" in n for n in notes)
     assert "robots.txt was not consulted (ignore_robots)" in notes
     extracted = done.result.extracted
     assert extracted is not None
-    dated = attrs.evolve(done.result, extracted=attrs.evolve(extracted, published="2026-03-10"))
-    made = record_of(dated)
+    claims = attrs.evolve(
+        extracted,
+        published="2026-03-10",
+        language="en_US",
+        image="javascript:alert(1)",
+        authors=("  Anna   Berg ",),
+    )
+    long_etag = (("etag", "x" * 2000), ("content-type", "text/html"))
+    made = record_of(attrs.evolve(done.result, extracted=claims, headers=long_etag))
     assert "published_at" not in made
-    assert "published (as the page states it): 2026-03-10" in made["retrieval"]["notes"]
+    assert made["language"] == "en-US"
+    assert made["authors"] == ["Anna Berg"]
+    assert "image" not in made
+    assert made["retrieval"]["http"]["headers"] == {"content_type": "text/html"}
+    notes = made["retrieval"]["notes"]
+    assert "published_at left out: the page states '2026-03-10', not an instant" in notes
+    assert any(n.startswith("image left out: 'javascript:alert(1)'") for n in notes)
+    assert any(n.startswith("the etag header left out: 'xxx") for n in notes)
 
 
 def test_the_same_capture_stored_twice_is_not_stored_again(
@@ -313,3 +344,11 @@ def test_the_same_capture_stored_twice_is_not_stored_again(
     again = store.capture(url, options=options(clock))
     assert (again.outcome, again.id) == ("unchanged", first.id)
     assert len(store) == 2
+
+
+def test_a_bad_note_given_directly_is_not_left_out(server: LoopbackServer, store: Store) -> None:
+    from newsarchive.capture import record_of
+
+    done = store.capture(server.url("/news/pier"), options=options())
+    with pytest.raises(InvalidRecord):
+        record_of(done.result, notes=["a\x00b"])  # the caller's, not the page's: refused

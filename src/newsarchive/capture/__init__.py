@@ -37,6 +37,7 @@ from newsarchive.capture._recapture import (
     recapture,
     tracked,
 )
+from newsarchive.capture._record import record_of
 from newsarchive.capture._result import (
     FAILURE_REASONS,
     CaptureResult,
@@ -45,7 +46,7 @@ from newsarchive.capture._result import (
     Hop,
     Outcome,
 )
-from newsarchive.capture._store import Stored, capture_into, record_of, store_result
+from newsarchive.capture._store import Stored, capture_into, store_result
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

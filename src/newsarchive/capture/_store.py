@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from newsarchive._version import __version__
+from newsarchive.capture._record import AGENT, record_of, response_detail
 from newsarchive.errors import NewsArchiveError
-from newsarchive.record import ArchivedArticle, ProvenanceEvent, Retrieval
+from newsarchive.record import ArchivedArticle, Retrieval
 from newsarchive.store._evidence import split_warc
-from newsarchive.timestamps import Timestamp, parse_timestamp, utc_now
+from newsarchive.timestamps import Timestamp, utc_now
 from newsarchive.urls import canonicalize_url
 
 if TYPE_CHECKING:
@@ -42,12 +42,10 @@ __all__ = [
     "capture_into",
     "check_labels",
     "latest_capture",
-    "record_of",
     "store_result",
 ]
 
 StoredOutcome = Literal["stored", "unchanged", "failed"]
-AGENT = f"newsarchive/{__version__}"
 
 
 @attrs.frozen
@@ -82,72 +80,6 @@ def latest_capture(store: Store, url: str) -> str | None:
         return None
     ids = list(store.find(url=url))  # oldest first: the last one is the latest
     return ids[-1] if ids else None
-
-
-def _notes(result: CaptureResult) -> list[str]:
-    notes = [f"HTTP {result.status} {result.http_version}; {result.message}"]
-    hops = result.redirects
-    if len(hops) > 1:
-        notes.append("redirects: " + " -> ".join(f"{h.url} ({h.status})" for h in hops))
-    if result.robots_ignored:
-        notes.append("robots.txt was not consulted (ignore_robots)")
-    elif result.robots:
-        notes.append(f"robots.txt: {result.robots}")
-    if result.tls_cert_sha256:
-        notes.append(f"TLS certificate SHA-256: {result.tls_cert_sha256}")
-    extracted = result.extracted
-    if extracted is not None and extracted.published and _instant(extracted.published) is None:
-        notes.append(f"published (as the page states it): {extracted.published}")
-    return notes
-
-
-def _instant(text: str) -> Timestamp | None:
-    try:
-        return parse_timestamp(text)
-    except NewsArchiveError:
-        return None
-
-
-def _evidence_detail(result: CaptureResult) -> str:
-    assert result.evidence is not None
-    return f"WARC response record {result.evidence.response_id}"
-
-
-def record_of(
-    result: CaptureResult, *, tags: Iterable[str] = (), notes: Iterable[str] = ()
-) -> dict[str, Any]:
-    """The record of a `captured` result (format v1), with its `capture` provenance event."""
-    extracted, evidence = result.extracted, result.evidence
-    assert result.outcome == "captured"
-    assert extracted is not None
-    assert evidence is not None
-    assert result.retrieved_at is not None
-    event = ProvenanceEvent(
-        type="capture",
-        at=result.retrieved_at,
-        agent=AGENT,
-        detail=f"fetched {result.final_url} (HTTP {result.status}); evidence: "
-        + _evidence_detail(result),
-        source_digest=evidence.payload_digest,
-    )
-    published = None if extracted.published is None else _instant(extracted.published)
-    via = result.final_url if result.final_url != result.url else None
-    article = ArchivedArticle.create(
-        url=result.url,
-        content=extracted.text,
-        retrieved_at=result.retrieved_at,
-        title=extracted.title,
-        tags=tags,
-        published_at=published,
-        retrieval=Retrieval(
-            method="http",
-            agent=result.user_agent or AGENT,
-            via=via,
-            notes=(*_notes(result), *notes),
-        ),
-        provenance=[event],
-    )
-    return article.to_dict()
 
 
 def _event(result: CaptureResult, record_id: str, outcome: str, detail: str) -> dict[str, Any]:
@@ -187,13 +119,13 @@ def store_result(
         status = "" if result.status is None else f" (HTTP {result.status})"
         detail = f"capture failed: {result.reason}{status}: {result.message}"
         if result.evidence is not None:
-            detail += f"; evidence: {_evidence_detail(result)}"
+            detail += f"; evidence: {response_detail(result)}"
         event = _event(result, latest, "failure", detail)
         store.add_capture(None, evidence=evidence, events=[event], supports=latest)
         return Stored(result.url, "failed", latest, result.reason, result.message, result)
     record = record_of(result, tags=tags, notes=notes)
     if latest is not None and store.get(latest)["content_digest"] == record["content_digest"]:
-        detail = f"captured again, content unchanged; evidence: {_evidence_detail(result)}"
+        detail = f"captured again, content unchanged; evidence: {response_detail(result)}"
         event = _event(result, latest, "success", detail)
         store.add_capture(None, evidence=evidence, events=[event], supports=latest)
         return Stored(result.url, "unchanged", latest, None, "content unchanged", result)
