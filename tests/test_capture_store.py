@@ -352,3 +352,17 @@ def test_a_bad_note_given_directly_is_not_left_out(server: LoopbackServer, store
     done = store.capture(server.url("/news/pier"), options=options())
     with pytest.raises(InvalidRecord):
         record_of(done.result, notes=["a\x00b"])  # the caller's, not the page's: refused
+
+
+def test_a_layout_1_store_is_upgraded_before_evidence_is_written(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    root = tmp_path / "old"
+    Store.init(root).close()
+    (root / "newsarchive-store.json").write_bytes(b'{"format":"newsarchive-store","layout":1}\n')
+    with Store(root) as old:
+        assert old.layout == 1
+        done = old.capture(server.url("/news/pier"), options=options())
+        assert done.outcome == "stored"
+        assert old.layout == 2
+    assert b'"layout":2' in (root / "newsarchive-store.json").read_bytes()

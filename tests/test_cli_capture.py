@@ -7,6 +7,7 @@ servers serving pages written for the tests (tests/data/capture).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import ssl
@@ -132,15 +133,28 @@ def test_every_failure_class_is_reported_and_exit_1(
     assert Store(store).stats()["batches"] == 0
 
 
-def test_a_tls_failure_through_the_store(store: str) -> None:
+def test_https_with_a_ca_bundle_and_a_tls_failure_without(store: str, tmp_path: Path) -> None:
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(context)
+    leaf = ca.issue_cert("127.0.0.1")
+    leaf.configure_cert(context)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
     routes = {"/story": response(200, ARTICLE), "/robots.txt": response(404, "")}
     with LoopbackServer(routes, tls=context) as https:
-        code, out, _ = cli("capture", "--store", store, *FAST, "--json", https.url("/story"))
-    assert code == 1
-    assert objects(out)[0]["reason"] == "tls-error"
+        url = https.url("/story")
+        code, out, _ = cli("capture", "--store", store, *FAST, "--json", url)
+        assert code == 1
+        assert objects(out)[0]["reason"] == "tls-error"
+        code, out, err = cli(
+            "capture", "--store", store, *FAST, "--json", "--ca-bundle", str(bundle), url
+        )
+    assert code == 0, err
+    with Store(store) as opened:
+        http = opened.get(objects(out)[0]["id"])["retrieval"]["http"]
+    der = ssl.PEM_cert_to_DER_cert(leaf.cert_chain_pems[0].bytes().decode())
+    assert http["tls_sha256"] == hashlib.sha256(der).hexdigest()
+    assert http["final_url"] == url
 
 
 def test_pages_in_legacy_encodings_declared_only_in_meta(

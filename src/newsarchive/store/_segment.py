@@ -22,7 +22,9 @@ durable with one `fsync` (group commit), so a crash leaves at most a prefix of
 the last batch after the last commit line: a *torn tail*, which readers ignore
 and the next writer truncates. Anything else that does not check out is damage.
 
-These rules are part of store layouts 1 and 2; changing them is a layout change.
+These rules are part of store layouts 1 and 2 (evidence entries: layout 2 only, so a
+layout-1 store is upgraded by its first write, before any capture is written); changing
+them is a layout change.
 """
 
 from __future__ import annotations

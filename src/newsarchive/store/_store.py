@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from types import TracebackType
 
-    from newsarchive.capture import Stored
+    from newsarchive.capture import CaptureOptions, Capturer, Stored
     from newsarchive.search._index import TextIndex
 
 __all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
@@ -398,19 +398,39 @@ class Store(StoreReader):
                 self._update_derived()
         return outcome
 
-    def capture(self, url: str, **how: Any) -> Stored:
-        """Capture `url` into the store (`newsarchive.capture.store_result`: a new
-        record with its evidence, or an event on the latest capture). `how`:
-        `options` (`CaptureOptions`), `capturer`, `tags`, `notes`. Needs the
-        `capture` extra."""
-        (done,) = self.capture_many([url], **how)
+    def capture(
+        self,
+        url: str,
+        *,
+        options: CaptureOptions | None = None,
+        capturer: Capturer | None = None,
+        tags: Iterable[str] = (),
+        notes: Iterable[str] = (),
+    ) -> Stored:
+        """Capture `url` into the store: a new record with its evidence, or an
+        event on the URL's latest capture (`newsarchive.capture.store_result`).
+        Needs the `capture` extra."""
+        (done,) = self.capture_many(
+            [url], options=options, capturer=capturer, tags=tags, notes=notes
+        )
         return done
 
-    def capture_many(self, urls: Iterable[str], **how: Any) -> Iterator[Stored]:
-        """Capture `urls` (hosts in parallel: `jobs`), yielding each as stored."""
+    def capture_many(
+        self,
+        urls: Iterable[str],
+        *,
+        options: CaptureOptions | None = None,
+        capturer: Capturer | None = None,
+        jobs: int = 1,
+        tags: Iterable[str] = (),
+        notes: Iterable[str] = (),
+    ) -> Iterator[Stored]:
+        """Capture `urls`, `jobs` hosts at a time, yielding each as it is stored."""
         from newsarchive.capture import capture_into  # noqa: PLC0415 - a feature of its own
 
-        return capture_into(self, urls, **how)
+        return capture_into(
+            self, urls, options=options, capturer=capturer, jobs=jobs, tags=tags, notes=notes
+        )
 
     def append_event(self, event: dict[str, Any]) -> None:
         """Append one event (its `record_id` names the record, or None for the store)."""
