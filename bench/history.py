@@ -16,13 +16,16 @@ Compared, on the same pairs: `newsarchive.diff`; a plain difflib word diff
 (`SequenceMatcher` over `str.split()`); and a diffengine-style fingerprint
 comparison (lower case, punctuation and whitespace removed; "changed" when the
 fingerprints differ). Speed: pairs per second in one process for 1,000-word
-articles with 20 one-word edits, ours against difflib in the same run.
+articles with 20 one-word edits, ours against difflib in the same run; and
+`build_history` of one article captured 1,000 times (10 edits, the rest unchanged
+recaptures).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
 import json
 import random
 import re
@@ -33,7 +36,7 @@ from typing import Any, Final
 import attrs
 
 from bench.history_corpus import LANGS, Pair, article, corpus, substantive
-from newsarchive.history import IgnoreRules, diff, is_stealth_edit
+from newsarchive.history import IgnoreRules, build_history, diff, is_stealth_edit
 
 WORK: Final = Path(__file__).resolve().parent / "_work"
 RULES: Final = IgnoreRules.from_patterns(
@@ -191,6 +194,43 @@ def perf(n_pairs: int, seed: int) -> dict[str, str]:
     return out
 
 
+def history_speed(seed: int, captures: int = 1000, edits: int = 10) -> dict[str, str]:
+    """CPU time of `build_history` for one article captured `captures` times (1,000
+    words, English), `edits` of them with a one-word edit and the rest unchanged
+    recaptures, as a store would hand them over (with content digests)."""
+    rng = random.Random(seed)
+    current = article("en", rng, 1000)
+    records = []
+    for n in range(captures):
+        if n % (captures // edits) == captures // edits - 1:
+            p = substantive("word", "en", current, rng)
+            assert p is not None
+            current = p.b
+        content = (current["content"] + ".")[:-1]  # its own string, as read from a store
+        digest = "sha256:" + hashlib.sha256(content.encode("utf-8")).hexdigest()
+        day, half_hour = divmod(n, 48)
+        date = f"2026-{1 + day // 28:02d}-{1 + day % 28:02d}"
+        at = f"{date}T{half_hour // 2:02d}:{30 * (half_hour % 2):02d}:00Z"
+        records.append(
+            {**current, "content": content, "id": f"{n:064x}", "content_digest": digest,
+             "retrieved_at": at}
+        )  # fmt: skip
+    rng.shuffle(records)
+    out = {}
+    for phrase in (None, "the council said"):
+        best = float("inf")
+        for _ in range(5):
+            start = time.process_time()
+            h = build_history(records, text=phrase)
+            best = min(best, time.process_time() - start)
+        changed = sum(1 for e in h.captures if e.change and e.change.verdict == "changed")
+        what = f"build_history, {captures:,} captures ({changed} changed)"
+        if phrase:
+            what += f", text={phrase!r}"
+        out[f"{what}, best of 5"] = f"{1000 * best:.1f} ms CPU"
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.history")
     ap.add_argument("--articles", type=int, default=40, help="articles per language (10 languages)")
@@ -202,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     with (WORK / "history-corpus.jsonl").open("w", encoding="utf-8") as f:
         for p in pairs:
             f.write(json.dumps(attrs.asdict(p), ensure_ascii=False) + "\n")
-    result = {"pairs": len(pairs), **evaluate(pairs), "speed": perf(args.perf_pairs, args.seed)}
+    speed = {**perf(args.perf_pairs, args.seed), **history_speed(args.seed)}
+    result = {"pairs": len(pairs), **evaluate(pairs), "speed": speed}
     (WORK / "history-results.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from newsarchive.history import diff, is_stealth_edit, phrase_timeline, summarize
 
 
@@ -66,3 +68,20 @@ def test_phrase_timeline() -> None:
     ]
     assert phrase_timeline(captures, "absent phrase") == ()
     assert phrase_timeline(captures, "  ") == ()
+
+
+def test_phrase_timeline_folds_each_distinct_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsarchive.history import _summary
+
+    calls: list[str] = []
+    real = _summary._folded
+
+    def counting(text: str) -> str:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(_summary, "_folded", counting)
+    texts = ["the storm", "the storm", "calm", "the storm", "calm"]
+    spans = phrase_timeline([(f"t{n}", f"id{n}", t) for n, t in enumerate(texts)], "storm")
+    assert [(s.appeared_id, s.vanished_id) for s in spans] == [("id0", "id2"), ("id3", "id4")]
+    assert sorted(calls) == sorted(["storm", "the storm", "calm"])

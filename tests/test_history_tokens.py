@@ -16,6 +16,30 @@ def test_tokens_cover_the_text_exactly(s: str) -> None:
     assert "".join(tokenize(s)) == s
 
 
+def _reference_cuts(s: str) -> list[str]:
+    """The cuts as first written: the full patterns, astral marks included, on any text."""
+    token, nospace, grapheme = _patterns()
+    out: list[str] = []
+    for tok in token.findall(s):
+        out.extend(grapheme.findall(tok) if nospace.search(tok) else [tok])
+    return out
+
+
+# Characters where the fast paths could go wrong: BMP and astral combining marks,
+# joiners, scripts without spaces (BMP and CJK extension B), astral letters and emoji.
+_tricky = st.text(
+    st.sampled_from(
+        "a é\u0301\u064b\u0e31\u0e01\u6771\u3063\u30fb\u200c\u200d\n.!"
+        "\U0001d165\U000101fd\U00011038\U000e0100\U00020000\U0001f600\U00010400"
+    )
+)
+
+
+@given(text | _tricky)
+def test_fast_paths_cut_as_the_reference_patterns(s: str) -> None:
+    assert tokenize(s) == _reference_cuts(s)
+
+
 @given(st.text(st.characters(max_codepoint=127)))
 def test_ascii_fast_path_cuts_as_the_full_pattern(s: str) -> None:
     assert tokenize(s) == _patterns()[0].findall(s)

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from newsarchive.history._model import Capture, Change, Diff, MetadataChange
+    from newsarchive.history._timeline import History, TimelineEntry
 
-__all__ = ["render_html"]
+__all__ = ["render_history_html", "render_html"]
 
 _CSS: Final = """
 body{font:16px/1.5 system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem}
@@ -39,6 +40,7 @@ ins::before{content:"[+";font-weight:bold}ins::after{content:"]";font-weight:bol
 .change.cosmetic,.change.ignored{border-left-style:dotted;border-left-color:#888}
 .kind{font-weight:bold;text-transform:uppercase;font-size:.8em}
 .none{font-style:italic;color:#555}
+tr.event td{background:#eee;border-top:3px double #444}
 """
 
 _CONTEXT: Final = 60
@@ -138,13 +140,7 @@ def _pair(k: int, d: Diff) -> str:
     return "\n".join(parts)
 
 
-def render_html(diffs: Sequence[Diff], *, title: str = "newsarchive diff") -> str:
-    """One HTML page for the diffs of consecutive captures (one diff for `diff A B`)."""
-    captures = [diffs[0].a, *(d.b for d in diffs)] if diffs else []
-    rows = "\n".join(
-        _capture_row(n, c, diffs[n - 2] if n > 1 else None) for n, c in enumerate(captures, start=1)
-    )
-    body = "\n".join(_pair(k, d) for k, d in enumerate(diffs, start=1))
+def _page(title: str, heading_rows: str, timeline: str, body: str) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -153,8 +149,90 @@ def render_html(diffs: Sequence[Diff], *, title: str = "newsarchive diff") -> st
         f"<h1>{escape(title)}</h1>\n"
         "<p>Deleted text is <del>struck through</del>, inserted text is <ins>underlined</ins>. "
         "Offsets are Unicode code points of each content (Python slices).</p>\n"
-        "<h2>Captures</h2><table><tr><th>#</th><th>retrieved</th><th>record id</th>"
-        "<th>content digest</th><th>record digest</th><th>title</th><th>source</th>"
-        "<th>change from the previous capture</th></tr>\n"
-        f"{rows}</table>\n{body}\n</body></html>\n"
+        f'<h2>Captures</h2><table id="timeline"><tr>{heading_rows}</tr>\n'
+        f"{timeline}</table>\n{body}\n</body></html>\n"
     )
+
+
+_CAPTURE_HEADINGS: Final = (
+    "<th>#</th><th>retrieved</th><th>record id</th><th>content digest</th>"
+    "<th>record digest</th><th>title</th><th>source</th><th>change from the previous capture</th>"
+)
+
+
+def render_html(diffs: Sequence[Diff], *, title: str = "newsarchive diff") -> str:
+    """One HTML page for the diffs of consecutive captures (one diff for `diff A B`)."""
+    captures = [diffs[0].a, *(d.b for d in diffs)] if diffs else []
+    rows = "\n".join(
+        _capture_row(n, c, diffs[n - 2] if n > 1 else None) for n, c in enumerate(captures, start=1)
+    )
+    body = "\n".join(_pair(k, d) for k, d in enumerate(diffs, start=1))
+    return _page(title, _CAPTURE_HEADINGS, rows, body)
+
+
+_EVENT_WORDS: Final = {
+    "vanished": "vanished: the page answered 404/410",
+    "back": "back: captured again after it vanished",
+    "recapture": "captured again, no new record",
+}
+
+
+def _entry_row(n: int | None, e: TimelineEntry) -> str:
+    if e.kind != "capture":
+        what = _EVENT_WORDS[e.kind] + (f" ({e.detail})" if e.detail else "")
+        cells = ["", escape(e.at), f"<code>{escape(e.record_id or '-')}</code>", escape(what)]
+        return (
+            f'<tr class="event {escape(e.kind)}"><td>{cells[0]}</td><td>{cells[1]}</td>'
+            f'<td>{cells[2]}</td><td colspan="5"><strong>{cells[3]}</strong></td></tr>'
+        )
+    if e.change is None:
+        change = "first capture"
+    else:
+        s = e.change
+        change = f"{s.verdict}, +{s.words_added}/-{s.words_removed} words"
+        if s.headline_changed:
+            change += ", headline changed"
+        if s.stealth_edit:
+            change += ", stealth edit"
+    cells = [
+        str(n),
+        escape(e.at),
+        f"<code>{escape(e.record_id or '-')}</code>",
+        f"<code>{escape(e.content_digest or '-')}</code>",
+        f"<code>{escape(e.record_digest or '-')}</code>",
+        f'<span class="text" dir="auto">{escape(e.title or "")}</span>',
+        "",
+        escape(change),
+    ]
+    return '<tr class="capture">' + "".join(f"<td>{x}</td>" for x in cells) + "</tr>"
+
+
+def _phrase(h: History) -> str:
+    if h.phrase is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(s.appeared_at)} <code>{escape(s.appeared_id)}</code></td>"
+        f"<td>{escape(s.vanished_at or 'still there')} <code>{escape(s.vanished_id or '')}</code>"
+        "</td></tr>"
+        for s in h.phrase_spans
+    )
+    if not rows:
+        rows = '<tr><td colspan="2">in no capture</td></tr>'
+    return (
+        f'<h2>Phrase <q dir="auto">{escape(h.phrase)}</q></h2>'
+        f'<table id="phrase"><tr><th>appeared</th><th>vanished</th></tr>{rows}</table>'
+    )
+
+
+def render_history_html(h: History, *, title: str | None = None) -> str:
+    """One HTML page for an article's whole history: the timeline (captures and the
+    vanished / back / recapture events), the phrase's spans if asked, then every
+    consecutive pair's diff."""
+    rows = []
+    n = 0
+    for e in h.entries:
+        n += e.kind == "capture"
+        rows.append(_entry_row(n, e))
+    body = _phrase(h) + "\n" + "\n".join(_pair(k, d) for k, d in enumerate(h.diffs, start=1))
+    page_title = title or f"History of {h.key or 'an article'}"
+    return _page(page_title, _CAPTURE_HEADINGS, "\n".join(rows), body)

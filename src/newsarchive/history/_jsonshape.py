@@ -9,12 +9,13 @@ from newsarchive.history._summary import summarize
 if TYPE_CHECKING:
     from newsarchive.history._model import Capture, Diff
 
-__all__ = ["DIFF_SCHEMA_ID", "to_json_dict"]
+__all__ = ["DIFF_SCHEMA_ID", "capture_json", "to_json_dict"]
 
 DIFF_SCHEMA_ID = "urn:newsarchive:schema:diff:v1"
 
 
-def _capture(c: Capture, content: str) -> dict[str, Any]:
+def capture_json(c: Capture, content: str) -> dict[str, Any]:
+    """One capture as the JSON shapes name it (diff-v1 `a`/`b`, history, changes)."""
     return {
         "id": c.id,
         "label": c.label,
@@ -32,8 +33,8 @@ def to_json_dict(d: Diff) -> dict[str, Any]:
     s = summarize(d)
     return {
         "diff_version": 1,
-        "a": _capture(d.a, d.a_content),
-        "b": _capture(d.b, d.b_content),
+        "a": capture_json(d.a, d.a_content),
+        "b": capture_json(d.b, d.b_content),
         "identical": d.identical,
         "substantive": d.substantive,
         "stealth_edit": s.stealth_edit,

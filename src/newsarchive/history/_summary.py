@@ -111,8 +111,11 @@ def phrase_timeline(
     needle = _folded(phrase).strip()
     out: list[PhraseSpan] = []
     open_at: tuple[str, str] | None = None
+    seen: dict[str, bool] = {}  # recaptures mostly repeat a text: fold each text once
     for time, cid, text in captures:
-        present = bool(needle) and needle in _folded(text)
+        present = seen.get(text)
+        if present is None:
+            present = seen[text] = bool(needle) and needle in _folded(text)
         if present and open_at is None:
             open_at = (time, cid)
         elif not present and open_at is not None:

@@ -55,11 +55,11 @@ QUOTE_CHARS: Final = frozenset(chr(k) for k, v in _STYLE.items() if v != "-") | 
 DASH_CHARS: Final = frozenset(chr(k) for k, v in _STYLE.items() if v == "-") | {"-"}
 
 
-def _mark_class() -> str:
-    """A character class body of every combining mark (Mn, Mc, Me) in this Python's Unicode."""
+def _mark_class(planes: tuple[tuple[int, int], ...]) -> str:
+    """A character class body of every combining mark (Mn, Mc, Me) in `planes`."""
     ranges: list[tuple[int, int]] = []
-    for planes in ((0, 0x30000), (0xE0000, 0xE1000)):
-        for cp in range(*planes):
+    for lo, hi in planes:
+        for cp in range(lo, hi):
             if unicodedata.category(chr(cp))[0] == "M":
                 if ranges and ranges[-1][1] == cp - 1:
                     ranges[-1] = (ranges[-1][0], cp)
@@ -71,23 +71,47 @@ def _mark_class() -> str:
     )
 
 
+_BMP: Final = ((0, 0x10000),)
+_ASTRAL: Final = ((0x10000, 0x30000), (0xE0000, 0xE1000))
+
+
 @cache
 def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    marks = _mark_class()
+    """The reference cuts (token, nospace, grapheme), with every mark in one class."""
+    marks = _mark_class(_BMP + _ASTRAL)
     token = re.compile(rf"\s+|[\w{marks}\u200c\u200d]+|[^\s][{marks}]*")
     nospace = re.compile(f"[{NOSPACE}]")
     grapheme = re.compile(rf"[{NOSPACE}][{marks}\u200c\u200d]*|[^{NOSPACE}]+")
     return token, nospace, grapheme
 
 
+@cache
+def _bmp_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """`_patterns()`'s token and grapheme cuts for text without astral characters.
+
+    A class holding astral ranges is matched by scanning those ranges one by one, for
+    every character it is tried on; without them the class is a lookup table. On text
+    with no character beyond U+FFFF the astral marks cannot match, so these patterns
+    cut exactly as the reference ones, about twice as fast.
+    """
+    marks = _mark_class(_BMP)
+    token = re.compile(rf"\s+|[\w{marks}\u200c\u200d]+|[^\s][{marks}]*")
+    grapheme = re.compile(rf"[{NOSPACE}][{marks}\u200c\u200d]*|[^{NOSPACE}]+")
+    return token, grapheme
+
+
 _ASCII_TOKEN: Final = re.compile(r"\s+|\w+|\S")  # the same cuts on ASCII text, 2x faster
+_ASTRAL_CHAR: Final = re.compile("[\U00010000-\U0010ffff]")
 
 
 def tokenize(text: str) -> list[str]:
     """Tokens covering `text` exactly: `"".join(tokenize(t)) == t`."""
     if text.isascii():
         return _ASCII_TOKEN.findall(text)
-    token, nospace, grapheme = _patterns()
+    full, nospace, grapheme = _patterns()
+    token = full
+    if not _ASTRAL_CHAR.search(text):
+        token, grapheme = _bmp_patterns()
     tokens = token.findall(text)
     if not nospace.search(text):
         return tokens
