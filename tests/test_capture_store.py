@@ -140,7 +140,11 @@ def test_the_same_page_again_is_an_event_on_the_latest_capture(
     assert event["type"] == "capture"
     assert event["outcome"] == "success"
     assert event["at"] == "2026-03-12T12:00:00Z"
-    assert "content unchanged" in event["detail"]
+    assert again.result.evidence is not None
+    assert event["detail"] == {
+        "content": "unchanged",
+        "warc_record_id": again.result.evidence.response_id,
+    }
     assert again.result.evidence is not None
     assert event["source_digest"] == str(again.result.evidence.payload_digest)
     assert len(store.evidence(first.id)) == 4
@@ -173,7 +177,13 @@ def test_a_page_that_vanishes_is_a_failure_event_with_its_evidence(
     assert first.id is not None
     (event,) = store.events(first.id)
     assert event["outcome"] == "failure"
-    assert "gone (HTTP 410)" in event["detail"]
+    assert gone.result.evidence is not None
+    assert event["detail"] == {
+        "reason": "gone",
+        "status": 410,
+        "message": gone.message,
+        "warc_record_id": gone.result.evidence.response_id,
+    }
     entries = store.evidence(first.id)
     assert [e["warc_type"] for e in entries] == ["request", "response"] * 2
     assert b"410 Gone" in store.evidence_warc(first.id)
@@ -186,11 +196,14 @@ def test_a_failure_without_a_response_adds_an_event_without_evidence(
     url = server.url("/news/pier")
     first = store.capture(url, options=options())
     server.routes["/news/pier"] = response(200, b"x" * 5000)
-    failed = store.capture(url, options=options(max_bytes=100))
+    clock = Clock(DAY1 + timedelta(days=2))
+    failed = store.capture(url, options=options(clock, max_bytes=100))
     assert (failed.outcome, failed.reason) == ("failed", "too-large")
     assert first.id is not None
     (event,) = store.events(first.id)
     assert "source_digest" not in event
+    assert event["at"] == "2026-03-14T10:00:00Z"  # no response: the options' clock
+    assert event["detail"] == {"reason": "too-large", "message": failed.message}
     assert len(store.evidence(first.id)) == 2
 
 
@@ -366,3 +379,26 @@ def test_a_layout_1_store_is_upgraded_before_evidence_is_written(
         assert done.outcome == "stored"
         assert old.layout == 2
     assert b'"layout":2' in (root / "newsarchive-store.json").read_bytes()
+
+
+def test_the_history_of_a_capture_that_changes_vanishes_and_comes_back(
+    server: LoopbackServer, store: Store
+) -> None:
+    from newsarchive.history import build_history
+
+    url, clock = server.url("/news/pier"), Clock(DAY1)
+    first = store.capture(url, options=options(clock))
+    for step, answer in enumerate(
+        [response(500, "oops"), response(404, "no"), response(200, ARTICLE), response(200, UPDATED)]
+    ):
+        server.routes["/news/pier"] = answer
+        clock.at = DAY1 + timedelta(hours=step + 1)
+        store.capture(url, options=options(clock))
+    ids = list(store.find(url=url))
+    assert ids[0] == first.id
+    records = [store.get(i) for i in ids]
+    events = [e for i in ids for e in store.events(i)]
+    kinds = [entry.kind for entry in build_history(records, events=events).entries]
+    # The 500 says nothing about the article; the 404 is its vanishing; the same page
+    # again is it being back; the edit is a new capture.
+    assert kinds == ["capture", "vanished", "back", "capture"]

@@ -185,7 +185,12 @@ def test_a_stored_url_that_fails_gets_a_failure_event(server: LoopbackServer, st
     record_id = line.rsplit(" ", 1)[1].rstrip(")\n")
     code, out, _ = cli("show", "--store", store, "--events", record_id)
     assert code == 0
-    assert "not-found (HTTP 404)" in out.decode()
+    (event,) = json.loads(out)
+    assert (event["outcome"], event["detail"]["reason"], event["detail"]["status"]) == (
+        "failure",
+        "not-found",
+        404,
+    )
 
 
 def test_urls_from_a_file_and_from_standard_input(

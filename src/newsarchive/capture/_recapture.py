@@ -156,4 +156,5 @@ def recapture(
     chosen = {t.url: t for t in tracked(store) if not due_only or t.due(now, schedule)}
     fetcher = capturer if capturer is not None else Capturer(options)
     for result in fetcher.fetch_many(list(chosen), jobs=jobs):
-        yield store_result(store, result, tags=chosen[result.url].tags)
+        tags = chosen[result.url].tags
+        yield store_result(store, result, tags=tags, clock=fetcher.options.clock)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from newsarchive.capture._record import AGENT, record_of, response_detail
+from newsarchive.capture._record import AGENT, record_of
 from newsarchive.errors import NewsArchiveError
 from newsarchive.record import ArchivedArticle, Retrieval
 from newsarchive.store._evidence import split_warc
@@ -29,7 +29,8 @@ from newsarchive.timestamps import Timestamp, utc_now
 from newsarchive.urls import canonicalize_url
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
+    from datetime import datetime
 
     from newsarchive.capture._fetch import Capturer
     from newsarchive.capture._options import CaptureOptions
@@ -82,9 +83,21 @@ def latest_capture(store: Store, url: str) -> str | None:
     return ids[-1] if ids else None
 
 
-def _event(result: CaptureResult, record_id: str, outcome: str, detail: str) -> dict[str, Any]:
-    """A `capture` event on a stored record (the format's provenance event, plus record_id)."""
-    at = result.retrieved_at or Timestamp.from_datetime(utc_now())
+def _event(
+    result: CaptureResult,
+    record_id: str,
+    outcome: str,
+    detail: dict[str, Any],
+    clock: Callable[[], datetime],
+) -> dict[str, Any]:
+    """A `capture` event on a stored record, its detail a mapping (read by `history`).
+
+    `at` is when the final request started, or, when no response came (a
+    timeout, a refused connection), the `clock`'s time.
+    """
+    at = result.retrieved_at or Timestamp.from_datetime(clock())
+    if result.evidence is not None:
+        detail["warc_record_id"] = result.evidence.response_id
     event: dict[str, Any] = {
         "record_id": record_id,
         "type": "capture",
@@ -108,25 +121,27 @@ def store_result(
     *,
     tags: Iterable[str] = (),
     notes: Iterable[str] = (),
+    clock: Callable[[], datetime] = utc_now,
 ) -> Stored:
-    """Store what a capture gave (see the module's description)."""
+    """Store what a capture gave (see the module's description).
+
+    `clock` dates a failure event when no response came (the options' clock).
+    """
     latest = latest_capture(store, result.url)
     evidence = _warc_records(result)
     if result.outcome != "captured":
         assert result.reason is not None
         if latest is None:
             return Stored(result.url, "failed", None, result.reason, result.message, result)
-        status = "" if result.status is None else f" (HTTP {result.status})"
-        detail = f"capture failed: {result.reason}{status}: {result.message}"
-        if result.evidence is not None:
-            detail += f"; evidence: {response_detail(result)}"
-        event = _event(result, latest, "failure", detail)
+        detail: dict[str, Any] = {"reason": result.reason, "message": result.message}
+        if result.status is not None:
+            detail["status"] = result.status
+        event = _event(result, latest, "failure", detail, clock)
         store.add_capture(None, evidence=evidence, events=[event], supports=latest)
         return Stored(result.url, "failed", latest, result.reason, result.message, result)
     record = record_of(result, tags=tags, notes=notes)
     if latest is not None and store.get(latest)["content_digest"] == record["content_digest"]:
-        detail = f"captured again, content unchanged; evidence: {response_detail(result)}"
-        event = _event(result, latest, "success", detail)
+        event = _event(result, latest, "success", {"content": "unchanged"}, clock)
         store.add_capture(None, evidence=evidence, events=[event], supports=latest)
         return Stored(result.url, "unchanged", latest, None, "content unchanged", result)
     outcome = store.add_capture(record, evidence=evidence)
@@ -163,4 +178,4 @@ def capture_into(
     check_labels(tags, notes)
     fetcher = capturer if capturer is not None else Capturer(options)
     for result in fetcher.fetch_many(urls, jobs=jobs):
-        yield store_result(store, result, tags=tags, notes=notes)
+        yield store_result(store, result, tags=tags, notes=notes, clock=fetcher.options.clock)
