@@ -15,6 +15,7 @@ from newsarchive.history import (
     IgnoreRules,
     apply_changes,
     diff,
+    is_stealth_edit,
     load_ignore_rules,
 )
 from newsarchive.history._tokens import key_of, tokenize
@@ -200,6 +201,17 @@ def test_records_and_metadata() -> None:
     assert d.substantive
     assert d.a.id == "a" * 64
     assert d.b.id == "b" * 64
+
+
+def test_a_title_only_one_capture_recorded_is_listed_but_not_an_edit() -> None:
+    d = diff(_record("x", title=None), _record("x", title="Storm hits coast"))
+    assert [(m.field, m.a, m.b) for m in d.metadata] == [("title", None, "Storm hits coast")]
+    assert not d.headline_changed
+    assert not d.substantive
+    assert not is_stealth_edit(d)
+    d = diff(_record("x", title="Storm hits coast"), _record("x", title="Storm kills 12"))
+    assert d.headline_changed
+    assert is_stealth_edit(d)
 
 
 def test_cosmetic_title_change_is_not_a_headline_change() -> None:

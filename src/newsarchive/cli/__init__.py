@@ -21,6 +21,7 @@ from newsarchive.cli import (
     _diff,
     _export,
     _find,
+    _history,
     _maintain,
     _proofs,
     _records,
@@ -49,6 +50,7 @@ __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
 _GROUPS: Final = (
     _records,
     _diff,
+    _history,
     _store,
     _capture,
     _find,

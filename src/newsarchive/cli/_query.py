@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from newsarchive.store import Store
 
-__all__ = ["add_query_options", "query", "query_bounds"]
+__all__ = ["add_query_options", "query", "query_bounds", "time_bound"]
 
 _DATE_ONLY: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -42,7 +42,7 @@ _BOUNDS: Final = (
 _FORMS: Final = "use YYYY-MM-DD or an RFC 3339 instant such as 2024-05-01T10:00:00Z"
 
 
-def _bound(command: str, option: str, text: str, *, end: bool) -> str:
+def time_bound(command: str, option: str, text: str, *, end: bool) -> str:
     """A query bound as an RFC 3339 instant; a bare date means its first/last instant (UTC).
 
     Errors quote what was typed, never the instant it was turned into.
@@ -86,7 +86,7 @@ def query_bounds(args: argparse.Namespace) -> dict[str, str | None]:
     for name, end in _BOUNDS:
         text = getattr(args, name)
         option = "--" + name.replace("_", "-")
-        bounds[name] = None if text is None else _bound(args.command, option, text, end=end)
+        bounds[name] = None if text is None else time_bound(args.command, option, text, end=end)
     return bounds
 
 

@@ -71,6 +71,15 @@ class MetadataChange:
     labels: tuple[str, ...] = ()
 
 
+def _edited(m: MetadataChange) -> bool:
+    """A substantive change of a value both captures recorded.
+
+    A title (or byline, or publication time) one capture lacks is not an edit
+    of it: that capture did not record one (a file imported without `--title`).
+    """
+    return not m.cosmetic and m.a is not None and m.b is not None
+
+
 @attrs.frozen
 class Diff:
     """The word-level diff of two captures: content changes in order, metadata apart."""
@@ -93,18 +102,21 @@ class Diff:
 
     @property
     def headline_changed(self) -> bool:
-        return any(m.field == "title" and not m.cosmetic for m in self.metadata)
+        return any(m.field == "title" and _edited(m) for m in self.metadata)
 
     @property
     def byline_changed(self) -> bool:
         return any("byline" in c.labels for c in self.changes) or any(
-            m.field == "authors" and not m.cosmetic for m in self.metadata
+            m.field == "authors" and _edited(m) for m in self.metadata
         )
 
     @property
     def substantive(self) -> bool:
-        """A change that is not cosmetic or ignored, in the content or the metadata."""
-        return bool(self.substantive_changes) or any(not m.cosmetic for m in self.metadata)
+        """A change that is not cosmetic or ignored, in the content or the metadata.
+
+        A metadata value only one capture recorded is not one (see `_edited`).
+        """
+        return bool(self.substantive_changes) or any(_edited(m) for m in self.metadata)
 
     @property
     def words_added(self) -> int:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from newsarchive.archiveurls import parse_archive_url
 from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.store import _index
 from newsarchive.store._evidence import evidence_bytes
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Iterator
     from pathlib import Path
+
+    from newsarchive.history import History, IgnoreRules
 
 __all__ = ["StoreReader"]
 
@@ -216,6 +219,56 @@ class StoreReader:
         for (record_id,) in self.index.execute(sql + " ORDER BY retrieved_key, id", params):
             if matched is None or record_id in matched:
                 yield record_id
+
+    def captures(self, url: str) -> list[str]:
+        """Ids of every capture of the article at `url`, oldest retrieval first.
+
+        Captures are grouped by canonical URL (`urls.canonicalize_url`), and a
+        Wayback Machine link names its original: the captures of
+        `https://web.archive.org/web/2024/https://example.com/a` are those of
+        `https://example.com/a`. `InvalidURL` for a URL that is neither.
+        """
+        link = parse_archive_url(url)
+        if link is not None and link.original is not None:
+            url = link.original
+        return list(self.find(url=url))
+
+    def history(
+        self, url: str, *, text: str | None = None, rules: IgnoreRules | None = None
+    ) -> History:
+        """Every capture of the article at `url` and what changed between them.
+
+        `newsarchive.history.build_history` over `captures(url)` and the events
+        on them; `text`: also when that phrase appeared and vanished. A record
+        whose stored bytes fail their check raises `StoreCorrupted`.
+        """
+        from newsarchive.history import IgnoreRules, build_history  # noqa: PLC0415
+
+        ids = self.captures(url)
+        records = [self.get(i) for i in ids]
+        events = [e for i in ids for e in self.events(i)]
+        return build_history(records, events=events, text=text, rules=rules or IgnoreRules())
+
+    def recaptured_urls(self, *, since: str | None = None, until: str | None = None) -> list[str]:
+        """Canonical URLs captured more than once, one capture retrieved in [since, until].
+
+        Bounds are RFC 3339 instants (inclusive); in canonical-URL order.
+        """
+        window: list[str] = []
+        params: list[Any] = []
+        for op, value in ((">=", since), ("<=", until)):
+            if value is not None:
+                key = _index.time_key(value)
+                if key is None:
+                    raise StoreError(f"{value!r} is not an RFC 3339 instant", code="bad-time")
+                window.append(f"retrieved_key {op} ?")
+                params.append(key)
+        in_window = f"sum({' AND '.join(window)}) > 0" if window else "1"
+        sql = (
+            "SELECT canonical_url FROM records GROUP BY canonical_url "
+            f"HAVING count(*) > 1 AND {in_window} ORDER BY canonical_url"
+        )
+        return [url for (url,) in self.index.execute(sql, params)]
 
     def search(self, text: str, *, ranked: bool = True) -> list[str]:
         """Ids of the records matching the full-text query `text` (best first if `ranked`)."""
