@@ -297,3 +297,15 @@ def test_export_warc_includes_the_evidence(
     code, _, err = cli("import", "--store", str(tmp_path / "again"), "--json", str(out_path))
     assert code == 0, err
     assert len(Store(tmp_path / "again")) == 2
+
+
+def test_history_reads_what_capture_recorded(server: LoopbackServer, store: str) -> None:
+    url = server.url("/news/pier")
+    for page in (response(200, ARTICLE), response(410, "gone"), response(200, UPDATED)):
+        server.routes["/news/pier"] = page
+        cli("capture", "--store", store, *FAST, url)
+    code, out, err = cli("history", "--store", store, url)
+    assert code == 0, err
+    lines = out.decode().splitlines()
+    assert "vanished (404/410)" in lines[2]
+    assert "back after vanishing" in lines[3]
