@@ -1,25 +1,34 @@
-"""Differential test: the fast semantic pass finds "no problem" only where the full checker does."""
+"""Differential tests: the fused validator says "no problem" only where the full layers agree.
+
+The full layers are jsonschema with the record's schema and `_semantic.Checker`;
+the fused check (`_fastvalid.fused_check`) stands for both on the common path.
+"""
 
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+import os
+import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle, Retrieval, validate
+from newsarchive._articlebuild import article_text_record
 from newsarchive._derive import compute_id, compute_record_digest
 from newsarchive._semantic import Checker
 from newsarchive.digest import Digest
-from newsarchive.errors import NewsArchiveError
+from newsarchive.errors import InvalidRecord, NewsArchiveError
 from newsarchive.record import HttpFacts
 from newsarchive.timestamps import Timestamp
-from newsarchive.validation import _fast_checks, schema_version_of
+from newsarchive.validation import _fused, schema_version_of
 from tests.conftest import NOW
-from tests.strategies import any_records
-from tests.test_fastschema import EDGE_VALUES, _paths, fast_accepts
+from tests.strategies import any_records, as_v1
+from tests.test_fastschema import ADDED_NAMES, EDGE_VALUES, _paths, fast_accepts, schema_accepts
+from tests.test_semantic_v2 import v2_record
 
 # Values that pass the schema but break a semantic rule, or sit next to one.
 SEMANTIC_VALUES: list[Any] = [
@@ -60,6 +69,12 @@ SEMANTIC_VALUES: list[Any] = [
     302.0,
     "2020-01-08T06:30:00Z",
     "1990-01-01T00:00:00Z",
+    "2024-02-29T00:00:00Z",
+    "2023-02-29T00:00:00Z",
+    "2020-01-08T06:30:00.5Z",
+    "2020-01-08T06:30:00.50Z",
+    "\ud800",
+    "a\ud800b",
 ]
 
 
@@ -82,7 +97,7 @@ def _reseal(d: dict[str, Any], id_too: bool) -> None:
 
 
 def _fast_ok(d: dict[str, Any], now: Any, derived: bool) -> bool:
-    return _fast_checks(schema_version_of(d)).no_problems(d, now, derived)
+    return _fused(schema_version_of(d))(d, now, derived)
 
 
 @given(any_records, st.data())
@@ -101,10 +116,9 @@ def test_fast_pass_never_accepts_what_the_checker_refuses(
             parent = parent[part]
         parent[path[-1]] = data.draw(st.sampled_from(SEMANTIC_VALUES + EDGE_VALUES))
         _reseal(changed, id_too=data.draw(st.booleans()))
-        if not fast_accepts(changed):
-            continue
         for derived in (True, False):
             if _fast_ok(changed, NOW, derived):
+                assert schema_accepts(changed), (path, changed)
                 assert _full_check(changed, derived) == [], (path, changed)
 
 
@@ -151,3 +165,165 @@ def test_a_trailing_line_feed_is_refused_in_the_v2_patterned_fields() -> None:
         assert fast_accepts(d)  # the schema (Python's `$`) lets it through ...
         assert not _fast_ok(d, NOW, derived=True)  # ... the semantic layers do not
         assert [p.pointer for p in validate(d, now=NOW)] == [pointer]
+
+
+# -- mutation-heavy: many small edits of valid records, most of them resealed ---------------
+
+
+#: Records to mutate: v2 with every member, v2 as the importer builds it, and their v1 forms.
+def _seeds() -> list[dict[str, Any]]:
+    full = v2_record()
+    built = article_text_record(
+        b"Body text, caf\xc3\xa9.\nLINK: https://news.example/a?id=3\nTAGS: one, Two",
+        retrieved_at="2025-01-01T00:00:00.120Z",
+        clock=lambda: NOW,
+    )
+    return [
+        full,
+        built,
+        as_v1(ArchivedArticle.from_dict(full)),
+        as_v1(ArchivedArticle.from_dict(built)),
+    ]
+
+
+_INSERTS = [
+    "\n",
+    " ",
+    "\x00",
+    "\x1e",
+    "\x1d",
+    "\u0301",
+    "\u00a0",
+    "é",
+    "-",
+    "0",
+    "9",
+    "Z",
+    ":",
+    ".",
+    "/",
+    "\ud800",
+]
+
+
+def _edit_text(rng: random.Random, s: str) -> str:
+    """One small edit of a string: what a careless hand or a broken tool does."""
+    i = rng.randrange(len(s) + 1)
+    kind = rng.randrange(7)
+    if kind == 0:
+        return s + "\n"
+    if kind == 1:
+        return s[:i] + rng.choice(_INSERTS) + s[i:]
+    if kind == 2 and s:
+        return s[: max(i - 1, 0)] + s[i:]
+    if kind == 3:
+        return s.upper() if rng.random() < 0.5 else s.lower()
+    if kind == 4 and s:
+        j = min(i, len(s) - 1)
+        return s[:j] + rng.choice("0123456789abcdefABCDEF") + s[j + 1 :]
+    if kind == 5:
+        return " " + s
+    return s[:i]
+
+
+def _mutate(rng: random.Random, d: dict[str, Any]) -> None:
+    path = rng.choice(_paths(d)[1:])
+    parent: Any = d
+    for part in path[:-1]:
+        parent = parent[part]
+    value = parent[path[-1]]
+    roll = rng.random()
+    if roll < 0.5 and isinstance(value, str):
+        parent[path[-1]] = _edit_text(rng, value)
+    elif roll < 0.6 and isinstance(parent, dict):
+        del parent[path[-1]]
+    elif roll < 0.7 and isinstance(parent, dict):
+        parent[rng.choice(ADDED_NAMES)] = rng.choice(SEMANTIC_VALUES + EDGE_VALUES)
+    elif roll < 0.75 and isinstance(value, int) and not isinstance(value, bool):
+        parent[path[-1]] = value + rng.choice([-1, 1, 100, 0.0])
+    else:
+        parent[path[-1]] = rng.choice(SEMANTIC_VALUES + EDGE_VALUES)
+
+
+#: Mutated records per run; `FUSED_MUTATIONS=25000` for a longer run.
+MUTATIONS = int(os.environ.get("FUSED_MUTATIONS", "5000"))
+
+
+def test_fused_check_holds_over_many_mutations() -> None:
+    rng = random.Random(20261206)
+    seeds = _seeds()
+    for seed in seeds:
+        assert _fast_ok(seed, NOW, derived=True)
+    answers = {True: 0, False: 0}
+    for _ in range(MUTATIONS):
+        d = copy.deepcopy(rng.choice(seeds))
+        for _ in range(rng.choice([1, 1, 1, 2, 3])):
+            _mutate(rng, d)
+        if rng.random() < 0.8:
+            _reseal(d, id_too=rng.random() < 0.5)
+        for derived in (True, False):
+            fast = _fast_ok(d, NOW, derived)
+            answers[fast] += 1
+            if fast:
+                assert schema_accepts(d), d
+                assert _full_check(d, derived) == [], d
+    # Both answers are common: the mutations reach valid records, not only broken ones.
+    assert min(answers.values()) > MUTATIONS // 10, answers
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        ("/tags", ["a\nb"]),  # found by the mutations: one tag passed for two
+        ("/tags", [""]),  # found by the mutations: one empty tag passed for none
+        ("/tags", ["a", "b\x1ec"]),
+        ("/retrieval/agent", "a\nb"),
+        ("/provenance/0/agent", "a\x1db"),
+        ("/provenance/0/detail", "x\x00"),
+        ("/retrieval/agent", ["x"]),  # found by the mutations: formatted, not refused
+        ("/tags", [["x"]]),
+    ],
+)
+def test_a_separator_or_a_non_string_inside_a_value_is_refused(pointer: str, value: Any) -> None:
+    d = copy.deepcopy(_seeds()[1])
+    assert _fast_ok(d, NOW, derived=True)
+    *parents, last = pointer.strip("/").split("/")
+    target: Any = d
+    for part in parents:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    target[last] = value
+    _reseal(d, id_too=False)
+    for derived in (True, False):
+        assert not _fast_ok(d, NOW, derived)
+    assert validate(d, now=NOW) != []
+
+
+def test_a_lone_surrogate_is_refused_when_the_derived_fields_are_not_checked() -> None:
+    # The separate fast semantic pass said "no problem" here (derived=False, as for a
+    # record just built): create() then failed later, in hashing, with a JSONError.
+    d = copy.deepcopy(_seeds()[0])
+    d["title"] = "a\ud800"
+    assert not _fast_ok(d, NOW, derived=False)
+    assert [(p.pointer, p.code) for p in _full_check(d, derived=False)] == [
+        ("/title", "lone-surrogate")
+    ]
+    with pytest.raises(InvalidRecord) as info:
+        ArchivedArticle.create(
+            url="https://x.example/a", content="t", retrieved_at=NOW, title="a\ud800"
+        )
+    assert [p.pointer for p in info.value.problems] == ["/title"]
+
+
+def test_the_retrieval_limit_follows_each_calls_clock() -> None:
+    # The limit is cached per second of the clock given: an earlier clock after a
+    # later one (or another thread's) still finds the retrieval in its future.
+    d = _seeds()[0]  # retrieved 2025-05-06T08:00:00Z
+    before = datetime(2025, 5, 6, 7, 0, tzinfo=UTC)
+    for now in (before, NOW, before, before + timedelta(minutes=50), NOW):
+        future = now + timedelta(minutes=5) < datetime(2025, 5, 6, 8, 0, tzinfo=UTC)
+        assert _fast_ok(d, now, derived=True) is not future
+        assert [p.code for p in validate(d, now=now)] == (["future-timestamp"] if future else [])
+    # At the limit itself the fused check leaves the verdict to the full checker: valid.
+    at_limit = before + timedelta(minutes=55)
+    assert not _fast_ok(d, at_limit, derived=True)
+    assert validate(d, now=at_limit) == []

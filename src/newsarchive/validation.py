@@ -20,7 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 
 from newsarchive._fastschema import FastSchema
-from newsarchive._fastvalid import FastChecks
+from newsarchive._fastvalid import fused_check
 from newsarchive._schemawords import describe
 from newsarchive._semantic import CLOCK_SKEW, Checker, json_pointer
 from newsarchive.errors import (
@@ -29,7 +29,7 @@ from newsarchive.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from jsonschema import ValidationError
     from jsonschema.protocols import Validator
@@ -135,9 +135,15 @@ def _fast_schema(version: int) -> FastSchema:
     return FastSchema(load_schema(version))
 
 
-@cache
-def _fast_checks(version: int) -> FastChecks:
-    return FastChecks(load_schema(version), CLOCK_SKEW)
+#: The fused check of each format version, built on first use by `_fused`.
+_FUSED: Final[dict[int, Callable[[Any, datetime, bool], bool]]] = {}
+
+
+def _fused(version: int) -> Callable[[Any, datetime, bool], bool]:
+    check = _FUSED.get(version)
+    if check is None:
+        check = _FUSED[version] = fused_check(load_schema(version), CLOCK_SKEW)
+    return check
 
 
 def _pointer_key(problem: Problem) -> tuple[tuple[int, int | str], ...]:
@@ -228,19 +234,23 @@ def check_built(data: dict[str, Any]) -> None:
 
 
 def _validate(data: Any, *, strict: bool, now: datetime | None, derived: bool) -> list[Problem]:
-    to_dict = getattr(data, "to_dict", None)
-    if callable(to_dict) and not isinstance(data, dict):
-        data = to_dict()
     clock = now if now is not None else datetime.now(UTC)
-    version = schema_version_of(data)
-    # The common case, a valid record, without jsonschema or the problem
-    # machinery; both fast layers are held to the full ones by differential tests.
-    if _fast_schema(version).accepts(data):
-        if _fast_checks(version).no_problems(data, clock, derived):
+    if type(data) is dict:
+        # The common case, a valid record, in one fused pass without jsonschema or
+        # the problem machinery (held to the full layers by differential tests).
+        version = data.get("schema_version")
+        fused = _FUSED.get(version) if type(version) is int else None
+        if fused is not None and fused(data, clock, derived):
             return []
-        found = []
     else:
-        found = _schema_problems(data, version)
+        to_dict = getattr(data, "to_dict", None)
+        if callable(to_dict) and not isinstance(data, dict):
+            data = to_dict()
+    version = schema_version_of(data)
+    if _fused(version)(data, clock, derived):
+        return []
+    # The exact yes/no schema check spares jsonschema when only a semantic rule failed.
+    found = [] if _fast_schema(version).accepts(data) else _schema_problems(data, version)
     semantic: list[Problem] = []
     if isinstance(data, dict):
         checker = Checker(data, clock, derived, version=version)

@@ -36,7 +36,7 @@ from newsarchive.errors import (
     NewsArchiveError,
 )
 from newsarchive.jsonl import iter_values
-from newsarchive.validation import _fast_checks, _fast_schema, schema_version_of
+from newsarchive.validation import _fused, schema_version_of
 from tests.conftest import DATA, NOW
 from tests.fuzz.engine import Target
 from tests.strategies import as_v1
@@ -154,9 +154,7 @@ def check_validate_v2(data: bytes) -> str:
     value = json.loads(data) if outcome != "not-json" else None
     if isinstance(value, dict):
         version = schema_version_of(value)
-        if _fast_schema(version).accepts(value) and _fast_checks(version).no_problems(
-            value, NOW, derived=True
-        ):
+        if _fused(version)(value, NOW, True):
             checker = Checker(value, NOW, version=version)
             checker.run()
             assert checker.problems == [], "the fast path accepted what the full checker refuses"
