@@ -29,6 +29,15 @@ from newsarchive.capture._options import (
     CaptureError,
     CaptureOptions,
 )
+from newsarchive.capture._recapture import (
+    DEFAULT_SCHEDULE,
+    Schedule,
+    Tracked,
+    parse_schedule,
+    recapture,
+    tracked,
+)
+from newsarchive.capture._record import record_of
 from newsarchive.capture._result import (
     FAILURE_REASONS,
     CaptureResult,
@@ -37,6 +46,7 @@ from newsarchive.capture._result import (
     Hop,
     Outcome,
 )
+from newsarchive.capture._store import Stored, capture_into, store_result
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -45,6 +55,7 @@ __all__ = [
     "DEFAULT_DELAY",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_REDIRECTS",
+    "DEFAULT_SCHEDULE",
     "DEFAULT_TIMEOUT",
     "DEFAULT_USER_AGENT",
     "FAILURE_REASONS",
@@ -57,9 +68,18 @@ __all__ = [
     "Extractor",
     "Hop",
     "Outcome",
+    "Schedule",
+    "Stored",
+    "Tracked",
+    "capture_into",
     "extract",
     "fetch",
     "fetch_many",
+    "parse_schedule",
+    "recapture",
+    "record_of",
+    "store_result",
+    "tracked",
 ]
 
 

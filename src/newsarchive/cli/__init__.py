@@ -17,6 +17,7 @@ from newsarchive._version import __version__
 from newsarchive.cli import (
     _annotate,
     _bag,
+    _capture,
     _diff,
     _export,
     _find,
@@ -52,6 +53,7 @@ _GROUPS: Final = (
     _diff,
     _history,
     _store,
+    _capture,
     _find,
     _annotate,
     _export,

@@ -34,7 +34,8 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         help="write records as JSON Lines, JSON-LD, WARC, article-text files or a BagIt bag",
         description="Export matching records (all by default). jsonl: JSON Lines. jsonld: one "
         "JSON-LD document (schema.org NewsArticle + W3C PROV-O, an @graph with the nodes of "
-        "every record). warc: one WARC 1.1 file, a resource and a metadata record per article, "
+        "every record). warc: one WARC 1.1 file, a resource and a metadata record per article "
+        "(then a captured article's evidence, its request and response records), "
         "gzip-compressed record by record unless --no-gzip (needs the warc extra). These go to "
         "standard output, or atomically to -o FILE. text: article-text files, one per record "
         "named ID.txt, into the -o directory. bagit: a BagIt 1.0 bag (RFC 8493) in the new -o "
@@ -77,6 +78,7 @@ def _cmd_export(args: argparse.Namespace, ctx: Context) -> int:
         # Records whose bytes fail their check are left out with a warning: the
         # export (atomic or not) holds the intact ones, and the exit code is 1.
         salvage = Salvage(store, ctx, "export")
+        args.store_handle = store  # for the exporters that read more than records
         try:
             count = _EXPORTERS[args.format](salvage.records(ids), args, ctx)
         finally:
@@ -208,18 +210,24 @@ def _export_warc(pairs: _Records, args: argparse.Namespace, ctx: Context) -> int
     from pathlib import Path  # noqa: PLC0415
 
     from newsarchive._atomicfile import atomic_writer  # noqa: PLC0415
+    from newsarchive.store._evidence import split_warc  # noqa: PLC0415
     from newsarchive.warc import write_warc  # noqa: PLC0415
 
     records = (record for _, record in pairs)
     gzip = not args.no_gzip
+
+    def evidence(record_id: str) -> list[bytes]:  # a captured record's evidence follows it
+        return split_warc(args.store_handle.evidence_warc(record_id))
+
     if args.output is None:
         with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
-            count = write_warc(records, spool, gzip=gzip)
+            count = write_warc(records, spool, gzip=gzip, evidence=evidence)
             spool.seek(0)
             shutil.copyfileobj(spool, ctx.stdout)
         return count
     with atomic_writer(args.output) as out:
-        return write_warc(records, out, gzip=gzip, filename=Path(args.output).name)
+        name = Path(args.output).name
+        return write_warc(records, out, gzip=gzip, filename=name, evidence=evidence)
 
 
 #: Each export format: the function that writes the matching records and returns how many.

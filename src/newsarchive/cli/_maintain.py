@@ -120,6 +120,8 @@ def _cmd_verify(args: argparse.Namespace, ctx: Context) -> int:
             checked = f"{d['entries']} entries"
         else:
             checked = f"{d['records']} records, {d['blobs']} blobs, {d['events']} events"
+            if d["evidence"]:
+                checked += f", {d['evidence']} evidence"
         ctx.out(
             f"{verdict}: {checked} in {d['batches']} batches checked ({scope}); "
             f"{d['failures']} failures, {d['notes']} notes\n"
@@ -161,7 +163,7 @@ def _cmd_stats(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     for key in ("store", "layout", "origin"):
         ctx.out(f"{key}: {stats[key] if stats[key] is not None else 'none'}\n")
-    for key in ("records", "blobs", "events", "batches", "segments", "bytes"):
+    for key in ("records", "blobs", "events", "evidence", "batches", "segments", "bytes"):
         ctx.out(f"{key}: {stats[key]}\n")
     for key in ("last_check", "last_full_check"):
         event = stats[key]

@@ -7,18 +7,18 @@ read-only, streams its bytes, and returns its own `VerifyReport` to merge.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import sqlite3
-import zlib
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from newsarchive.digest import Digest
 from newsarchive.errors import NewsArchiveError
+from newsarchive.store._chunkio import PREAD_MAX, Window, pread_all, sampled
+from newsarchive.store._evidence import evidence_problems
 from newsarchive.store._findings import Finding, VerifyReport
-from newsarchive.store._index import blob_row, event_row, record_row, tag_keys
+from newsarchive.store._index import blob_row, event_row, evidence_row, record_row, tag_keys
 from newsarchive.store._layout import INDEX, SEGMENTS, is_regular, open_nofollow
 from newsarchive.store._segment import Batch, Damage, Entry, Tail, scan
 from newsarchive.validation import validate
@@ -50,50 +50,13 @@ CHUNK_QUERIES: Final = {
     "ON t.record_id = r.id WHERE r.segment=? AND r.offset>=? AND r.offset<?",
     "blobs": f"SELECT * FROM blobs {_PLACE}",
     "events": f"SELECT * FROM events {_PLACE}",
+    "evidence": f"SELECT * FROM evidence {_PLACE}",
 }
 #: Whether any record points at a blob (per blob entry, through `records_blob`).
 BLOB_REFERENCED: Final = "SELECT 1 FROM records WHERE content_blob=? LIMIT 1"
 
 
 _DAMAGED: Final = object()  # what `_ChunkCheck.row` answers for an index that fails
-
-#: A chunk larger than this (one huge batch, or a segment without an index to
-#: cut it) is streamed instead of read whole, so memory stays bounded.
-_PREAD_MAX: Final = 32 * 1024 * 1024
-
-
-def _pread_all(fd: int, length: int, offset: int) -> bytes:
-    parts = []
-    while length > 0:
-        part = os.pread(fd, length, offset)
-        if not part:  # the file ends before the chunk does: scan sees the short read
-            break
-        parts.append(part)
-        offset += len(part)
-        length -= len(part)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
-
-
-class _Window(io.BytesIO):
-    """The bytes of [base, base + len) of a segment, addressed by segment offsets."""
-
-    def __init__(self, data: bytes, base: int) -> None:
-        super().__init__(data)
-        self.base = base
-
-    def seek(self, pos: int, whence: int = 0) -> int:
-        if whence != 0:
-            raise ValueError("a window seeks to segment offsets only")
-        return super().seek(max(0, pos - self.base)) + self.base
-
-    def tell(self) -> int:
-        return super().tell() + self.base
-
-
-def _sampled(sample: float, seed: int, segment: str, start: int) -> bool:
-    if sample >= 1.0:
-        return True
-    return zlib.crc32(f"{seed}:{segment}:{start}".encode()) < sample * 2**32
 
 
 class _ChunkCheck:
@@ -153,6 +116,7 @@ class _ChunkCheck:
         self.tag_rows: dict[str, list[str]] = {}
         self.blob_rows: dict[int, tuple[Any, ...]] = {}
         self.event_rows: dict[int, tuple[Any, ...]] = {}
+        self.evidence_rows: dict[int, tuple[Any, ...]] = {}
         if self.conn is None or self.fixity_only:
             return
         c = self.chunk
@@ -167,6 +131,8 @@ class _ChunkCheck:
             self.blob_rows[row[2]] = tuple(row)
         for row in self.conn.execute(CHUNK_QUERIES["events"], span):
             self.event_rows[row[6]] = tuple(row)
+        for row in self.conn.execute(CHUNK_QUERIES["evidence"], span):
+            self.evidence_rows[row[6]] = tuple(row)
 
     def run(self) -> VerifyReport:
         c = self.chunk
@@ -213,10 +179,10 @@ class _ChunkCheck:
         """The chunk's bytes: read with one `pread` (a stream for an unusually large chunk)."""
         c = self.chunk
         fd = open_nofollow(self.root / SEGMENTS / c.segment, os.O_RDONLY)
-        if c.stop - c.start > _PREAD_MAX:
+        if c.stop - c.start > PREAD_MAX:
             return os.fdopen(fd, "rb")
         try:
-            return _Window(_pread_all(fd, c.stop - c.start, c.start), c.start)
+            return Window(pread_all(fd, c.stop - c.start, c.start), c.start)
         finally:
             os.close(fd)
 
@@ -226,7 +192,7 @@ class _ChunkCheck:
             yield from scan(f, self.chunk.start, self.chunk.stop, parse=not self.fixity_only)
             return
         for item in scan(f, self.chunk.start, self.chunk.stop, check=False):
-            if isinstance(item, Batch) and _sampled(
+            if isinstance(item, Batch) and sampled(
                 self.sample, self.seed, self.chunk.segment, item.start
             ):
                 checked = list(scan(f, item.start, item.end, parse=not self.fixity_only))
@@ -263,6 +229,8 @@ class _ChunkCheck:
                 self.record(entry)
             elif entry.kind == "blob":
                 self.blob(entry)
+            elif entry.kind == "evidence":
+                self.evidence(entry)
             else:
                 self.event(entry)
             if self.indexed_at(entry.offset):
@@ -365,6 +333,27 @@ class _ChunkCheck:
                 entry.offset,
                 f"event refers to record {record_id!r}, which is not stored",
                 record_id if isinstance(record_id, str) else None,
+            )
+
+    def evidence(self, entry: Entry) -> None:
+        self.report.evidence += 1
+        value = entry.value["evidence"]
+        record_id = value.get("record_id")
+        rid = record_id if isinstance(record_id, str) else None
+        for code, message in evidence_problems(value):
+            self.fail(code, entry.offset, message, rid)
+        if not self.indexed_at(entry.offset):
+            return
+        if self.evidence_rows.get(entry.offset) != evidence_row(self.chunk.segment, entry):
+            self.fail("index-mismatch", entry.offset, "the index row of this evidence differs", rid)
+        if record_id is None:
+            return
+        if self.row("SELECT 1 FROM records WHERE id=?", record_id) is None:
+            self.fail(
+                "dangling-evidence",
+                entry.offset,
+                f"evidence supports record {record_id!r}, which is not stored",
+                rid,
             )
 
     def index_extra(self, seen: set[int], damaged: list[tuple[int, int]]) -> None:

@@ -40,6 +40,8 @@ class VerifyReport:
     bytes: int = 0
     sample: float = 1.0
     fixity_only: bool = False
+    #: Evidence entries (WARC records of captures) checked.
+    evidence: int = 0
     #: Entries in the batches re-hashed (all kinds; the only count a fixity-only audit has).
     entries: int = 0
 
@@ -60,6 +62,7 @@ class VerifyReport:
         self.unchecked_batches += other.unchecked_batches
         self.bytes += other.bytes
         self.entries += other.entries
+        self.evidence += other.evidence
 
     def to_dict(self) -> dict[str, Any]:
         failures = sum(f.severity == "failure" for f in self.findings)
@@ -72,6 +75,7 @@ class VerifyReport:
             "records": self.records,
             "blobs": self.blobs,
             "events": self.events,
+            "evidence": self.evidence,
             "batches": self.batches,
             "bytes": self.bytes,
             "failures": failures,
@@ -97,6 +101,7 @@ def fixity_event(report: VerifyReport, agent: str, now: datetime) -> dict[str, A
             "records": report.records,
             "blobs": report.blobs,
             "events": report.events,
+            "evidence": report.evidence,
             "batches": report.batches,
             "bytes": report.bytes,
             "failures": failures,

@@ -47,6 +47,7 @@ __all__ = [
     "connect",
     "drop",
     "event_row",
+    "evidence_row",
     "index_batch",
     "record_row",
     "tag_keys",
@@ -60,7 +61,8 @@ __all__ = [
 # chunk of `store verify` reads its own rows instead of scanning whole tables
 # (the full audit was quadratic in the store's size), and on `content_blob`
 # (partial: only records whose content is a blob have one).
-_VERSION: Final = "4"
+# 5: the `evidence` table (WARC records of captures, by the record they support).
+_VERSION: Final = "5"
 _SCHEMA: Final = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE segments (name TEXT PRIMARY KEY, indexed INTEGER NOT NULL);
@@ -93,6 +95,11 @@ CREATE TABLE events (
   segment TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL);
 CREATE INDEX events_record ON events (record_id);
 CREATE INDEX events_place ON events (segment, offset);
+CREATE TABLE evidence (
+  record_id TEXT, warc_record_id TEXT, warc_type TEXT, target_uri TEXT, digest TEXT,
+  segment TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL);
+CREATE INDEX evidence_record ON evidence (record_id);
+CREATE INDEX evidence_place ON evidence (segment, offset);
 """
 
 
@@ -260,6 +267,20 @@ def event_row(segment: str, e: Entry) -> tuple[Any, ...]:
     )
 
 
+def evidence_row(segment: str, e: Entry) -> tuple[Any, ...]:
+    ev = e.value["evidence"]
+    return (
+        ev.get("record_id"),
+        ev.get("warc_record_id"),
+        ev.get("warc_type"),
+        ev.get("target_uri"),
+        ev.get("digest"),
+        segment,
+        e.offset,
+        len(e.line),
+    )
+
+
 def index_batch(conn: sqlite3.Connection, segment: str, batch: Batch) -> None:
     """Add one committed batch (inside the caller's transaction)."""
     conn.execute(
@@ -273,12 +294,15 @@ def index_batch(conn: sqlite3.Connection, segment: str, batch: Batch) -> None:
     tags: list[tuple[Any, str]] = []
     blobs: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
+    evidence: list[tuple[Any, ...]] = []
     for e in batch.entries:
         if e.kind == "record":
             records.append(record_row(segment, e))
             tags.extend((e.value["record"].get("id"), t) for t in tag_keys(e))
         elif e.kind == "blob":
             blobs.append(blob_row(segment, e))
+        elif e.kind == "evidence":
+            evidence.append(evidence_row(segment, e))
         else:
             events.append(event_row(segment, e))
     # OR IGNORE: a second copy of an id or blob (never written by us) stays
@@ -287,6 +311,8 @@ def index_batch(conn: sqlite3.Connection, segment: str, batch: Batch) -> None:
     conn.executemany("INSERT INTO tags VALUES (?,?)", tags)
     conn.executemany("INSERT OR IGNORE INTO blobs VALUES (?,?,?,?)", blobs)
     conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", events)
+    if evidence:
+        conn.executemany("INSERT INTO evidence VALUES (?,?,?,?,?,?,?,?)", evidence)
     conn.execute(
         "INSERT INTO segments VALUES (?, ?) "
         "ON CONFLICT (name) DO UPDATE SET indexed=excluded.indexed",

@@ -17,6 +17,7 @@ import orjson
 from newsarchive.archiveurls import parse_archive_url
 from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.store import _index
+from newsarchive.store._evidence import evidence_bytes
 from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment, segment_names
 from newsarchive.urls import canonicalize_url
 
@@ -139,6 +140,33 @@ class StoreReader:
             () if record_id is None else (record_id,),
         ).fetchall()
         return [orjson.loads(self.read_line(*row))["event"] for row in rows]
+
+    def evidence(self, record_id: str) -> list[dict[str, Any]]:
+        """The evidence entries supporting a record (WARC records, base64), in stored order."""
+        rows = self.index.execute(
+            "SELECT segment, offset, length FROM evidence WHERE record_id=? ORDER BY rowid",
+            (record_id,),
+        ).fetchall()
+        return [orjson.loads(self.read_line(*row))["evidence"] for row in rows]
+
+    def evidence_warc(self, record_id: str) -> bytes:
+        """The record's evidence as one uncompressed WARC file (its records, in stored order).
+
+        `RecordNotFound` for an unknown id; an empty result when it has no evidence.
+        """
+        if record_id not in self:
+            raise RecordNotFound(f"no record with id {record_id!r} in {self.root}")
+        parts = []
+        for value in self.evidence(record_id):
+            try:
+                parts.append(evidence_bytes(value))
+            except ValueError:
+                raise StoreCorrupted(
+                    f"evidence {value.get('digest')} of record {record_id} is not base64; "
+                    "run `newsarchive store verify`",
+                    path=str(self.root),
+                ) from None
+        return b"".join(parts)
 
     def find(
         self,
@@ -267,6 +295,7 @@ class StoreReader:
             "records": count("records"),
             "blobs": count("blobs"),
             "events": count("events"),
+            "evidence": count("evidence"),
             "batches": count("batches"),
             "segments": len(names),
             "bytes": size,

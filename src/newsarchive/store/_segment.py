@@ -9,6 +9,10 @@ RFC 8785 canonical JSON (so one value is one line) holding one object:
                                           a large content, once per digest D
     {"event": E}                          a later event; E["record_id"] names its
                                           record (null for store-wide events)
+    {"evidence": {"content": B, "digest": D, "length": N, "record_id": I,
+                  "warc_record_id": W, "warc_type": T, ...}}
+                                          one WARC record (base64 B of its N bytes,
+                                          digest D) supporting record I (or null)
     {"commit": {"entries": K, "seq": S, "sha256": H}}
 
 A batch is K entry lines followed by its commit line, where H is the lowercase
@@ -18,7 +22,9 @@ durable with one `fsync` (group commit), so a crash leaves at most a prefix of
 the last batch after the last commit line: a *torn tail*, which readers ignore
 and the next writer truncates. Anything else that does not check out is damage.
 
-These rules are part of store layouts 1 and 2; changing them is a layout change.
+These rules are part of store layouts 1 and 2 (evidence entries: layout 2 only, so a
+layout-1 store is upgraded by its first write, before any capture is written); changing
+them is a layout change.
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ __all__ = [
 #: Content longer than this many UTF-8 bytes is stored as a blob, once per digest.
 BLOB_THRESHOLD: Final = 256 * 1024
 _COMMIT_PREFIX: Final = b'{"commit":'
-ENTRY_KINDS: Final = frozenset({"record", "blob", "event"})
+ENTRY_KINDS: Final = frozenset({"record", "blob", "event", "evidence"})
 
 
 @attrs.frozen

@@ -38,13 +38,21 @@ from newsarchive.store._marker import (
 from newsarchive.store._read import StoreReader
 from newsarchive.store._repair import RepairReport, repair_from, unindexed_damage
 from newsarchive.store._verify import verify_store
-from newsarchive.store._write import SEGMENT_BYTES, Outcome, Prepared, plan_batch, write_batch
+from newsarchive.store._write import (
+    SEGMENT_BYTES,
+    Outcome,
+    Prepared,
+    plan_batch,
+    plan_capture,
+    write_batch,
+)
 from newsarchive.validation import validate
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Sequence
     from types import TracebackType
 
+    from newsarchive.capture import CaptureOptions, Capturer, Stored
     from newsarchive.search._index import TextIndex
 
 __all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
@@ -361,6 +369,68 @@ class Store(StoreReader):
                     raise
             if commit:
                 self._update_derived()
+
+    def add_capture(
+        self,
+        record: dict[str, Any] | None,
+        *,
+        evidence: Sequence[bytes] = (),
+        events: Sequence[dict[str, Any]] = (),
+        supports: str | None = None,
+    ) -> Outcome | None:
+        """Store a capture as one durable batch: its record, its evidence, its events.
+
+        `record` (validated here) is new or a "duplicate" (its id is stored:
+        then nothing at all is written). `evidence` holds uncompressed WARC
+        records (the exchange as received), each stored as an evidence entry
+        naming the record it supports: `record`'s id, else `supports` (a
+        stored record, as when a failed re-capture adds to the latest
+        capture). `events` name their record by `record_id`, which must be
+        stored or be `record`. Returns the record's outcome (None without one).
+        """
+        if record is not None:
+            validate(record, strict=True)
+        with self._lock():
+            conn = self._caught_up()
+            outcome, entries = plan_capture(conn, record, evidence, events, supports)
+            if entries:
+                write_batch(self.root, conn, self.index_state, entries)
+                self._update_derived()
+        return outcome
+
+    def capture(
+        self,
+        url: str,
+        *,
+        options: CaptureOptions | None = None,
+        capturer: Capturer | None = None,
+        tags: Iterable[str] = (),
+        notes: Iterable[str] = (),
+    ) -> Stored:
+        """Capture `url` into the store: a new record with its evidence, or an
+        event on the URL's latest capture (`newsarchive.capture.store_result`).
+        Needs the `capture` extra."""
+        (done,) = self.capture_many(
+            [url], options=options, capturer=capturer, tags=tags, notes=notes
+        )
+        return done
+
+    def capture_many(
+        self,
+        urls: Iterable[str],
+        *,
+        options: CaptureOptions | None = None,
+        capturer: Capturer | None = None,
+        jobs: int = 1,
+        tags: Iterable[str] = (),
+        notes: Iterable[str] = (),
+    ) -> Iterator[Stored]:
+        """Capture `urls`, `jobs` hosts at a time, yielding each as it is stored."""
+        from newsarchive.capture import capture_into  # noqa: PLC0415 - a feature of its own
+
+        return capture_into(
+            self, urls, options=options, capturer=capturer, jobs=jobs, tags=tags, notes=notes
+        )
 
     def append_event(self, event: dict[str, Any]) -> None:
         """Append one event (its `record_id` names the record, or None for the store)."""

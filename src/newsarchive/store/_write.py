@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn
 import orjson
 
 from newsarchive._atomicfile import fsync_dir
-from newsarchive.errors import StoreCorrupted, StoreError
+from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.jsonl import dumps_line
 from newsarchive.store import _index
+from newsarchive.store._evidence import evidence_entry
 from newsarchive.store._layout import (
     MANAGED_DIRS,
     SEGMENTS,
@@ -31,6 +32,7 @@ from newsarchive.store._segment import BLOB_THRESHOLD, Batch, Entry, Tail, scan,
 
 if TYPE_CHECKING:
     import sqlite3
+    from collections.abc import Sequence
     from pathlib import Path
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "Prepared",
     "entry_line",
     "plan_batch",
+    "plan_capture",
     "prepare_line",
     "write_batch",
     "write_failed",
@@ -167,6 +170,36 @@ def plan_batch(
             line = None if prepared is None else prepared[k]
             entries.append(("record", {"record": record}, line))
     return outcomes, entries
+
+
+def plan_capture(
+    conn: sqlite3.Connection,
+    record: dict[str, Any] | None,
+    evidence: Sequence[bytes],
+    events: Sequence[dict[str, Any]],
+    supports: str | None,
+) -> tuple[Outcome | None, list[_Planned]]:
+    """The entries of one capture (see `Store.add_capture`): record, evidence, events.
+
+    Nothing is written for a duplicate record; events and evidence must name
+    a stored record or the new one (`RecordNotFound`).
+    """
+    record_id = None if record is None else str(record["id"])
+    values = [evidence_entry(raw, record_id or supports) for raw in evidence]
+    outcome: Outcome | None = None
+    entries: list[_Planned] = []
+    if record is not None:
+        outcomes, entries = plan_batch(conn, [(record, False)])
+        outcome = outcomes[0]
+        if outcome == "duplicate":
+            return outcome, []
+    named = {supports, *(event.get("record_id") for event in events)} - {None, record_id}
+    for other in sorted(str(n) for n in named):
+        if conn.execute("SELECT 1 FROM records WHERE id=?", (other,)).fetchone() is None:
+            raise RecordNotFound(f"no record with id {other!r}")
+    entries += [("evidence", {"evidence": value}, None) for value in values]
+    entries += [("event", {"event": event}, None) for event in events]
+    return outcome, entries
 
 
 # -- writing ------------------------------------------------------------------------

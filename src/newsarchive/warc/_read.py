@@ -342,6 +342,11 @@ class _WarcImport:
 
     def other(self, raw: RawRecord) -> None:
         kind = warc_type(raw)
+        if kind == "response" and self.pairs:
+            # In our own export, a response is the evidence of a captured record
+            # (written after it), not another page to import.
+            self.skip("evidence")
+            return
         if kind in {"resource", "response"}:
             self.foreign(raw)
             return

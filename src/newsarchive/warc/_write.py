@@ -7,6 +7,7 @@ for a given record format version) and the URI form of a url
 
 from __future__ import annotations
 
+import gzip as gzip_module
 import io
 import uuid
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from newsarchive.timestamps import Timestamp, parse_timestamp, utc_now
 from newsarchive.warc._frame import b32_digest
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 __all__ = ["RECORD_CONTENT_TYPE", "record_content_type", "uri_form", "write_warc"]
 
@@ -65,6 +66,7 @@ def write_warc(
     gzip: bool = True,
     date: datetime | Timestamp | str | None = None,
     filename: str | None = None,
+    evidence: Callable[[str], Iterable[bytes]] | None = None,
 ) -> int:
     """Write `records` to `stream` as one WARC 1.1 file; return how many were written.
 
@@ -78,6 +80,10 @@ def write_warc(
     a stream a temporary file (as `newsarchive export` does). A record given
     twice (same id and record digest) is written once: its WARC-Record-IDs
     are derived from those, and a WARC file must not repeat one.
+
+    `evidence(record_id)`, if given, returns the WARC records (uncompressed,
+    whole) kept as the record's evidence; they are written, byte for byte
+    (each its own gzip member when `gzip`), after the record's own two.
     """
     writer_class = _warcio()
     articles: Iterable[ArchivedArticle]
@@ -101,6 +107,8 @@ def write_warc(
         resource, metadata = _article_records(writer, record)
         writer.write_record(resource)
         writer.write_record(metadata)
+        for raw in evidence(record.id) if evidence is not None else ():
+            stream.write(gzip_module.compress(raw, mtime=0) if gzip else raw)
         count += 1
     return count
 
