@@ -57,7 +57,9 @@ class DerivedIndex(Protocol):
 
 
 #: name -> "module:factory(root) -> DerivedIndex"; each feature adds its line.
-DERIVED: Final[Mapping[str, str]] = {}
+DERIVED: Final[Mapping[str, str]] = {
+    "similar": "newsarchive.similarity._storeindex:SimilarStoreIndex",
+}
 
 
 def load(name: str) -> Callable[[Path], DerivedIndex]:

@@ -11,7 +11,7 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive._version import __version__
@@ -44,6 +44,11 @@ from newsarchive.validation import validate
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from types import TracebackType
+
+    # Types only: the store imports no feature (the "similar" index is loaded by name).
+    from newsarchive.similarity._cluster import Cluster
+    from newsarchive.similarity._similar import SimilarResult
+    from newsarchive.similarity._storeindex import SimilarStoreIndex
 
 __all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
 
@@ -384,6 +389,36 @@ class Store(StoreReader):
         with self._lock():
             self._caught_up()
             return self._caught_up_derived(name)
+
+    def similar(
+        self,
+        query: str,
+        *,
+        url: str | None = None,
+        threshold: float = 0.2,
+        limit: int | None = None,
+    ) -> SimilarResult:
+        """Near-duplicates of a record (`query` is its id or an id prefix) or of a text.
+
+        See `newsarchive.similarity` (docs/similarity.md): best first, other
+        captures of the same canonical URL apart from copies elsewhere.
+        """
+        found = cast("SimilarStoreIndex", self.derived("similar"))
+        return found.similar(self, query, url=url, threshold=threshold, limit=limit)
+
+    def clusters(
+        self,
+        *,
+        threshold: float = 0.2,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_size: int = 2,
+    ) -> list[Cluster]:
+        """Groups of near-duplicate records, each in time order, the likely origin first."""
+        found = cast("SimilarStoreIndex", self.derived("similar"))
+        return found.clusters(
+            self, threshold=threshold, since=since, until=until, min_size=min_size
+        )
 
     def _caught_up_derived(self, name: str) -> _derived.DerivedIndex:
         found = self._derived.get(name)
