@@ -23,6 +23,7 @@ from newsarchive.cli import (
     _maintain,
     _proofs,
     _records,
+    _similar,
     _store,
 )
 from newsarchive.cli._common import (
@@ -45,7 +46,18 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
 
 #: The command groups, in the order `--help` lists their commands.
-_GROUPS: Final = (_records, _diff, _store, _find, _annotate, _export, _maintain, _bag, _proofs)
+_GROUPS: Final = (
+    _records,
+    _diff,
+    _store,
+    _find,
+    _similar,
+    _annotate,
+    _export,
+    _maintain,
+    _bag,
+    _proofs,
+)
 
 
 def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:

@@ -42,12 +42,24 @@ if TYPE_CHECKING:
     from newsarchive.store import Store
     from newsarchive.store._segment import Entry
 
-__all__ = ["POSITION", "SimilarStoreIndex", "record_texts"]
+__all__ = ["POSITION", "SimilarStoreIndex", "record_texts", "reporting"]
 
 #: The meta name under which the index keeps the seq of the last batch it took in.
 POSITION: Final = "store-position"
 #: Records named one by one per kind of mismatch; the rest are counted.
 _NAMED: Final = 10
+#: Called with the number of records of each batch taken in (a progress bar), or None.
+_report: list[Callable[[int], object] | None] = [None]
+
+
+@contextlib.contextmanager
+def reporting(callback: Callable[[int], object] | None) -> Iterator[None]:
+    """Within this block, `take` calls `callback(records)` after each batch (progress)."""
+    saved, _report[0] = _report[0], callback
+    try:
+        yield
+    finally:
+        _report[0] = saved
 
 
 def record_texts(
@@ -144,6 +156,8 @@ class SimilarStoreIndex:
     def take(self, seq: int, entries: Sequence[Entry]) -> None:
         items = record_texts(entries, self._blob_text)
         self.index.add_many(items, meta={POSITION: str(seq)})
+        if _report[0] is not None:
+            _report[0](len(items))
 
     def _blob_text(self, digest: str) -> str | None:
         if self._conn is None:
