@@ -46,6 +46,8 @@ __all__ = ["POSITION", "SimilarStoreIndex", "record_texts", "reporting"]
 
 #: The meta name under which the index keeps the seq of the last batch it took in.
 POSITION: Final = "store-position"
+#: SQLite's page cache for the writer (KiB), as the store's index has.
+_CACHE_KIB: Final = 65536
 #: Records named one by one per kind of mismatch; the rest are counted.
 _NAMED: Final = 10
 #: Called with the number of records of each batch taken in (a progress bar), or None.
@@ -148,7 +150,9 @@ class SimilarStoreIndex:
         return self._index
 
     def _open(self) -> SimilarityIndex:
-        return SimilarityIndex(self.path, params=DEFAULT_PARAMS, bands=DEFAULT_BANDS)
+        return SimilarityIndex(
+            self.path, params=DEFAULT_PARAMS, bands=DEFAULT_BANDS, cache_kib=_CACHE_KIB
+        )
 
     def position(self) -> int:
         return int(self.index.meta(POSITION) or 0)
