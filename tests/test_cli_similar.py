@@ -222,3 +222,13 @@ def test_a_terminal_sees_the_index_catch_up(
     monkeypatch.undo()
     assert run(args, stdout=io.BytesIO(), stderr=quiet) == 0
     assert quiet.getvalue() == ""
+
+
+def test_a_file_is_a_record_only_when_it_is_a_json_object_with_content() -> None:
+    assert _similar._record_text('{"content": "text", "canonical_url": "https://a.example/"}') == (
+        "text",
+        "https://a.example/",
+    )
+    assert _similar._record_text('{"content": "text", "url": 5}') == ("text", None)
+    for other in ('{"title": "no content"}', "{not json", "[1, 2]", "plain text"):
+        assert _similar._record_text(other) == (other, None)

@@ -64,6 +64,29 @@ def test_a_blob_stored_in_an_earlier_batch_is_read_back(tmp_path: Path) -> None:
         with _index(store.root) as index:
             assert index.get(again["id"]) == sign(big)
         assert store.similar(first["id"]).copies[0].key == again["id"]
+        store.reindex()  # lets go of what it read the blob through, and reads it again
+        with _index(store.root) as index:
+            assert index.get(again["id"]) == sign(big)
+        assert _verify(store) == []
+
+
+def test_a_damaged_blob_is_indexed_as_empty_and_left_to_the_audit(tmp_path: Path) -> None:
+    big = " ".join(paragraphs(random.Random(1), count=2000))
+    first = record("https://a.example/1", big, START)
+    again = record("https://b.example/2", big, START + timedelta(hours=1))
+    with Store.init(tmp_path / "s") as store:
+        _add(store, [first])
+    segment = tmp_path / "s" / "segments" / "00000001.jsonl"
+    data = bytearray(segment.read_bytes())
+    data[1000] ^= 1  # inside the blob's content
+    segment.write_bytes(bytes(data))
+    with Store(tmp_path / "s") as store:
+        _add(store, [again])
+        with _index(store.root) as index:
+            assert index.get(again["id"]) == sign("")
+        codes = {c for _, c, _ in _verify(store)}
+        assert "damaged" in codes
+        assert not any(c.startswith("similar") for c in codes)
 
 
 def test_record_texts_of_a_batch() -> None:
