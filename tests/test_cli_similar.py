@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -12,7 +13,7 @@ import pytest
 
 from newsarchive.cli import _similar, run
 from newsarchive.store import Store
-from tests.similar_corpus import network
+from tests.similar_corpus import START, network, record
 from tests.test_cli import assert_one_line_error, cli
 
 if TYPE_CHECKING:
@@ -232,3 +233,16 @@ def test_a_file_is_a_record_only_when_it_is_a_json_object_with_content() -> None
     assert _similar._record_text('{"content": "text", "url": 5}') == ("text", None)
     for other in ('{"title": "no content"}', "{not json", "[1, 2]", "plain text"):
         assert _similar._record_text(other) == (other, None)
+
+
+def test_a_cluster_of_recaptures_has_one_domain(tmp_path: Path) -> None:
+    # Found when writing the README example: it said "1 domains".
+    records, _ = network(1)
+    origin = records[0]
+    again = record(origin["url"], origin["content"] + "\n\nUpdated.", START + timedelta(days=1))
+    root = tmp_path / "s"
+    with Store.init(root) as store:
+        store.add([(origin, False), (again, False)])
+    code, out, _ = cli("clusters", "--store", str(root))
+    assert code == 0
+    assert out.decode().startswith("cluster 1: 2 articles, 1 domain; likely origin state.example")

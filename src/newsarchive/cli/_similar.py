@@ -243,6 +243,10 @@ def _clusters(args: argparse.Namespace, ctx: Context) -> tuple[float, list[Clust
     return threshold, found
 
 
+def _count(items: tuple[str, ...], noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
 def _time(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
@@ -276,9 +280,9 @@ def _cmd_clusters(args: argparse.Namespace, ctx: Context) -> int:
         origin = cluster.origin
         tied = "; tied with the next, ordered by id" if cluster.origin_tied else ""
         ctx.out(
-            f"cluster {number}: {len(cluster.members)} articles, {len(cluster.domains)} "
-            f"domains; likely origin {printable(origin.domain)} ({origin.basis} "
-            f"{_time(origin.time)}{tied})\n"
+            f"cluster {number}: {len(cluster.members)} articles, "
+            f"{_count(cluster.domains, 'domain')}; likely origin {printable(origin.domain)} "
+            f"({origin.basis} {_time(origin.time)}{tied})\n"
         )
         for m in cluster.members:
             line = (
