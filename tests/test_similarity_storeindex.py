@@ -234,3 +234,13 @@ def test_a_lost_segment_is_the_audit_s_finding_not_the_index_s(store: Store) -> 
     codes = {c for _, c, _ in _verify(store)}
     assert "missing-segment" in codes
     assert not any(c.startswith("similar") for c in codes)
+
+
+def test_the_writer_has_the_store_index_s_page_cache(store: Store) -> None:
+    derived = SimilarStoreIndex(store.root)
+    try:
+        assert derived.index._db.execute("PRAGMA cache_size").fetchone() == (-65536,)
+    finally:
+        derived.close()
+    with _index(store.root) as index:  # the library's default
+        assert index._db.execute("PRAGMA cache_size").fetchone() == (-16384,)
