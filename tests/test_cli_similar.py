@@ -231,8 +231,27 @@ def test_a_file_is_a_record_only_when_it_is_a_json_object_with_content() -> None
         "https://a.example/",
     )
     assert _similar._record_text('{"content": "text", "url": 5}') == ("text", None)
-    for other in ('{"title": "no content"}', "{not json", "[1, 2]", "plain text"):
+    for other in ('{"title": "no content"}', "{not json", "[1, 2]", "plain text", "a\x00b"):
         assert _similar._record_text(other) == (other, None)
+    article = "The body.\nSecond line.\nLINK: https://a.example/x?utm_source=rss\nTAGS: a, b\n"
+    assert _similar._record_text(article) == (
+        "The body.\nSecond line.",
+        "https://a.example/x?utm_source=rss",
+    )
+
+
+def test_an_article_text_file_is_its_body_and_its_link(
+    tmp_path: Path, net: tuple[str, dict[str, set[str]], list[str]]
+) -> None:
+    store, _, texts = net
+    article = tmp_path / "article.txt"
+    article.write_text(texts[0] + "\nLINK: https://state.example/news/0?utm_source=x\n")
+    code, out, err = cli("similar", str(article), "--json", "--store", store)
+    assert code == 0, err
+    found = json.loads(out)
+    assert [a["canonical_url"] for a in found["same_url"]] == ["https://state.example/news/0"]
+    assert found["same_url"][0]["exact"] == 1.0  # the body alone, without the trailer
+    assert len(found["copies"]) == 5
 
 
 def test_a_cluster_of_recaptures_has_one_domain(tmp_path: Path) -> None:

@@ -48,11 +48,11 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         "similar",
         help="find near-duplicates of a stored article or of a text",
         description="List the stored articles whose text is a near-duplicate of a record's "
-        "(ID: its id or its first 8+ hex digits) or of a file's (FILE: a record as JSON, or "
-        "UTF-8 text; '-' reads standard input; an argument naming an existing file is a "
-        "file), best first: other captures of the same canonical URL apart from copies at "
-        "other URLs, each with its estimated Jaccard similarity and, for the first ten of "
-        "each, the exact Jaccard of the word 3-gram sets.",
+        "(ID: its id or its first 8+ hex digits) or of a file's (FILE: a record as JSON, an "
+        "article-text file, or UTF-8 text; '-' reads standard input; an argument naming an "
+        "existing file is a file), best first: other captures of the same canonical URL "
+        "apart from copies at other URLs, each with its estimated Jaccard similarity and, "
+        "for the first ten of each, the exact Jaccard of the word 3-gram sets.",
     )
     add_store_option(similar)
     similar.add_argument("query", metavar="ID|FILE", help="a record id (or prefix), or a file")
@@ -122,7 +122,7 @@ def _threshold(args: argparse.Namespace) -> float:
 
 
 def _query(args: argparse.Namespace, ctx: Context) -> tuple[str, str | None, bool]:
-    """(an id as typed, None, True), or (a file's text, its URL if it is a record, False)."""
+    """(an id as typed, None, True), or (a file's text, its URL if it names one, False)."""
     from newsarchive.similarity._storequery import looks_like_id  # noqa: PLC0415
 
     arg = str(args.query)
@@ -141,19 +141,31 @@ def _query(args: argparse.Namespace, ctx: Context) -> tuple[str, str | None, boo
 
 
 def _record_text(text: str) -> tuple[str, str | None]:
-    """A record's content and canonical URL when `text` is a record as JSON; else the text."""
+    """A record's content and canonical URL when `text` is a record as JSON; else an article
+    text's body and `LINK:` (a text without that trailer is all body)."""
     if not text.lstrip().startswith("{"):
-        return text, None
+        return _article_text(text)
     import orjson  # noqa: PLC0415
 
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return text, None
+        return _article_text(text)
     if not (isinstance(value, dict) and isinstance(value.get("content"), str)):
-        return text, None
+        return _article_text(text)
     url = value.get("canonical_url") or value.get("url")
     return value["content"], url if isinstance(url, str) else None
+
+
+def _article_text(text: str) -> tuple[str, str | None]:
+    from newsarchive._articletext import parse_article_text  # noqa: PLC0415
+    from newsarchive.errors import ArticleTextError  # noqa: PLC0415
+
+    try:
+        parsed = parse_article_text(text.encode("utf-8"))
+    except ArticleTextError:  # not article text (NUL bytes, ...): the text as it is
+        return text, None
+    return parsed.body, parsed.link
 
 
 def _cmd_similar(args: argparse.Namespace, ctx: Context) -> int:
