@@ -331,3 +331,19 @@ def test_caller_meta_values_go_with_the_batch_and_rebuild_replaces_them(tmp_path
     with SimilarityIndex(tmp_path / "sim.db") as index:  # what a rebuild kept, and its own
         assert index.meta("position") == "0"
         assert index.meta("scheme") == index.params.scheme
+
+
+def test_opening_an_index_never_waits_for_a_writer(tmp_path: Path) -> None:
+    # Found in review: opening took a write lock, so a check beside a writer's open
+    # transaction waited 5 s and then failed as "not a similarity index".
+    path = tmp_path / "sim.db"
+    with SimilarityIndex(path) as index:
+        index.add("a", "one two three four")
+    writer = sqlite3.connect(path, isolation_level=None, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with SimilarityIndex(path) as index:
+            assert list(index.keys()) == ["a"]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

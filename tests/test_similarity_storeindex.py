@@ -244,3 +244,19 @@ def test_the_writer_has_the_store_index_s_page_cache(store: Store) -> None:
         derived.close()
     with _index(store.root) as index:  # the library's default
         assert index._db.execute("PRAGMA cache_size").fetchone() == (-16384,)
+
+
+def test_a_busy_index_is_never_deleted_as_if_damaged(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsarchive.similarity import SimilarityError
+
+    def busy(self: SimilarStoreIndex) -> SimilarityIndex:
+        raise SimilarityError("not a similarity index (database is locked)", code="bad-index")
+
+    monkeypatch.setattr(SimilarStoreIndex, "_open", busy)
+    before = (store.root / "similar.sqlite").read_bytes()
+    derived = SimilarStoreIndex(store.root)
+    with pytest.raises(SimilarityError, match="locked"):
+        derived.position()
+    assert (store.root / "similar.sqlite").read_bytes() == before

@@ -100,12 +100,16 @@ class SimilarityIndex:
             ) from None
         try:
             self._db.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
-            with self._transaction():
-                (tables,) = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-                if tables:
-                    self._load_meta(params, bands)
-                else:
-                    self._create(params or DEFAULT_PARAMS, bands)
+            # Opening an index reads its meta without a write lock (a check beside a
+            # writer never makes it wait); only creating one takes the lock.
+            if self._tables():
+                self._load_meta(params, bands)
+            else:
+                with self._transaction():
+                    if self._tables():  # made by another process meanwhile
+                        self._load_meta(params, bands)
+                    else:
+                        self._create(params or DEFAULT_PARAMS, bands)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
@@ -116,6 +120,10 @@ class SimilarityIndex:
         except SimilarityError:
             self._db.close()
             raise
+
+    def _tables(self) -> int:
+        (tables,) = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return int(tables)
 
     def _create(self, params: MinHashParams, bands: int | None) -> None:
         bands = bands or min(DEFAULT_BANDS, params.num_perm)

@@ -142,7 +142,9 @@ class SimilarStoreIndex:
             os.close(open_nofollow(self.path, os.O_RDWR | os.O_CREAT))
             try:
                 self._index = self._open()
-            except SimilarityError:  # damaged, or built with other parameters: rebuilt
+            except SimilarityError as exc:  # damaged, or built with other parameters: rebuilt
+                if "locked" in exc.message:  # busy, not damaged: never delete it for that
+                    raise
                 for name in index_files(SIMILAR):
                     with contextlib.suppress(FileNotFoundError):
                         (self.root / name).unlink()
