@@ -314,3 +314,36 @@ def test_similar_pairs_are_the_same_when_big_buckets_are_resolved_per_key(
             assert _pairs.bucket_pairs(index._db, big)[0] == set()
     assert sorted(found) == brute
     assert len(found) == len({(a, b) for a, b, _ in found})
+
+
+def test_caller_meta_values_go_with_the_batch_and_rebuild_replaces_them(tmp_path: Path) -> None:
+    with SimilarityIndex(tmp_path / "sim.db") as index:
+        assert index.meta("position") is None
+        assert index.meta("format") == "newsarchive-similarity-index/1"
+        index.add_many([("a", "one two three four")], meta={"position": "1", "other": "x"})
+        assert (index.meta("position"), index.meta("other")) == ("1", "x")
+        with pytest.raises(ValueError, match="the index's own"):
+            index.add_many([("b", "five six seven")], meta={"scheme": "mine"})
+        assert "b" not in index  # refused before anything was added
+        index.rebuild([("c", "eight nine ten")], meta={"position": "0"})
+        assert (index.meta("position"), index.meta("other")) == ("0", None)
+        assert list(index.keys()) == ["c"]
+    with SimilarityIndex(tmp_path / "sim.db") as index:  # what a rebuild kept, and its own
+        assert index.meta("position") == "0"
+        assert index.meta("scheme") == index.params.scheme
+
+
+def test_opening_an_index_never_waits_for_a_writer(tmp_path: Path) -> None:
+    # Found in review: opening took a write lock, so a check beside a writer's open
+    # transaction waited 5 s and then failed as "not a similarity index".
+    path = tmp_path / "sim.db"
+    with SimilarityIndex(path) as index:
+        index.add("a", "one two three four")
+    writer = sqlite3.connect(path, isolation_level=None, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with SimilarityIndex(path) as index:
+            assert list(index.keys()) == ["a"]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

@@ -68,3 +68,17 @@ def test_a_query_by_file_has_no_url_so_everything_is_a_copy() -> None:
     assert result.same_url == ()
     assert [a.key for a in result.copies] == ["recapture", "copy1", "copy2", "copy3"]
     assert looked_up == ["recapture"]  # texts are read only for the exact values shown
+
+
+def test_texts_that_cannot_be_read_have_no_exact_value() -> None:
+    unreadable = {"copy1"}
+    result = similar_result(
+        TEXTS["q"],
+        URLS["q"],
+        MATCHES,
+        url_of=URLS.__getitem__,
+        text_of=lambda key: None if key in unreadable else TEXTS[key],
+    )
+    assert [a.exact is None for a in result.copies] == [True, False, False]
+    unknown = similar_result(TEXTS["q"], None, MATCHES, url_of=URLS.__getitem__, text_of=None)
+    assert [a.exact for a in unknown.copies] == [None] * 4

@@ -25,6 +25,7 @@ from newsarchive.cli import (
     _maintain,
     _proofs,
     _records,
+    _similar,
     _store,
     _storeproofs,
 )
@@ -55,6 +56,7 @@ _GROUPS: Final = (
     _store,
     _capture,
     _find,
+    _similar,
     _annotate,
     _export,
     _maintain,

@@ -5,7 +5,8 @@ Derived data: everything in it can be rebuilt from (key, text) pairs
 
 Layout (format `newsarchive-similarity-index/1`):
 
-    meta(name, value)              format, scheme, bands, rows
+    meta(name, value)              format, scheme, bands, rows; and the caller's own
+                                   names (`meta`, `add_many(..., meta=)`)
     docs(doc, key, sig)            one row per key; sig = the signature's bytes
     buckets(bucket, doc)           WITHOUT ROWID, primary key (bucket, doc)
 
@@ -48,7 +49,7 @@ from newsarchive.similarity._pairs import bucket_pairs
 from newsarchive.similarity._pairs import similar_pairs as _similar_pairs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
     from os import PathLike
 
 
@@ -64,6 +65,7 @@ CREATE TABLE buckets (bucket INTEGER NOT NULL, doc INTEGER NOT NULL,
 """
 _BATCH: Final = 500
 _WRITE_BATCH: Final = 5000
+_OWN_META: Final = frozenset({"format", "scheme", "bands", "rows"})
 
 
 class SimilarityIndex:
@@ -98,12 +100,16 @@ class SimilarityIndex:
             ) from None
         try:
             self._db.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
-            with self._transaction():
-                (tables,) = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-                if tables:
-                    self._load_meta(params, bands)
-                else:
-                    self._create(params or DEFAULT_PARAMS, bands)
+            # Opening an index reads its meta without a write lock (a check beside a
+            # writer never makes it wait); only creating one takes the lock.
+            if self._tables():
+                self._load_meta(params, bands)
+            else:
+                with self._transaction():
+                    if self._tables():  # made by another process meanwhile
+                        self._load_meta(params, bands)
+                    else:
+                        self._create(params or DEFAULT_PARAMS, bands)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
@@ -114,6 +120,10 @@ class SimilarityIndex:
         except SimilarityError:
             self._db.close()
             raise
+
+    def _tables(self) -> int:
+        (tables,) = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return int(tables)
 
     def _create(self, params: MinHashParams, bands: int | None) -> None:
         bands = bands or min(DEFAULT_BANDS, params.num_perm)
@@ -217,6 +227,11 @@ class SimilarityIndex:
         for (key,) in self._db.execute("SELECT key FROM docs ORDER BY key"):
             yield key
 
+    def meta(self, name: str) -> str | None:
+        """A value the caller stored with `add_many(..., meta=)` (or the index's own)."""
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
     def get(self, key: str) -> Signature | None:
         """The signature stored for `key`, or None."""
         row = self._db.execute("SELECT sig FROM docs WHERE key = ?", (key,)).fetchone()
@@ -305,13 +320,25 @@ class SimilarityIndex:
         """Index `key` with `item` (a text or its signature), replacing what it had."""
         self.add_many([(key, item)])
 
-    def add_many(self, items: Iterable[tuple[str, str | Signature]]) -> int:
+    def add_many(
+        self, items: Iterable[tuple[str, str | Signature]], *, meta: Mapping[str, str] | None = None
+    ) -> int:
         """Index many (key, text or signature) pairs in one transaction; returns the count.
 
-        A key given twice keeps its last item.
+        A key given twice keeps its last item. `meta` values (`meta(name)`) are
+        set in the same transaction: a caller's position (how far it has indexed)
+        is then never ahead or behind what the index holds.
         """
         with self._transaction():
+            self._set_meta(meta)
             return self._put_many(items)
+
+    def _set_meta(self, meta: Mapping[str, str] | None) -> None:
+        if not meta:
+            return
+        if _OWN_META & meta.keys():
+            raise ValueError(f"meta names {sorted(_OWN_META)} are the index's own")
+        self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
 
     def _put_many(self, items: Iterable[tuple[str, str | Signature]]) -> int:
         count = 0
@@ -364,11 +391,19 @@ class SimilarityIndex:
         with self._transaction():
             return self._drop_many([key]) > 0
 
-    def rebuild(self, items: Iterable[tuple[str, str | Signature]]) -> int:
-        """Replace the whole content with (key, text or signature) pairs, in one transaction."""
+    def rebuild(
+        self, items: Iterable[tuple[str, str | Signature]], *, meta: Mapping[str, str] | None = None
+    ) -> int:
+        """Replace the whole content with (key, text or signature) pairs, in one transaction.
+
+        The caller's meta values are replaced by `meta`.
+        """
         with self._transaction():
             self._db.execute("DELETE FROM buckets")
             self._db.execute("DELETE FROM docs")
+            marks = ",".join("?" * len(_OWN_META))
+            self._db.execute(f"DELETE FROM meta WHERE name NOT IN ({marks})", sorted(_OWN_META))  # noqa: S608
+            self._set_meta(meta)
             return self._put_many(items)
 
     # -- checking --------------------------------------------------------------------------

@@ -46,13 +46,15 @@ def similar_result(
     matches: Iterable[Match],
     *,
     url_of: Callable[[str], str],
-    text_of: Callable[[str], str],
+    text_of: Callable[[str], str | None] | None,
     exact_top: int = 10,
     params: MinHashParams = DEFAULT_PARAMS,
 ) -> SimilarResult:
     """Split `matches` by canonical URL and add the exact Jaccard to the top ones.
 
     `query_url` is None for a query by file (no canonical URL: everything is a copy).
+    `text_of` returns None for a text it cannot read (that match has no exact
+    value); `text_of=None` computes no exact value (the query's text is unknown).
     """
     query_shingles = params.shingles(query_text)
     groups: dict[bool, list[SimilarArticle]] = {True: [], False: []}
@@ -60,7 +62,8 @@ def similar_result(
         url = url_of(match.key)
         group = groups[query_url is not None and url == query_url]
         exact = None
-        if len(group) < exact_top:
-            exact = exact_jaccard(query_shingles, params.shingles(text_of(match.key)))
+        text = None if text_of is None or len(group) >= exact_top else text_of(match.key)
+        if text is not None:
+            exact = exact_jaccard(query_shingles, params.shingles(text))
         group.append(SimilarArticle(match.key, url, match.estimate, exact))
     return SimilarResult(same_url=tuple(groups[True]), copies=tuple(groups[False]))

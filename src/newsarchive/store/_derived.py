@@ -61,6 +61,7 @@ class DerivedIndex(Protocol):
 DERIVED: Final[Mapping[str, str]] = {
     "text": "newsarchive.search._index:open_text_index",
     "log": "newsarchive.proofs._storelog:open_log",
+    "similar": "newsarchive.similarity._storeindex:SimilarStoreIndex",
 }
 #: Derived indexes caught up by the first query that needs one (and by `store
 #: reindex`) instead of by every write: indexing full text costs more per

@@ -54,6 +54,10 @@ if TYPE_CHECKING:
 
     from newsarchive.capture import CaptureOptions, Capturer, Stored
     from newsarchive.search._index import TextIndex
+    # Types only: the store imports no feature (the "similar" index is loaded by name).
+    from newsarchive.similarity._cluster import Cluster
+    from newsarchive.similarity._similar import SimilarResult
+    from newsarchive.similarity._storeindex import SimilarStoreIndex
 
 __all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
 
@@ -489,6 +493,35 @@ class Store(StoreReader):
         query = parse_query(text)  # a bad query is refused before anything is opened
         index = cast("TextIndex", self.derived("text"))  # what the registry makes for "text"
         return index.search(query, ranked=ranked)
+    def similar(
+        self,
+        query: str,
+        *,
+        url: str | None = None,
+        threshold: float = 0.2,
+        limit: int | None = None,
+    ) -> SimilarResult:
+        """Near-duplicates of a record (`query` is its id or an id prefix) or of a text.
+
+        See `newsarchive.similarity` (docs/similarity.md): best first, other
+        captures of the same canonical URL apart from copies elsewhere.
+        """
+        found = cast("SimilarStoreIndex", self.derived("similar"))
+        return found.similar(self, query, url=url, threshold=threshold, limit=limit)
+
+    def clusters(
+        self,
+        *,
+        threshold: float = 0.2,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_size: int = 2,
+    ) -> list[Cluster]:
+        """Groups of near-duplicate records, each in time order, the likely origin first."""
+        found = cast("SimilarStoreIndex", self.derived("similar"))
+        return found.clusters(
+            self, threshold=threshold, since=since, until=until, min_size=min_size
+        )
 
     def _caught_up_derived(self, name: str) -> _derived.DerivedIndex:
         found = self._derived.get(name)
