@@ -222,8 +222,8 @@ def _print_similar(ctx: Context, result: SimilarResult) -> None:
 # -- clusters and copynet --------------------------------------------------------------------
 
 
-def _bounds(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]:
-    from newsarchive.cli._query import _bound  # noqa: PLC0415
+def time_bounds(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]:
+    from newsarchive.cli._query import time_bound  # noqa: PLC0415
     from newsarchive.similarity._storequery import time_of_key  # noqa: PLC0415
     from newsarchive.store._index import time_key  # noqa: PLC0415
 
@@ -233,7 +233,7 @@ def _bounds(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]
         if text is None:
             found.append(None)
             continue
-        instant = _bound(args.command, f"--{name}", text, end=end)
+        instant = time_bound(args.command, f"--{name}", text, end=end)
         found.append(time_of_key(time_key(instant)))
     since, until = found
     if until is not None and args.until is not None and len(args.until.strip()) == 10:
@@ -247,7 +247,7 @@ def _clusters(args: argparse.Namespace, ctx: Context) -> tuple[float, list[Clust
     threshold = _threshold(args)
     if args.min_size < 2:
         raise UsageError(f"{args.command}: --min-size: must be at least 2")
-    since, until = _bounds(args)
+    since, until = time_bounds(args)
     with open_store(args) as store, _indexing(ctx):
         found = store.clusters(
             threshold=threshold, since=since, until=until, min_size=args.min_size

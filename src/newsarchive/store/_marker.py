@@ -19,14 +19,20 @@ everything layout 2 adds beside the segments is derived data built on demand.
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive.errors import StoreError
 from newsarchive.jsonl import dumps_line
+from newsarchive.store._layout import MARKER, open_nofollow
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "LAYOUT",
@@ -36,6 +42,8 @@ __all__ = [
     "default_origin",
     "marker_bytes",
     "parse_marker",
+    "read_marker",
+    "upgrade",
 ]
 
 #: The layout this version writes.
@@ -98,3 +106,46 @@ def parse_marker(data: bytes) -> Marker | None:
     if _ORIGIN.fullmatch(origin) is None or marker_bytes(origin) != data:
         return None
     return Marker(LAYOUT, origin)
+
+
+def read_marker(root: Path) -> Marker:
+    """The marker of the store at `root`; `StoreError` if there is none or it is not one."""
+    try:
+        fd = open_nofollow(root / MARKER, os.O_RDONLY)
+    except FileNotFoundError:
+        raise StoreError(
+            f"not a newsarchive store (no {MARKER}); create one with `newsarchive init`",
+            code="not-a-store",
+            path=str(root),
+        ) from None
+    with os.fdopen(fd, "rb") as f:
+        marker = parse_marker(f.read(1024))
+    if marker is None:
+        raise StoreError(
+            "is not a store marker of layout 1 or 2 (damaged, or made by a newer newsarchive)",
+            code="bad-marker",
+            path=str(root / MARKER),
+        )
+    return marker
+
+
+def upgrade(root: Path, origin: str | None) -> Marker:
+    """Layout 1 -> 2 in place (the caller holds the writer lock): only the marker changes.
+
+    The segments and the index are the same in both layouts; what layout 2
+    adds is derived (built on demand) or appears when first written. So the
+    upgrade is one atomic replacement of the marker: a crash leaves the old
+    marker or the new one, both valid.
+    """
+    name = origin or default_origin()
+    try:
+        write_atomic(root / MARKER, marker_bytes(name))
+        fsync_dir(root)
+    except OSError as exc:
+        raise StoreError(
+            f"could not upgrade the store to layout {LAYOUT}: {exc.strerror or exc}; "
+            "it is unchanged (still layout 1)",
+            code="upgrade-failed",
+            path=str(root),
+        ) from None
+    return Marker(LAYOUT, name)

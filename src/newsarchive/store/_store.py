@@ -11,12 +11,13 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Self, cast
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive._version import __version__
 from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.store import _derived, _index
+from newsarchive.store._faces import FeatureFaces
 from newsarchive.store._findings import Finding, VerifyReport, fixity_event
 from newsarchive.store._layout import (
     INDEX,
@@ -24,16 +25,15 @@ from newsarchive.store._layout import (
     SEGMENTS,
     TEMP_PREFIX,
     check_dir,
-    open_nofollow,
 )
 from newsarchive.store._lock import WriterLock, try_shared_lock
 from newsarchive.store._marker import (
     LAYOUT,
-    Marker,
     check_origin,
     default_origin,
     marker_bytes,
-    parse_marker,
+    read_marker,
+    upgrade,
 )
 from newsarchive.store._read import StoreReader
 from newsarchive.store._repair import RepairReport, repair_from, unindexed_damage
@@ -52,19 +52,15 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from types import TracebackType
 
-    from newsarchive.capture import CaptureOptions, Capturer, Stored
-    from newsarchive.search._index import TextIndex
-    # Types only: the store imports no feature (the "similar" index is loaded by name).
-    from newsarchive.similarity._cluster import Cluster
-    from newsarchive.similarity._similar import SimilarResult
-    from newsarchive.similarity._storeindex import SimilarStoreIndex
+    # Types only: the store imports no feature at run time (derived indexes are
+    # loaded by name, features imported inside the methods that use them).
 
 __all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
 
 AGENT: Final = f"newsarchive/{__version__}"
 
 
-class Store(StoreReader):
+class Store(StoreReader, FeatureFaces):
     """An embedded, append-only archive of records in one directory.
 
     `Store.init(path)` creates one (idempotent); `Store(path)` opens an
@@ -74,7 +70,7 @@ class Store(StoreReader):
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.root = Path(path)
         check_dir(self.root)
-        self.marker = _read_marker(self.root)
+        self.marker = read_marker(self.root)
         # The marker makes it a store; a lost or replaced segments/ is damage that
         # reads and writes meet (`StoreCorrupted`) and `store verify` reports.
         self._conn: sqlite3.Connection | None = None
@@ -132,9 +128,9 @@ class Store(StoreReader):
                 write_atomic(marker, marker_bytes(origin or default_origin()))
                 fsync_dir(root)
             else:
-                found = _read_marker(root)
+                found = read_marker(root)
                 if found.layout < LAYOUT:
-                    _upgrade(root, origin)
+                    upgrade(root, origin)
                 elif origin is not None and found.origin != origin:
                     raise StoreError(
                         f"already names its log {found.origin!r}; a store's origin never changes",
@@ -200,9 +196,9 @@ class Store(StoreReader):
         self._end_group_part(commit=True)  # never wait for the lock we hold ourselves
         with WriterLock(self.root):
             if self.marker.layout < LAYOUT:  # every write goes through here: upgrade first
-                self.marker = _read_marker(self.root)
+                self.marker = read_marker(self.root)
                 if self.marker.layout < LAYOUT:
-                    self.marker = _upgrade(self.root, None)
+                    self.marker = upgrade(self.root, None)
             self._locked = True
             try:
                 yield
@@ -402,40 +398,6 @@ class Store(StoreReader):
                 self._update_derived()
         return outcome
 
-    def capture(
-        self,
-        url: str,
-        *,
-        options: CaptureOptions | None = None,
-        capturer: Capturer | None = None,
-        tags: Iterable[str] = (),
-        notes: Iterable[str] = (),
-    ) -> Stored:
-        """Capture `url` into the store: a new record with its evidence, or an
-        event on the URL's latest capture (`newsarchive.capture.store_result`).
-        Needs the `capture` extra."""
-        (done,) = self.capture_many(
-            [url], options=options, capturer=capturer, tags=tags, notes=notes
-        )
-        return done
-
-    def capture_many(
-        self,
-        urls: Iterable[str],
-        *,
-        options: CaptureOptions | None = None,
-        capturer: Capturer | None = None,
-        jobs: int = 1,
-        tags: Iterable[str] = (),
-        notes: Iterable[str] = (),
-    ) -> Iterator[Stored]:
-        """Capture `urls`, `jobs` hosts at a time, yielding each as it is stored."""
-        from newsarchive.capture import capture_into  # noqa: PLC0415 - a feature of its own
-
-        return capture_into(
-            self, urls, options=options, capturer=capturer, jobs=jobs, tags=tags, notes=notes
-        )
-
     def append_event(self, event: dict[str, Any]) -> None:
         """Append one event (its `record_id` names the record, or None for the store)."""
         with self._lock():
@@ -455,18 +417,6 @@ class Store(StoreReader):
         with self._lock():
             yield
 
-    def checkpoint(
-        self, signer: Any, *, tsa_url: str | None = None, cafile: str | None = None
-    ) -> Any:
-        """Sign a checkpoint of the log (see `newsarchive.proofs`; needs the `proofs` extra).
-
-        `signer` is a `newsarchive.proofs.SignerKey`; the result a `StoreCheckpoint`.
-        The proofs feature is imported here, when asked for, as derived indexes are.
-        """
-        from newsarchive.proofs._storecheckpoints import write_checkpoint  # noqa: PLC0415
-
-        return write_checkpoint(self, signer, tsa_url=tsa_url, cafile=cafile)
-
     # -- derived indexes ----------------------------------------------------------
 
     def derived(self, name: str) -> _derived.DerivedIndex:
@@ -481,47 +431,6 @@ class Store(StoreReader):
         with self._lock():
             self._caught_up()
             return self._caught_up_derived(name)
-
-    def search(self, text: str, *, ranked: bool = True) -> list[str]:
-        """Ids of the records matching the full-text query `text`, best match (BM25) first.
-
-        The query language is `newsarchive.search`'s (words, "phrases", prefix*);
-        `SearchError` for a query without a word. The text index is caught up first.
-        """
-        from newsarchive.search import parse_query  # noqa: PLC0415 - the feature, when used
-
-        query = parse_query(text)  # a bad query is refused before anything is opened
-        index = cast("TextIndex", self.derived("text"))  # what the registry makes for "text"
-        return index.search(query, ranked=ranked)
-    def similar(
-        self,
-        query: str,
-        *,
-        url: str | None = None,
-        threshold: float = 0.2,
-        limit: int | None = None,
-    ) -> SimilarResult:
-        """Near-duplicates of a record (`query` is its id or an id prefix) or of a text.
-
-        See `newsarchive.similarity` (docs/similarity.md): best first, other
-        captures of the same canonical URL apart from copies elsewhere.
-        """
-        found = cast("SimilarStoreIndex", self.derived("similar"))
-        return found.similar(self, query, url=url, threshold=threshold, limit=limit)
-
-    def clusters(
-        self,
-        *,
-        threshold: float = 0.2,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        min_size: int = 2,
-    ) -> list[Cluster]:
-        """Groups of near-duplicate records, each in time order, the likely origin first."""
-        found = cast("SimilarStoreIndex", self.derived("similar"))
-        return found.clusters(
-            self, threshold=threshold, since=since, until=until, min_size=min_size
-        )
 
     def _caught_up_derived(self, name: str) -> _derived.DerivedIndex:
         found = self._derived.get(name)
@@ -618,45 +527,3 @@ class Store(StoreReader):
             self.index_state = _index.catch_up(self.index, self.root)
             report.unrepaired.extend(unindexed_damage(self.index_state))
         return report
-
-
-def _read_marker(root: Path) -> Marker:
-    try:
-        fd = open_nofollow(root / MARKER, os.O_RDONLY)
-    except FileNotFoundError:
-        raise StoreError(
-            f"not a newsarchive store (no {MARKER}); create one with `newsarchive init`",
-            code="not-a-store",
-            path=str(root),
-        ) from None
-    with os.fdopen(fd, "rb") as f:
-        marker = parse_marker(f.read(1024))
-    if marker is None:
-        raise StoreError(
-            "is not a store marker of layout 1 or 2 (damaged, or made by a newer newsarchive)",
-            code="bad-marker",
-            path=str(root / MARKER),
-        )
-    return marker
-
-
-def _upgrade(root: Path, origin: str | None) -> Marker:
-    """Layout 1 -> 2 in place (the caller holds the writer lock): only the marker changes.
-
-    The segments and the index are the same in both layouts; what layout 2
-    adds is derived (built on demand) or appears when first written. So the
-    upgrade is one atomic replacement of the marker: a crash leaves the old
-    marker or the new one, both valid.
-    """
-    name = origin or default_origin()
-    try:
-        write_atomic(root / MARKER, marker_bytes(name))
-        fsync_dir(root)
-    except OSError as exc:
-        raise StoreError(
-            f"could not upgrade the store to layout {LAYOUT}: {exc.strerror or exc}; "
-            "it is unchanged (still layout 1)",
-            code="upgrade-failed",
-            path=str(root),
-        ) from None
-    return Marker(LAYOUT, name)
