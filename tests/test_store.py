@@ -299,6 +299,10 @@ def test_truncation_is_found_through_the_index(store: Store) -> None:
     # Cut inside the last batch: what is left looks torn, but the index knew more.
     _segment(store).write_bytes(data[:-300])
     assert _codes(store)["index-ahead"] == "failure"
+    # Cut exactly after the first batch: what is left is whole, but the index knew more.
+    first = data.index(b"\n", data.index(b'{"commit"')) + 1
+    _segment(store).write_bytes(data[:first])
+    assert _codes(store) == {"index-ahead": "failure"}
 
 
 def test_dangling_events_and_orphan_content_are_failures(store: Store) -> None:

@@ -364,10 +364,13 @@ class _ChunkCheck:
         if self.conn is None:
             return
         c = self.chunk
+        # The segment's last chunk also owns batches the index places at or past
+        # its end: whole batches lost from the end (truncated, rolled back).
+        stop = c.stop if not c.last else 2**62
         try:
             rows = self.conn.execute(
                 'SELECT seq, start, "end" FROM batches WHERE segment=? AND start>=? AND start<?',
-                (c.segment, c.start, c.stop),
+                (c.segment, c.start, stop),
             ).fetchall()
         except sqlite3.DatabaseError:
             return  # a damaged index: the whole-index check reports it

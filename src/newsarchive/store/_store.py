@@ -60,7 +60,7 @@ __all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
 AGENT: Final = f"newsarchive/{__version__}"
 
 
-class Store(StoreReader, FeatureFaces):
+class Store(FeatureFaces, StoreReader):
     """An embedded, append-only archive of records in one directory.
 
     `Store.init(path)` creates one (idempotent); `Store(path)` opens an
