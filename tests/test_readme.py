@@ -30,7 +30,7 @@ DOCS = ROOT / "docs"
 _MARKER = re.compile(r"<!-- runnable(?: extras=([a-z,]+))? -->")
 _FENCE = re.compile(r"```([a-z]*)[^\n]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 #: The module each extra installs: a block needing a missing one is skipped.
-_EXTRA_MODULES = {"warc": "warcio", "bagit": "bagit", "jsonld": "pyld"}
+_EXTRA_MODULES = {"warc": "warcio", "bagit": "bagit", "jsonld": "pyld", "proofs": "cryptography"}
 
 
 @attrs.frozen
