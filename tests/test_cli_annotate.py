@@ -109,3 +109,13 @@ def test_a_missing_store_is_not_created(tmp_path: Path) -> None:
         "annotate", "--store", str(missing), "00000000", "--type", "?", "--detail", "x"
     )
     assert_one_line_error(code, err, "--type: '?' is not an event type")
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_the_event_types_named_in_help_are_the_schemas(version: int) -> None:
+    from newsarchive._schemawords import allowed_words
+    from newsarchive.cli._annotate import EVENT_TYPES
+    from newsarchive.validation import load_schema
+
+    item = load_schema(version=version)["properties"]["provenance"]["items"]["properties"]["type"]
+    assert allowed_words(item["pattern"]) == EVENT_TYPES

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 
 def _add(store: Store, records: list[dict[str, Any]]) -> None:
+    """Add, then bring the index up to date as the first query after a write does."""
     store.add([(r, False) for r in records])
+    store.derived("similar")
 
 
 def _index(root: Path) -> SimilarityIndex:

@@ -113,6 +113,7 @@ def test_a_damaged_match_keeps_its_estimate_without_an_exact_value(tmp_path: Pat
     with Store.init(tmp_path / "s") as store:
         store.add([(first, False)])
         store.add([(second, False)])
+        store.derived("similar")  # built by a query before the bytes rot
     segment = tmp_path / "s" / "segments" / "00000001.jsonl"
     data = segment.read_bytes()
     at = data.rindex(b"https://b.example/2")

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from newsarchive._version import __version__
+from newsarchive._capturedefaults import (
+    DEFAULT_DELAY,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_TIMEOUT,
+    DEFAULT_USER_AGENT,
+)
 from newsarchive.errors import NewsArchiveError
 from newsarchive.timestamps import utc_now
 
@@ -33,15 +39,6 @@ __all__ = [
     "CaptureOptions",
 ]
 
-#: Seconds one whole exchange (connect, TLS, request, response) may take.
-DEFAULT_TIMEOUT: Final = 30.0
-#: The largest response body taken, in bytes, as received and once decoded: 10 MiB.
-DEFAULT_MAX_BYTES: Final = 10 * 1024 * 1024
-#: Seconds between the end of one request to a host and the start of the next.
-DEFAULT_DELAY: Final = 1.0
-#: Redirects followed before giving up (browsers follow 20; news sites use 1-3).
-DEFAULT_MAX_REDIRECTS: Final = 10
-DEFAULT_USER_AGENT: Final = f"newsarchive/{__version__} (web archiving; honours robots.txt)"
 _TOKEN: Final = re.compile(r"[A-Za-z_-]+")
 
 

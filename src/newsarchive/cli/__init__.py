@@ -70,9 +70,11 @@ def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:
     parser = Parser(
         out=out,
         prog="newsarchive",
-        description="Archive news articles with provenance: build, validate, verify and "
-        "convert archived-article records (format v1), and keep them in a durable, "
-        "indexed, auditable store (init, import, find, store verify).",
+        description="Archive news articles with provenance: capture live pages with their "
+        "evidence or import copies, build, validate, verify and convert archived-article "
+        "records (formats v1 and v2), and keep them in a durable, indexed, auditable store "
+        "that tracks each article's history, finds copies across outlets and signs a "
+        "transparency log (init, import, capture, find, history, similar, store verify).",
         epilog="Exit codes: 0 ok, 1 a check failed, 2 usage error or unreadable/malformed input.",
     )
     parser.add_argument("--version", action="version", version=f"newsarchive {__version__}")
@@ -99,6 +101,9 @@ def run(
         stdout if stdout is not None else sys.stdout.buffer,
         stderr if stderr is not None else sys.stderr,
     )
+    if list(argv) == ["--version"]:  # answered before the parser of every command is built
+        ctx.out(f"newsarchive {__version__}\n")
+        return EXIT_OK
     parser, handlers = _build_parser(ctx.stdout)
     try:
         args = parser.parse_args(list(argv))

@@ -31,7 +31,7 @@ __all__ = ["add_commands"]
 
 
 def _fetch_options(parser: argparse.ArgumentParser) -> None:
-    from newsarchive.capture._options import (  # noqa: PLC0415 - small, no extra needed
+    from newsarchive._capturedefaults import (  # noqa: PLC0415 - small, no extra needed
         DEFAULT_DELAY,
         DEFAULT_MAX_BYTES,
         DEFAULT_TIMEOUT,

@@ -64,10 +64,11 @@ DERIVED: Final[Mapping[str, str]] = {
     "similar": "newsarchive.similarity._storeindex:SimilarStoreIndex",
 }
 #: Derived indexes caught up by the first query that needs one (and by `store
-#: reindex`) instead of by every write: indexing full text costs more per
+#: reindex`) instead of by every write: each costs the single writer more per
 #: record than the rest of an import (measured: FTS5 takes in ~3,000 articles/s
-#: of ~5 KB on one core), so a bulk import does not wait for it.
-ON_USE: Final = frozenset({"text"})
+#: of ~5 KB on one core; MinHash signing and LSH buckets 0.3-0.5 ms of CPU per
+#: 600-word record), so a bulk import does not wait for them.
+ON_USE: Final = frozenset({"text", "similar"})
 
 
 def load(name: str) -> Callable[[Path], DerivedIndex]:
