@@ -115,6 +115,8 @@ def mutate(module: str, tests: list[str], keep: bool) -> dict[str, int]:
 def recheck(copy: Path, tests: list[str]) -> None:
     """Run the survivors of a kept copy again, against this checkout's tests as they are now.
 
+    Survivors include the mutants that no test reached ("no tests").
+
     For a survivor killed by a test written since: each runs in one pytest
     process with the mutant switched on (mutmut's MUTANT_UNDER_TEST), so a
     recheck costs seconds where a new run costs minutes.
@@ -123,7 +125,9 @@ def recheck(copy: Path, tests: list[str]) -> None:
     shutil.rmtree(mutants / "tests")
     shutil.copytree(ROOT / "tests", mutants / "tests", ignore=_SKIP)
     names = [
-        line.split(":")[0].strip() for line in _results(copy).splitlines() if "survived" in line
+        line.split(":")[0].strip()
+        for line in _results(copy).splitlines()
+        if line.endswith((": survived", ": no tests"))
     ]
     env = {**os.environ, "PYTHONPATH": f"{mutants / 'src'}{os.pathsep}{mutants}"}
     alive = []
