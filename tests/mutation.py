@@ -18,6 +18,7 @@ Not part of .ci/run; docs/testing.md has the results and the equivalent mutants.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -82,26 +83,63 @@ def _config(module: str, tests: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _results(copy: Path) -> str:
+def _results(copy: Path, *, every: bool = False) -> str:
     return subprocess.run(
-        [MUTMUT, "results"], cwd=copy, check=False, capture_output=True, text=True
+        [MUTMUT, "results", *(["--all", "true"] if every else [])],
+        cwd=copy,
+        check=False,
+        capture_output=True,
+        text=True,
     ).stdout
 
 
-def mutate(module: str, tests: list[str], keep: bool) -> dict[str, int]:
+def _patterns(module: str, functions: list[str]) -> list[str]:
+    """mutmut's names of the mutants of these functions (`Class.method` for a method)."""
+    out = []
+    for function in functions:
+        owner, _, method = function.rpartition(".")
+        name = f"x\u01c1{owner}\u01c1{method}" if owner else f"x_{function}"
+        out.append(f"newsarchive.{module}.{name}__mutmut_*")
+    return out
+
+
+def _selected_stats(copy: Path, patterns: list[str]) -> dict[str, int]:
+    """The statuses of the mutants named by `patterns`, counted as export-cicd-stats does."""
+    stats = dict.fromkeys(("killed", "survived", "total", "no_tests", "skipped", "timeout"), 0)
+    for line in _results(copy, every=True).splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if any(fnmatch.fnmatch(name, pattern) for pattern in patterns):
+            key = status.replace(" ", "_")
+            stats[key] = stats.get(key, 0) + 1
+            stats["total"] += 1
+    return stats
+
+
+def mutate(module: str, tests: list[str], keep: bool, functions: list[str]) -> dict[str, int]:
     work = Path(tempfile.mkdtemp(prefix=f"mutmut-{module}-"))
     copy = work / "project"
     shutil.copytree(ROOT, copy, ignore=_SKIP, symlinks=True)
     pyproject = copy / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + _config(module, tests))
-    for _ in range(3):  # a run can stop early (seen under heavy load): it resumes where it was
-        subprocess.run([MUTMUT, "run", "--max-children", "1"], cwd=copy, check=False)
-        subprocess.run([MUTMUT, "export-cicd-stats"], cwd=copy, check=False, capture_output=True)
-        stats_file = copy / "mutants" / "mutmut-cicd-stats.json"
-        if stats_file.exists() and "not checked" not in _results(copy):
-            break
-    stats = json.loads((copy / "mutants" / "mutmut-cicd-stats.json").read_text())
-    survivors = _results(copy)
+    patterns = _patterns(module, functions)
+    if patterns:  # mutmut runs named mutants again on every run: one run
+        subprocess.run([MUTMUT, "run", "--max-children", "1", *patterns], cwd=copy, check=False)
+        stats = _selected_stats(copy, patterns)
+    else:
+        for _ in range(3):  # a run can stop early (seen under heavy load): it resumes
+            subprocess.run([MUTMUT, "run", "--max-children", "1"], cwd=copy, check=False)
+            subprocess.run(
+                [MUTMUT, "export-cicd-stats"], cwd=copy, check=False, capture_output=True
+            )
+            stats_file = copy / "mutants" / "mutmut-cicd-stats.json"
+            if stats_file.exists() and "not checked" not in _results(copy):
+                break
+        stats = json.loads((copy / "mutants" / "mutmut-cicd-stats.json").read_text())
+    survivors = "".join(
+        line + "\n"
+        for line in _results(copy).splitlines()
+        if not patterns or "not checked" not in line
+    )
     tested = stats["total"] - stats.get("skipped", 0)
     score = 100 * (stats["killed"] + stats.get("timeout", 0)) / max(tested, 1)
     sys.stdout.write(f"\n== {module}: {json.dumps(stats)}\n== {module}: score {score:.1f}%\n")
@@ -112,10 +150,12 @@ def mutate(module: str, tests: list[str], keep: bool) -> dict[str, int]:
     return dict(stats)
 
 
-def recheck(copy: Path, tests: list[str]) -> None:
+def recheck(copy: Path, tests: list[str], timeout: float = 30) -> None:
     """Run the survivors of a kept copy again, against this checkout's tests as they are now.
 
-    Survivors include the mutants that no test reached ("no tests").
+    Survivors include the mutants that no test reached ("no tests"). A mutant
+    whose tests run past `timeout` seconds (a loop that never ends) counts as
+    killed, as mutmut counts a timeout.
 
     For a survivor killed by a test written since: each runs in one pytest
     process with the mutant switched on (mutmut's MUTANT_UNDER_TEST), so a
@@ -132,13 +172,17 @@ def recheck(copy: Path, tests: list[str]) -> None:
     env = {**os.environ, "PYTHONPATH": f"{mutants / 'src'}{os.pathsep}{mutants}"}
     alive = []
     for name in names:
-        run = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-            cwd=mutants,
-            env={**env, "MUTANT_UNDER_TEST": name},
-            check=False,
-            capture_output=True,
-        )
+        try:
+            run = subprocess.run(
+                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                cwd=mutants,
+                env={**env, "MUTANT_UNDER_TEST": name},
+                check=False,
+                capture_output=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:  # a mutant that loops: killed by timeout, as in a run
+            continue
         if run.returncode == 0:
             alive.append(name)
     sys.stdout.write(f"{len(names) - len(alive)} of {len(names)} survivors now killed\n")
@@ -156,6 +200,13 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the copy (mutmut show NAME)")
     parser.add_argument(
+        "--functions",
+        nargs="*",
+        default=[],
+        metavar="NAME",
+        help="only the mutants of these functions (Class.method for a method)",
+    )
+    parser.add_argument(
         "--recheck", type=Path, metavar="COPY", help="a kept copy: run its survivors again"
     )
     args = parser.parse_args(argv)
@@ -167,7 +218,7 @@ def main(argv: list[str]) -> int:
         if module not in CONTRACT:
             parser.error(f"{module} is not a contract module ({', '.join(CONTRACT)})")
         tests = [] if args.whole_suite else (args.tests or CONTRACT[module])
-        mutate(module, tests, args.keep)
+        mutate(module, tests, args.keep, args.functions)
     return 0
 
 
