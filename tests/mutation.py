@@ -2,6 +2,11 @@
 
     nice -n 15 .venv/bin/python tests/mutation.py _json urls ... [--tests tests/test_x.py ...]
     nice -n 15 .venv/bin/python tests/mutation.py _json --recheck /tmp/mutmut-_json-.../project
+    nice -n 15 .venv/bin/python tests/mutation.py history._engine --functions trim raw_changes
+
+A module in a package is named with a dot (`store._segment`); `--functions`
+limits a run to the mutants of some functions of it (`Class.method` for a
+method), counted on their own.
 
 For each module it copies the project (without .git, .venv and caches) to a
 temporary directory, names that one module in the copy's `[tool.mutmut]`, runs

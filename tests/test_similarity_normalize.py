@@ -87,3 +87,10 @@ def test_separators_are_punctuation_symbols_spaces_controls_and_format_character
     # separators at the very ends of the Basic Multilingual Plane and above it
     assert words("a\uffedb\u0436") == ["a", "b\u0436"]
     assert words("a\U0001f600b\U00010428\u0436") == ["a", "b\U00010428\u0436"]
+
+
+def test_the_separator_classes_reach_the_ends_of_their_planes() -> None:
+    # U+0000 opens the first run of separators, U+FFFD closes the last one of the BMP
+    assert words("a\x00b\x01c\x7fd\u0436") == ["a", "b", "c", "d\u0436"]
+    assert words("a\ufffdb\u0436") == ["a", "b\u0436"]
+    assert words("xXy\u0436") == ["xxy\u0436"]  # a letter in either case never splits
