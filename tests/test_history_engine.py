@@ -7,6 +7,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newsarchive.history._engine import (
+    _boundary,
     _merge,
     _word_start_after,
     _word_start_before,
@@ -229,3 +230,34 @@ def test_word_start_after_is_the_nearest_word_start_after_p(t: str, p: int) -> N
 )
 def test_trim_cuts_at_the_nearest_word_starts(a: str, b: str, cuts: tuple[int, int, int]) -> None:
     assert trim(a, b) == cuts
+
+
+# -- where an insertion slides: how well an offset separates the text -----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "o", "score"),
+    [
+        ("ab", 0, 4),  # an edge
+        ("ab", 2, 4),
+        ("ab cd", 1, 0),  # inside a word
+        ("ab cd", 2, 1),  # at a space between words
+        ("ab cd", 3, 1),  # after it
+        ("ab  ", 2, 1),  # a space run to the end
+        ("  cd", 2, 1),  # a space run from the start
+        ("ab. cd", 3, 2),  # after a sentence
+        ("ab. cd", 4, 2),
+        ("ab.  cd", 5, 2),  # back over a space run to the full stop
+        ("ab\u3002 cd", 4, 2),  # an ideographic full stop
+        ("\u0e01 \u0e02", 2, 2),  # Thai: a space ends a sentence
+        ("\u0e01 \u0e02", 1, 2),
+        ("ab\ncd", 2, 3),  # a line break
+        ("ab\ncd", 3, 3),
+        ("ab  \ncd", 2, 3),  # a run holding a line break, after the offset
+        ("ab\n  cd", 5, 3),  # ... or before it
+        ("\n cd", 2, 3),  # ... from the start
+        ("ab.\n\ncd", 3, 3),  # a break beats a sentence end
+    ],
+)
+def test_boundary_scores_edges_lines_sentences_and_words(text: str, o: int, score: int) -> None:
+    assert _boundary(text, o) == score
