@@ -56,8 +56,10 @@ def test_commit_lines_are_not_leaves() -> None:
     with pytest.raises(ProofError, match="commit lines") as caught:
         leaf_bytes(commit)
     assert caught.value.code == "not-a-leaf"
-    with pytest.raises(ProofError, match="JSON object"):
-        line_leaf_hash(b"[1]\n")
+    for line in (b"[1]\n", b'"record"', b"null\n"):
+        with pytest.raises(ProofError, match="JSON object") as caught:
+            line_leaf_hash(line)
+        assert caught.value.code == "not-a-leaf"
 
 
 @given(strategies.records(), st.booleans())

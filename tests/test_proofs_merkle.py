@@ -20,6 +20,7 @@ from newsarchive.proofs import (
     verify_consistency,
     verify_inclusion,
 )
+from newsarchive.proofs._merkle import perfect_root
 from tests.strategies import leaf_inputs
 
 MERKLE = Path(__file__).parent / "data" / "transparency" / "merkle"
@@ -162,3 +163,21 @@ def test_out_of_range_requests_are_refused() -> None:
         tree.consistency_proof(0, 8)
     with pytest.raises(ValueError, match="beyond"):
         tree.root(9)
+
+
+def test_perfect_root_is_the_root_of_a_power_of_two_of_leaves() -> None:
+    hashes = [hash_leaf(x) for x in LEAVES]
+    for count in (1, 2, 4, 8):
+        want = VECTORS["root_hashes_by_tree_size"][str(count)]
+        assert perfect_root(hashes[:count]).hex() == want
+    assert perfect_root(hashes[4:8]) == MemoryTree(hashes).node(2, 1)
+
+
+def test_proofs_default_to_the_whole_tree() -> None:
+    tree = MemoryTree(hash_leaf(x) for x in LEAVES)
+    assert tree.inclusion_proof(3) == tree.inclusion_proof(3, 8)
+    assert tree.consistency_proof(5) == tree.consistency_proof(5, 8)
+    with pytest.raises(ValueError, match=r"^tree size 9 is beyond the tree's 8 leaves$"):
+        tree.consistency_proof(1, 9)
+    with pytest.raises(ValueError, match=r"^tree size 9 is beyond the tree's 8 leaves$"):
+        tree.inclusion_proof(1, 9)

@@ -305,8 +305,219 @@ def test_without_cryptography_signing_needs_the_extra(monkeypatch: pytest.Monkey
     from newsarchive.errors import MissingExtra
 
     monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.asymmetric.ed25519", None)
-    with pytest.raises(MissingExtra, match=r"newsarchive\[proofs\]"):
+    with pytest.raises(MissingExtra) as caught:
         generate_signer("log")
+    assert caught.value.message == (
+        "signing and checking notes needs cryptography: pip install 'newsarchive[proofs]'"
+    )
     vkey = parse_verifier_key(KEYS["PeterNeumann"]["vkey"])  # parsing needs no cryptography
     with pytest.raises(MissingExtra):
         vkey.verify(b"x", b"y")
+
+
+# -- mutation gaps (issue 16): the reasons a malformed note or key is refused, edge cases --
+
+MALFORMED_REASONS = {
+    "text only, no blank line/signatures": "no blank line before the signatures",
+    "text plus blank line, no signatures": "no signature lines ending in a newline",
+    "signature line missing final newline": "no signature lines ending in a newline",
+    "leading 0x01 control character": "control character",
+    "leading 0xff byte (invalid UTF-8)": "not UTF-8",
+    "key name with a space": "no signature lines ending in a newline",  # the vector has no LF
+    "non-signature line after signatures": "a line after the blank line is not a signature",
+}
+
+
+@pytest.mark.parametrize("case", VECTORS["malformed_notes"], ids=lambda c: c["desc"])
+def test_a_malformed_note_says_why(case: dict[str, object]) -> None:
+    with pytest.raises(ProofError) as caught:
+        parse_note(bytes.fromhex(str(case["note_hex"])))
+    why = MALFORMED_REASONS.get(str(case["desc"]), "more than 100 signatures")
+    assert caught.value.message == f"malformed note: {why}"
+
+
+def test_a_signature_line_with_a_space_in_the_name_says_why() -> None:
+    case = next(c for c in VECTORS["malformed_notes"] if c["desc"] == "key name with a space")
+    with pytest.raises(ProofError) as caught:
+        parse_note(bytes.fromhex(case["note_hex"]) + b"\n")
+    assert caught.value.message == "malformed note: a signature line is not '— name base64'"
+
+
+def test_a_note_whose_text_is_one_empty_line_parses() -> None:
+    # Go's note.Open splits at the last "\n\n" even at the very start: the text is "\n".
+    peter = parse_signer_key(KEYS["PeterNeumann"]["skey"])
+    data = sign_note("\n", [peter])
+    assert data.startswith(b"\n\n\xe2\x80\x94 PeterNeumann ")
+    note = parse_note(data)
+    assert note.text == "\n"
+    assert verify_note(note, [peter.verifier()]).verified == ("PeterNeumann",)
+
+
+def test_a_verifier_key_with_a_wrong_id_names_the_kind_of_key() -> None:
+    case = next(c for c in VECTORS["bad_verifier_keys"] if "does not match" in c["why"])
+    with pytest.raises(ProofError) as caught:
+        parse_verifier_key(case["vkey"])
+    assert caught.value.message == "malformed verifier key: the key ID does not match the key"
+
+
+def test_an_ambiguous_key_has_its_code() -> None:
+    enoch = parse_signer_key(KEYS["EnochRoot"]["skey"])
+    verifiers = [parse_verifier_key(v) for v in VECTORS["go_verifier_list_lookup"]["verifiers"]]
+    with pytest.raises(ProofError) as caught:
+        verify_note(sign_note("x\n", [enoch]), verifiers)
+    assert caught.value.code == "ambiguous-key"
+
+
+def test_a_second_signature_by_the_same_key_is_skipped_and_the_rest_checked() -> None:
+    peter = parse_signer_key(KEYS["PeterNeumann"]["skey"])
+    enoch = parse_signer_key(KEYS["EnochRoot"]["skey"])
+    note = parse_note(sign_note("x\n", [peter]))
+    (good,) = note.signatures
+    forged = type(good)(good.name, good.key_id, bytes(64))
+    later = parse_note(sign_note("x\n", [enoch])).signatures
+    three = type(note)(note.text, (good, forged, *later))
+    verdict = verify_note(three, [peter.verifier(), enoch.verifier()])
+    assert (verdict.verified, verdict.failed) == (("PeterNeumann", "EnochRoot"), ())
+
+
+@pytest.mark.parametrize("text", ["no newline", "a\x01b\n", "tab\there\n"])
+def test_sign_note_refuses_text_that_is_not_a_note(text: str) -> None:
+    with pytest.raises(ProofError) as caught:
+        sign_note(text, [generate_signer("k")])
+    assert caught.value.code == "malformed-note"
+    assert caught.value.message == (
+        "a note's text ends in a newline and holds no control characters"
+    )
+
+
+def test_a_bad_key_name_says_what_a_name_is() -> None:
+    with pytest.raises(ProofError) as caught:
+        generate_signer("two words")
+    assert caught.value.message == "a key name must be non-empty, without spaces or '+'"
+
+
+def _vkey(name: str, key: bytes, kid: int | None = None) -> str:
+    """A verifier key string for `key` (type byte included) with its true ID unless given."""
+    from newsarchive.proofs._note import key_id
+
+    kid = key_id(name, key) if kid is None else kid
+    return f"{name}+{kid:08x}+{base64.b64encode(key).decode()}"
+
+
+PETER_PUBLIC = b"\x01" + bytes.fromhex(KEYS["PeterNeumann"]["public_key_hex"])
+
+
+def test_an_upper_case_key_id_is_read_as_go_reads_it() -> None:
+    vkey = KEYS["PeterNeumann"]["vkey"]
+    assert parse_verifier_key(vkey.replace("c74f20a3", "C74F20A3")).key_id == 0xC74F20A3
+
+
+@pytest.mark.parametrize("name", ["two words", "a+b", ""])
+def test_a_key_name_with_a_space_or_plus_is_refused_even_with_its_true_id(name: str) -> None:
+    text = _vkey(name, PETER_PUBLIC)
+    with pytest.raises(ProofError) as caught:
+        parse_verifier_key(text)
+    assert caught.value.code == "bad-key"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("PeterNeumann", "malformed verifier key: want name+keyid+key"),
+        ("PeterNeumann+c74f20a3+!!!", "malformed verifier key"),
+        (
+            "PeterNeumann+c74f20+" + base64.b64encode(PETER_PUBLIC).decode(),
+            "malformed verifier key",
+        ),
+        (
+            _vkey("x", b"\x65" + PETER_PUBLIC[1:]),
+            "unsupported verifier key: key type 101 is not Ed25519",
+        ),
+        (_vkey("x", PETER_PUBLIC + b"\x00"), "malformed verifier key: an Ed25519 key is 32 bytes"),
+        (_vkey("x", PETER_PUBLIC[:-1]), "malformed verifier key: an Ed25519 key is 32 bytes"),
+    ],
+)
+def test_a_bad_verifier_key_says_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(ProofError) as caught:
+        parse_verifier_key(text)
+    assert (caught.value.code, caught.value.message) == ("bad-key", message)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("PeterNeumann+c74f20a3+AQ==", "malformed signer key: want PRIVATE+KEY+name+keyid+key"),
+        ("PRIVATE+KEY+PeterNeumann", "malformed signer key: want name+keyid+key"),
+        ("PRIVATE+KEY+Peter Neumann+c74f20a3+AQ==", "malformed signer key"),
+        ("PRIVATE+KEY+x+00000000+ZQ==", "unsupported signer key: key type 101 is not Ed25519"),
+    ],
+)
+def test_a_bad_signer_key_says_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(ProofError) as caught:
+        parse_signer_key(text)
+    assert (caught.value.code, caught.value.message) == ("bad-key", message)
+
+
+def test_a_signer_key_with_a_wrong_id_names_the_kind_of_key() -> None:
+    skey = KEYS["PeterNeumann"]["skey"].replace("c74f20a3", "c74f20a4")
+    with pytest.raises(ProofError) as caught:
+        parse_signer_key(skey)
+    assert caught.value.message == "malformed signer key: the key ID does not match the key"
+
+
+def _peter_note() -> bytes:
+    return sign_note("x\n", [parse_signer_key(KEYS["PeterNeumann"]["skey"])])
+
+
+def test_a_hundred_signature_lines_are_accepted_a_hundred_and_one_are_not() -> None:
+    text, line = _peter_note().split(b"\n\n")
+    hundred = text + b"\n\n" + line * 100
+    assert len(parse_note(hundred).signatures) == 1  # repeated lines are dropped
+    with pytest.raises(ProofError, match="more than 100 signatures"):
+        parse_note(hundred + line)
+
+
+def test_a_repeated_signature_line_is_dropped() -> None:
+    data = _peter_note()
+    note = parse_note(data + data.split(b"\n\n")[1])
+    assert note.signatures == parse_note(data).signatures
+
+
+def _sig_line(name: str, blob: bytes) -> bytes:
+    return f"\u2014 {name} {base64.b64encode(blob).decode()}\n".encode()
+
+
+def test_a_signature_holds_a_key_id_and_at_least_one_byte() -> None:
+    note = parse_note(b"x\n\n" + _sig_line("k", bytes([0, 0, 1, 2, 9])))
+    assert (note.signatures[0].key_id, note.signatures[0].signature) == (0x102, b"\x09")
+    for blob in (b"\x00\x00\x01\x02", b"\x00"):
+        with pytest.raises(ProofError, match="is not '— name base64'"):
+            parse_note(b"x\n\n" + _sig_line("k", blob))
+
+
+@pytest.mark.parametrize("name", ["a+b", ""])
+def test_a_signature_line_with_a_bad_key_name_is_malformed(name: str) -> None:
+    with pytest.raises(ProofError, match="is not '— name base64'"):
+        parse_note(b"x\n\n" + _sig_line(name, bytes(68)))
+
+
+def test_checkpoints_are_consistent_when_the_proof_shows_the_old_tree_a_prefix() -> None:
+    from newsarchive.proofs import EMPTY_ROOT, MemoryTree, checkpoints_consistent, hash_leaf
+
+    tree = MemoryTree(hash_leaf(bytes([i])) for i in range(8))
+    old, new = Checkpoint("o", 3, tree.root(3)), Checkpoint("o", 8, tree.root(8))
+    proof = tree.consistency_proof(3, 8)
+    assert checkpoints_consistent(old, new, proof)
+    assert checkpoints_consistent(new, new, [])
+    assert not checkpoints_consistent(new, old, proof)
+    assert not checkpoints_consistent(Checkpoint("p", 3, old.root), new, proof)
+    assert not checkpoints_consistent(old, Checkpoint("o", 8, tree.root(7)), proof)
+    assert not checkpoints_consistent(old, new, proof[1:])
+    empty = Checkpoint("o", 0, EMPTY_ROOT)
+    assert checkpoints_consistent(empty, new, [])
+    assert checkpoints_consistent(empty, empty, [])
+    assert not checkpoints_consistent(empty, new, proof)
+    assert not checkpoints_consistent(Checkpoint("o", 0, tree.root(1)), new, [])
+    assert not checkpoints_consistent(Checkpoint("p", 0, EMPTY_ROOT), new, [])
+    one = Checkpoint("o", 1, tree.root(1))
+    assert checkpoints_consistent(one, new, tree.consistency_proof(1, 8))

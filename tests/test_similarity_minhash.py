@@ -144,3 +144,94 @@ def test_numpy_loads_only_when_a_signature_is_needed() -> None:
         "assert 'numpy' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- mutation gaps (issue 16): the scheme's parameters are a contract of stored signatures --
+
+
+def test_permutations_follow_the_documented_blake2b_derivation() -> None:
+    import hashlib
+
+    for seed in (0, 1, 7):
+        a, b = MinHashParams(num_perm=5, seed=seed).permutations()
+        assert (str(a.dtype), str(b.dtype), len(a), len(b)) == ("uint32", "uint32", 5, 5)
+        for k in range(5):
+            label = f"newsarchive-minhash seed={seed} k={k}".encode()
+            x = int.from_bytes(hashlib.blake2b(label, digest_size=8).digest(), "little")
+            assert (int(a[k]), int(b[k])) == ((x % 2**32) | 1, x >> 32)
+    a, b = MinHashParams(num_perm=3, seed=7).permutations()
+    assert [int(v) for v in a] == [2369235849, 1123091651, 247084555]  # pinned
+    assert [int(v) for v in b] == [2965410651, 128545073, 2729466068]
+
+
+def test_pinned_signature_values_catch_any_change_of_the_scheme() -> None:
+    # If this fails, every stored signature is stale: bump SCHEME_VERSION instead.
+    s = sign("The quick brown fox jumps over the lazy dog", MinHashParams(num_perm=4, seed=3))
+    assert s.values.hex() == "62688c374fb9bc125cfa003c3f657925"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "ok"),
+    [
+        ({"num_perm": 1}, True),
+        ({"num_perm": 4096}, True),
+        ({"seed": 0}, True),
+        ({"word_ngram": 1, "char_ngram": 1}, True),
+        ({"word_ngram": 16, "char_ngram": 16}, True),
+        ({"num_perm": 0}, False),
+        ({"num_perm": 4097}, False),
+        ({"seed": -1}, False),
+        ({"word_ngram": 0}, False),
+        ({"word_ngram": 17}, False),
+        ({"char_ngram": 0}, False),
+        ({"char_ngram": 17}, False),
+    ],
+)
+def test_parameter_bounds(kwargs: dict[str, int], ok: bool) -> None:
+    if ok:
+        params = MinHashParams(**kwargs)
+        assert MinHashParams.from_scheme(params.scheme) == params
+        return
+    with pytest.raises(SimilarityError) as err:
+        MinHashParams(**kwargs)
+    assert err.value.code == "bad-scheme"
+    ngram = "word_ngram" in kwargs or "char_ngram" in kwargs
+    assert err.value.message == (
+        "n-gram sizes must be 1..16" if ngram else "num_perm must be 1..4096 and seed >= 0"
+    )
+
+
+def test_every_parameter_goes_through_the_scheme_string() -> None:
+    params = MinHashParams(num_perm=64, seed=5, word_ngram=2, char_ngram=4)
+    assert params.scheme == "minhash-affine32/1 norm=1 word=2 char=4 perm=64 seed=5"
+    assert MinHashParams.from_scheme(params.scheme) == params
+    assert Signature(params.scheme, bytes(256)).params == params
+
+
+def test_shingles_use_both_n_gram_sizes() -> None:
+    assert len(MinHashParams(word_ngram=1).shingles("a b c d")) == 4
+    assert len(MinHashParams(word_ngram=2).shingles("a b c d")) == 3
+    assert len(MinHashParams(char_ngram=2).shingles("北京今天发布")) == 5
+    assert len(MinHashParams(char_ngram=4).shingles("北京今天发布")) == 3
+
+
+def test_refusals_name_the_scheme_or_sizes() -> None:
+    with pytest.raises(SimilarityError) as err:
+        MinHashParams.from_scheme("minhash/1")
+    assert err.value.message == "not a newsarchive MinHash scheme: 'minhash/1'"
+    other = "minhash-affine32/2 norm=1 word=3 char=3 perm=128 seed=1"
+    with pytest.raises(SimilarityError) as err:
+        MinHashParams.from_scheme(other)
+    assert err.value.message == (
+        f"scheme {other!r} is from another version of newsarchive "
+        "(this one makes minhash-affine32/1 norm=1)"
+    )
+    with pytest.raises(SimilarityError) as err:
+        Signature(DEFAULT_PARAMS.scheme, b"\x00" * 12)
+    assert err.value.message == "a 128-permutation signature has 512 bytes, not 12"
+    one, two = sign("a b c"), sign("a b c", MinHashParams(seed=2))
+    with pytest.raises(SimilarityError) as err:
+        one.estimate(two)
+    assert err.value.message == (
+        f"cannot compare signatures of schemes {one.scheme!r} and {two.scheme!r}"
+    )

@@ -64,3 +64,33 @@ def test_spaceless_detection_is_per_text_and_by_majority() -> None:
     assert not is_spaceless(words("The minister met 习近平 in Beijing on Monday"))
     assert not is_spaceless(words("서울에서 새로운 규정을 발표했다"))  # Korean uses spaces
     assert not is_spaceless([])
+
+
+def test_ascii_text_is_lowercased_by_normalize() -> None:
+    assert normalize("The BBC, 2024") == "the bbc, 2024"
+
+
+def test_spaceless_means_more_than_half_of_the_letters() -> None:
+    assert is_spaceless(["北京a"])  # 2 of 3
+    assert not is_spaceless(["北京ab"])  # exactly half
+    assert not is_spaceless(["北京abc"])  # 2 of 5
+    assert not is_spaceless(["é"])  # not ASCII, not spaceless either
+
+
+def test_separators_are_punctuation_symbols_spaces_controls_and_format_characters() -> None:
+    # one character of each category that separates words, between two letters
+    for sep in ("-", "\u00a7", "+", "\u00a0", "\u2028", "\u2029", "\x85", "\u200e", "\u00b4"):
+        assert words(f"x{sep}y\u0436") == ["x", "y\u0436"], repr(sep)
+    # letters, digits and marks of other scripts do not separate; unassigned ones neither
+    for joiner in ("\u00e9", "5", "\u0903", "\u0378", "\ue000"):
+        assert len(words(f"x{joiner}y\u0436")) == 1, repr(joiner)
+    # separators at the very ends of the Basic Multilingual Plane and above it
+    assert words("a\uffedb\u0436") == ["a", "b\u0436"]
+    assert words("a\U0001f600b\U00010428\u0436") == ["a", "b\U00010428\u0436"]
+
+
+def test_the_separator_classes_reach_the_ends_of_their_planes() -> None:
+    # U+0000 opens the first run of separators, U+FFFD closes the last one of the BMP
+    assert words("a\x00b\x01c\x7fd\u0436") == ["a", "b", "c", "d\u0436"]
+    assert words("a\ufffdb\u0436") == ["a", "b\u0436"]
+    assert words("xXy\u0436") == ["xxy\u0436"]  # a letter in either case never splits

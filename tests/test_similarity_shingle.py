@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -78,3 +79,11 @@ def test_the_token_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     first = [token_hash(f"t{i}") for i in range(12)]
     assert len(_shingle._cache) <= 5
     assert [token_hash(f"t{i}") for i in range(12)] == first  # same values after clearing
+
+
+def test_no_shingles_is_an_empty_uint64_array() -> None:
+    # the same type as any other shingle set: exact_jaccard and the index mix them
+    for text in ("", " ,.!? "):
+        empty = shingle_hashes(text)
+        assert (empty.dtype, empty.shape) == (np.dtype(np.uint64), (0,))
+    assert shingle_hashes("a b c").dtype == np.dtype(np.uint64)
