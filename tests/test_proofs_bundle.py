@@ -136,7 +136,7 @@ def test_a_bundle_shows_no_other_record(log: Log) -> None:
         "checkpoint",
         "digests",
     }
-    assert SIGNER.private_string().split("+")[-1] not in text
+    assert SIGNER.private_string().split("+", 4)[4] not in text  # the base64 may hold "+"
 
 
 def test_a_checkpoint_signed_by_another_key_fails_that_rung(log: Log) -> None:
