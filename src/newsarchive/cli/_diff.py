@@ -34,10 +34,10 @@ from newsarchive.cli._common import (
 if TYPE_CHECKING:
     import argparse
 
-    from newsarchive.history import Change, Diff, MetadataChange
+    from newsarchive.history import Change, Diff, IgnoreRules, MetadataChange
     from newsarchive.store import Store
 
-__all__ = ["add_commands"]
+__all__ = ["add_commands", "add_ignore_rules_option", "ignore_rules"]
 
 #: What is looked up in the store when no file has that name.
 _ID: Final = re.compile(r"[0-9a-fA-F]{8,64}")
@@ -71,13 +71,31 @@ def add_commands(sub: Any) -> dict[str, Handler]:
         action="store_true",
         help="exit 1 if there is a substantive difference, 0 if not (as git diff --exit-code)",
     )
+    add_ignore_rules_option(p)
+    add_store_option(p)
+    return {"diff": _cmd_diff}
+
+
+def add_ignore_rules_option(p: argparse.ArgumentParser) -> None:
+    """`--ignore-rules FILE`, as `diff`, `history` and `changes` take it."""
     p.add_argument(
         "--ignore-rules",
         metavar="FILE",
         help="regular expressions, one per line, for lines whose changes are noise",
     )
-    add_store_option(p)
-    return {"diff": _cmd_diff}
+
+
+def ignore_rules(args: argparse.Namespace) -> IgnoreRules:
+    """The rules `--ignore-rules` names (none when it is not given)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    from newsarchive.history import IgnoreRules, load_ignore_rules  # noqa: PLC0415
+
+    if args.ignore_rules is None:
+        return IgnoreRules()
+    with open(args.ignore_rules, "rb"):  # noqa: PTH123 - a missing file: the usual message
+        pass
+    return load_ignore_rules(Path(args.ignore_rules))
 
 
 def _cmd_diff(args: argparse.Namespace, ctx: Context) -> int:
@@ -86,22 +104,14 @@ def _cmd_diff(args: argparse.Namespace, ctx: Context) -> int:
     from newsarchive._atomicfile import write_atomic  # noqa: PLC0415
     from newsarchive.history import (  # noqa: PLC0415
         DiffError,
-        IgnoreRules,
         diff,
-        load_ignore_rules,
         render_html,
         to_json_dict,
     )
 
     if args.a == "-" and args.b == "-":
         raise DiffError("A and B cannot both be - (standard input)", code="usage")
-    rules = IgnoreRules()
-    if args.ignore_rules is not None:
-        from pathlib import Path  # noqa: PLC0415
-
-        with open(args.ignore_rules, "rb"):  # noqa: PTH123 - a missing file: the usual message
-            pass
-        rules = load_ignore_rules(Path(args.ignore_rules))
+    rules = ignore_rules(args)
     with contextlib.ExitStack() as stack:
         lookup = _Lookup(args, stack)
         a, a_url = _load(ctx, args.a, lookup)

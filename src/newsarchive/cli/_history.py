@@ -20,6 +20,7 @@ from newsarchive.cli._common import (
     dump,
     open_store,
 )
+from newsarchive.cli._diff import add_ignore_rules_option, ignore_rules
 from newsarchive.cli._query import time_bound
 from newsarchive.cli._salvage import Salvage
 
@@ -55,7 +56,7 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     h.add_argument(
         "--html", metavar="FILE", help="also write a self-contained HTML page to FILE, atomically"
     )
-    _ignore_rules_option(h)
+    add_ignore_rules_option(h)
     add_store_option(h)
     c: argparse.ArgumentParser = sub.add_parser(
         "changes",
@@ -75,29 +76,9 @@ def add_commands(sub: Any) -> dict[str, Handler]:
     c.add_argument(
         "--json", action="store_true", help="print one JSON object per change, one per line"
     )
-    _ignore_rules_option(c)
+    add_ignore_rules_option(c)
     add_store_option(c)
     return {"history": _cmd_history, "changes": _cmd_changes}
-
-
-def _ignore_rules_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--ignore-rules",
-        metavar="FILE",
-        help="regular expressions, one per line, for lines whose changes are noise (as diff)",
-    )
-
-
-def _rules(args: argparse.Namespace) -> IgnoreRules:
-    from pathlib import Path  # noqa: PLC0415
-
-    from newsarchive.history import IgnoreRules, load_ignore_rules  # noqa: PLC0415
-
-    if args.ignore_rules is None:
-        return IgnoreRules()
-    with open(args.ignore_rules, "rb"):  # noqa: PTH123 - a missing file: the usual message
-        pass
-    return load_ignore_rules(Path(args.ignore_rules))
 
 
 def _history(
@@ -125,7 +106,7 @@ def _cmd_history(args: argparse.Namespace, ctx: Context) -> int:
     check_url(args.url)  # a malformed URL is refused before the store is opened
     if args.text is not None and not args.text.strip():
         raise UsageError("newsarchive history: --text: the phrase is empty")
-    rules = _rules(args)
+    rules = ignore_rules(args)
     with open_store(args) as store:
         salvage = Salvage(store, ctx, "history")
         h = _history(store, salvage, args.url, rules, args.text)
@@ -153,7 +134,7 @@ def _cmd_changes(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("changes: --limit: must be at least 1")
     since = None if args.since is None else time_bound("changes", "--since", args.since, end=False)
     until = None if args.until is None else time_bound("changes", "--until", args.until, end=True)
-    rules = _rules(args)
+    rules = ignore_rules(args)
     with open_store(args) as store:
         salvage = Salvage(store, ctx, "changes")
         histories = [
