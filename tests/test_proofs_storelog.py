@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,8 @@ from typing import Any
 import pytest
 
 from newsarchive.errors import StoreError
-from newsarchive.proofs import TileLog, line_leaf_hash, root_of
+from newsarchive.proofs import TileLog, generate_signer, line_leaf_hash, root_of
+from newsarchive.proofs._storecheck import check_log
 from newsarchive.proofs._storelog import POSITION, StoreLog
 from newsarchive.store import Store
 from newsarchive.store._layout import is_tile_path
@@ -178,3 +180,62 @@ def test_a_symlink_where_the_log_belongs_is_never_followed(store: Store, tmp_pat
     assert list(outside.iterdir()) == []
     assert ("symlink", "log") in findings(store)
     assert not [code for code, _ in findings(store) if code.startswith("log-")]
+
+
+# -- the audit fed by verify's workers is held to the log's own reading ----------------------
+
+
+def _flip_in_batch(root: Path, seq: int) -> None:
+    (segment,) = (root / "segments").glob("*.jsonl")
+    data = bytearray(segment.read_bytes())
+    with sqlite3.connect(root / "index.sqlite") as conn:
+        (start,) = conn.execute("SELECT start FROM batches WHERE seq=?", (seq,)).fetchone()
+    data[start + 30] ^= 1
+    segment.write_bytes(bytes(data))
+
+
+def _cut_after_batch(root: Path, seq: int) -> None:
+    (segment,) = (root / "segments").glob("*.jsonl")
+    with sqlite3.connect(root / "index.sqlite") as conn:
+        (end,) = conn.execute('SELECT "end" FROM batches WHERE seq=?', (seq,)).fetchone()
+    segment.write_bytes(segment.read_bytes()[:end])
+
+
+def _change_tile(root: Path, seq: int) -> None:
+    (tile,) = (root / "log").glob("tile/0/000.p/*")
+    data = bytearray(tile.read_bytes())
+    data[40 + 32 * seq] ^= 1
+    tile.write_bytes(bytes(data))
+
+
+def _lose_index_row(root: Path, seq: int) -> None:
+    with sqlite3.connect(root / "index.sqlite") as conn:
+        conn.execute("DELETE FROM batches WHERE seq=?", (seq,))
+
+
+@pytest.mark.parametrize(
+    "damage", [None, _flip_in_batch, _cut_after_batch, _change_tile, _lose_index_row]
+)
+@pytest.mark.parametrize("seq", [1, 2])
+def test_verify_finds_in_the_log_what_its_own_reading_finds(
+    store: Store, damage: Any, seq: int
+) -> None:
+    signer = generate_signer("example.test/differential")
+    with store:
+        store.checkpoint(signer)  # at 3 batches
+        store.add(_records(200, 7))
+        store.checkpoint(signer)  # at 4
+        store.append_event({"type": "x-note", "record_id": None})
+    if damage is not None:
+        damage(store.root, seq)
+    with sqlite3.connect(f"file:{store.root / 'index.sqlite'}?mode=ro", uri=True) as conn:
+        own = [(f.code, f.where, f.message) for f in check_log(store.root, conn)]
+    for jobs in (1, 2):
+        report = store.verify(jobs=jobs, record_event=False)
+        fed = [
+            (f.code, f.where, f.message)
+            for f in report.findings
+            if f.code.startswith(("log-", "checkpoint-"))
+        ]
+        assert fed == own
+    assert (own == []) is (damage is None)

@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
 from newsarchive.errors import SearchError
+from newsarchive.search._index import _merged
 from newsarchive.store import Store
 from newsarchive.store._segment import BLOB_THRESHOLD
 from tests.test_cli import assert_one_line_error, cli
@@ -172,3 +175,12 @@ def test_verify_with_a_text_index_and_segments_replaced_by_a_file(store: Store) 
     code, out, err = cli("store", "verify", "--store", str(store.root))
     assert (code, err) == (1, "")
     assert "unknown-file segments" in out.decode()
+
+
+@given(st.sets(st.text(max_size=4)), st.sets(st.text(max_size=4)))
+def test_the_check_walks_both_id_columns_as_sets_would(left: set[str], right: set[str]) -> None:
+    walked = list(_merged([(x,) for x in sorted(left)], [(x,) for x in sorted(right)]))
+    assert [x for x, _, _ in walked] == sorted(left | right)
+    assert {x for x, a, b in walked if a and not b} == left - right
+    assert {x for x, a, b in walked if b and not a} == right - left
+    assert {x for x, a, b in walked if a and b} == left & right

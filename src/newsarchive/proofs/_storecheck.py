@@ -23,7 +23,7 @@ A token without its note is what an interrupted `store checkpoint` leaves
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from newsarchive.errors import NewsArchiveError, ProofError
 from newsarchive.proofs._leaf import entry_leaf_hash
@@ -47,8 +47,9 @@ if TYPE_CHECKING:
 
     from newsarchive.proofs._note import VerifierKey
     from newsarchive.proofs._tiles import TileLog
+    from newsarchive.store._derived import BatchPlace
 
-__all__ = ["check_log", "check_signatures"]
+__all__ = ["CheckedLog", "LogAudit", "check_log", "check_signatures", "open_log"]
 
 
 def _fold(stack: list[tuple[int, bytes]]) -> bytes:
@@ -201,35 +202,87 @@ def _held_to_tree(
             )
 
 
-def check_log(root: Path, index: sqlite3.Connection) -> list[Finding]:
-    """The findings on the log's tiles and the checkpoints, against the segments."""
-    from newsarchive.store import Store  # noqa: PLC0415
+class LogAudit:
+    """The log's part of `store verify`, fed the leaves of the committed batches in store order.
 
-    findings: list[Finding] = []
-    items = _checkpoints(root, Store(root).origin, findings)
-    wanted = {item.checkpoint.size for item in items}
-    roots = {0: EMPTY_ROOT}
-    tiles = _TileComparison(root, findings)
-    if tiles.tiles is None and not items:
-        return findings  # no log yet and nothing signed: no need to read the segments
-    stack: list[tuple[int, bytes]] = []
-    count = 0
-    for batch in batches_after(root, index, 0):
-        for entry in batch.entries:
-            leaf = entry_leaf_hash(entry.value)
-            tiles.compare(count, leaf)
+    Fed by the audit's workers (`entry_function` is the leaf rule, run beside
+    the store's own checks of each entry), or by `check_log`'s own reading.
+    Only the batches the index lists count, in its order, from the first on:
+    the first that is missing, damaged or elsewhere ends the walk, as
+    `batches_after` ends it.
+    """
+
+    entry_function: Final = "newsarchive.proofs._leaf:entry_leaf_hash"
+
+    def __init__(self, root: Path, index: sqlite3.Connection) -> None:
+        from newsarchive.store import Store  # noqa: PLC0415
+
+        self._findings: list[Finding] = []
+        self.items = _checkpoints(root, Store(root).origin, self._findings)
+        self.wanted = {item.checkpoint.size for item in self.items}
+        self.roots = {0: EMPTY_ROOT}
+        self.tiles = _TileComparison(root, self._findings)
+        # No log yet and nothing signed: nothing to compare the leaves with.
+        self.needed = self.tiles.tiles is not None or bool(self.items)
+        self.stack: list[tuple[int, bytes]] = []
+        self.count = 0
+        (self.listed,) = index.execute("SELECT coalesce(sum(entries), 0) FROM batches").fetchone()
+        self.rows = index.execute('SELECT seq, segment, start, "end" FROM batches ORDER BY seq')
+        self.taken = 0
+        self.walking = self.needed
+
+    def feed(self, place: BatchPlace, values: Sequence[bytes]) -> None:
+        if not self.walking:
+            return
+        row = self.rows.fetchone()
+        if row is None or tuple(row) != place or place[0] != self.taken + 1:
+            self.walking = False  # a listed batch is not where the index says, or not intact
+            return
+        self.taken += 1
+        self.take(values)
+
+    def take(self, leaves: Sequence[bytes]) -> None:
+        """The leaves of the next batch the index lists (checked by the caller)."""
+        for leaf in leaves:
+            self.tiles.compare(self.count, leaf)
             height, node = 0, leaf
-            while stack and stack[-1][0] == height:
-                node = hashlib.sha256(b"\x01" + stack.pop()[1] + node).digest()
+            while self.stack and self.stack[-1][0] == height:
+                node = hashlib.sha256(b"\x01" + self.stack.pop()[1] + node).digest()
                 height += 1
-            stack.append((height, node))
-            count += 1
-            if count in wanted:
-                roots[count] = _fold(stack)
-    (listed,) = index.execute("SELECT coalesce(sum(entries), 0) FROM batches").fetchone()
-    tiles.finish(count, listed)
-    _held_to_tree(items, roots, count, findings)
-    return findings
+            self.stack.append((height, node))
+            self.count += 1
+            if self.count in self.wanted:
+                self.roots[self.count] = _fold(self.stack)
+
+    def findings(self) -> list[Finding]:
+        if self.needed:
+            self.tiles.finish(self.count, self.listed)
+            _held_to_tree(self.items, self.roots, self.count, self._findings)
+        return self._findings
+
+
+def check_log(root: Path, index: sqlite3.Connection) -> list[Finding]:
+    """The findings on the log's tiles and the checkpoints, reading the segments itself."""
+    audit = LogAudit(root, index)
+    if audit.needed:
+        for batch in batches_after(root, index, 0):  # the index's batches, in its order
+            audit.take([entry_leaf_hash(entry.value) for entry in batch.entries])
+    return audit.findings()
+
+
+class CheckedLog(StoreLog):
+    """The log as the store's derived index (`_derived.DERIVED["log"]`): kept, and audited."""
+
+    def check(self, index: sqlite3.Connection) -> list[Finding]:
+        return check_log(self.root, index)
+
+    def audit(self, index: sqlite3.Connection) -> LogAudit:
+        return LogAudit(self.root, index)
+
+
+def open_log(root: Path) -> CheckedLog:
+    """The factory `_derived.DERIVED["log"]` names."""
+    return CheckedLog(root)
 
 
 def check_signatures(root: Path, keys: Sequence[VerifierKey]) -> list[Finding]:

@@ -5,7 +5,8 @@ rules); the tree is kept by `TileLog` in the C2SP tlog-tiles layout under
 `<store>/log/`. Like the other derived indexes it is made from the segments
 alone: lost or damaged tiles are rebuilt (`store reindex`, or by the next
 write when they cannot be read), and `store verify` compares them with a
-recomputation from the segments and checks every checkpoint (`_storecheck`).
+recomputation from the segments and checks every checkpoint (`_storecheck`,
+where the registry's factory, `open_log`, adds that audit to the log).
 
 Where the tiles stand is the file `log/position`, ours, holding four decimal
 numbers: the batch seq and tree size before the last append, and after it. It
@@ -29,14 +30,12 @@ from newsarchive.proofs._tiles import TileLog
 from newsarchive.store._layout import LOG, check_dir
 
 if TYPE_CHECKING:
-    import sqlite3
     from collections.abc import Sequence
     from pathlib import Path
 
-    from newsarchive.store._findings import Finding
     from newsarchive.store._segment import Entry
 
-__all__ = ["POSITION", "StoreLog", "open_log"]
+__all__ = ["POSITION", "StoreLog"]
 
 #: The file in `log/` that maps the tiles' size to a batch seq.
 POSITION: Final = "position"
@@ -169,16 +168,6 @@ class StoreLog:
         self._seq, self._size = self._pending_seq, size
         self._pending = []
 
-    def check(self, index: sqlite3.Connection) -> list[Finding]:
-        from newsarchive.proofs._storecheck import check_log  # noqa: PLC0415
-
-        return check_log(self.root, index)
-
     def close(self) -> None:
         # What was not committed is caught up again by the next one to open it.
         self._pending, self._pending_seq = [], self._seq
-
-
-def open_log(root: Path) -> StoreLog:
-    """The factory `_derived.DERIVED["log"]` names."""
-    return StoreLog(root)

@@ -1,7 +1,9 @@
 """The per-chunk checks of `store verify`: one run of whole batches against itself and the index.
 
 Each chunk is checked in its own process (see `_verify`): it opens the index
-read-only, streams its bytes, and returns its own `VerifyReport` to merge.
+read-only, streams its bytes, and returns its own `VerifyReport` to merge,
+with the values the derived indexes' audits asked of each entry of each batch
+it checked (`_derived.EntryAudit`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import attrs
 from newsarchive.digest import Digest
 from newsarchive.errors import NewsArchiveError
 from newsarchive.store._chunkio import PREAD_MAX, Window, pread_all, sampled
+from newsarchive.store._derived import BatchPlace, entry_function
 from newsarchive.store._evidence import evidence_problems
 from newsarchive.store._findings import Finding, VerifyReport
 from newsarchive.store._index import blob_row, event_row, evidence_row, record_row, tag_keys
@@ -27,7 +30,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-__all__ = ["BLOB_REFERENCED", "CHUNK_QUERIES", "Chunk", "check_chunk"]
+__all__ = ["BLOB_REFERENCED", "CHUNK_QUERIES", "AuditValues", "Chunk", "check_chunk"]
+
+#: A batch's place, and per entry function the values of its entries in order.
+AuditValues = tuple[BatchPlace, list[list[bytes]]]
 
 
 @attrs.frozen
@@ -63,7 +69,13 @@ class _ChunkCheck:
     """Checks one chunk of a segment against itself and the (read-only) index."""
 
     def __init__(
-        self, root: Path, chunk: Chunk, sample: float, seed: int, fixity_only: bool
+        self,
+        root: Path,
+        chunk: Chunk,
+        sample: float,
+        seed: int,
+        fixity_only: bool,
+        functions: tuple[str, ...] = (),
     ) -> None:
         self.root = root
         self.chunk = chunk
@@ -71,6 +83,8 @@ class _ChunkCheck:
         self.seed = seed
         self.fixity_only = fixity_only
         self.report = VerifyReport(sample=sample, fixity_only=fixity_only)
+        self.functions = [entry_function(name) for name in functions]
+        self.values: list[AuditValues] = []
         self.conn: sqlite3.Connection | None = None
         self.indexed = 0  # the index covers this segment up to here; past it, it lags
         if is_regular(root / INDEX):
@@ -223,6 +237,10 @@ class _ChunkCheck:
                 )
         if not batch.checked:
             return
+        if self.functions:
+            place = (batch.seq, seg, batch.start, batch.end)
+            values = [[f(entry.value) for entry in batch.entries] for f in self.functions]
+            self.values.append((place, values))
         self.report.entries += batch.count
         for entry in batch.entries:
             if entry.kind == "record":
@@ -387,6 +405,13 @@ class _ChunkCheck:
 
 
 def check_chunk(
-    root: Path, chunk: Chunk, sample: float, seed: int, fixity_only: bool
-) -> VerifyReport:
-    return _ChunkCheck(root, chunk, sample, seed, fixity_only).run()
+    root: Path,
+    chunk: Chunk,
+    sample: float,
+    seed: int,
+    fixity_only: bool,
+    functions: tuple[str, ...] = (),
+) -> tuple[VerifyReport, list[AuditValues]]:
+    """The chunk's report, and each checked batch's values of the entry `functions`."""
+    check = _ChunkCheck(root, chunk, sample, seed, fixity_only, functions)
+    return check.run(), check.values

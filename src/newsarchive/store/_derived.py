@@ -16,9 +16,10 @@ returns a `DerivedIndex`.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from newsarchive.errors import StoreError
 from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment
@@ -32,7 +33,39 @@ if TYPE_CHECKING:
     from newsarchive.store._findings import Finding
     from newsarchive.store._segment import Entry
 
-__all__ = ["DERIVED", "ON_USE", "DerivedIndex", "batches_after", "catch_up", "load"]
+__all__ = [
+    "DERIVED",
+    "ON_USE",
+    "BatchPlace",
+    "DerivedIndex",
+    "EntryAudit",
+    "batches_after",
+    "catch_up",
+    "entry_function",
+    "load",
+]
+
+#: A committed batch as the index lists it: seq, segment, start, end.
+BatchPlace = tuple[int, str, int, int]
+
+
+class EntryAudit(Protocol):
+    """A derived index's check, fed by `store verify`'s own reading of the segments.
+
+    The audit's workers run `entry_function` ("module:function", taking an
+    entry's parsed JSON value and returning bytes) on every entry of every
+    batch they check, and `feed` gets each batch's values in store order: the
+    segments are read and parsed once for the store's checks and this one.
+    """
+
+    @property
+    def entry_function(self) -> str: ...
+
+    def feed(self, place: BatchPlace, values: Sequence[bytes]) -> None:
+        """The values of the entries of the intact batch at `place`, in order."""
+
+    def findings(self) -> list[Finding]:
+        """What the audit found, once every batch was fed."""
 
 
 class DerivedIndex(Protocol):
@@ -53,6 +86,9 @@ class DerivedIndex(Protocol):
     def check(self, index: sqlite3.Connection) -> list[Finding]:
         """For `store verify`: what does not match a recomputation from the segments."""
 
+    def audit(self, index: sqlite3.Connection) -> EntryAudit | None:
+        """An audit `store verify` feeds instead of calling `check` (None: `check` reads)."""
+
     def close(self) -> None:
         """Let go of open files."""
 
@@ -60,7 +96,7 @@ class DerivedIndex(Protocol):
 #: name -> "module:factory(root) -> DerivedIndex"; each feature adds its line.
 DERIVED: Final[Mapping[str, str]] = {
     "text": "newsarchive.search._index:open_text_index",
-    "log": "newsarchive.proofs._storelog:open_log",
+    "log": "newsarchive.proofs._storecheck:open_log",
     "similar": "newsarchive.similarity._storeindex:SimilarStoreIndex",
 }
 #: Derived indexes caught up by the first query that needs one (and by `store
@@ -69,6 +105,14 @@ DERIVED: Final[Mapping[str, str]] = {
 #: of ~5 KB on one core; MinHash signing and LSH buckets 0.3-0.5 ms of CPU per
 #: 600-word record), so a bulk import does not wait for them.
 ON_USE: Final = frozenset({"text", "similar"})
+
+
+@functools.cache
+def entry_function(name: str) -> Callable[[Any], bytes]:
+    """The function an `EntryAudit` names ("module:function"), imported once per process."""
+    module, _, attr = name.partition(":")
+    function: Callable[[Any], bytes] = getattr(importlib.import_module(module), attr)
+    return function
 
 
 def load(name: str) -> Callable[[Path], DerivedIndex]:

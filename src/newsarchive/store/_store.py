@@ -479,11 +479,22 @@ class Store(FeatureFaces, StoreReader):
         If the store refuses writes because of what was found, the event is
         not appended and a note says so.
         """
-        report = verify_store(
-            self.root, jobs=jobs, sample=sample, progress=progress, fixity_only=fixity_only
-        )
-        if not fixity_only:
-            report.findings.extend(self._derived_findings())
+        full = sample >= 1.0 and not fixity_only
+        with contextlib.ExitStack() as stack:
+            derived = [] if fixity_only else self._derived_checks(stack)
+            # The audits some derived indexes offer are fed by this same reading.
+            audits = {name: index.audit(conn) for name, index, conn in derived} if full else {}
+            report = verify_store(
+                self.root,
+                jobs=jobs,
+                sample=sample,
+                progress=progress,
+                fixity_only=fixity_only,
+                audits=[a for a in audits.values() if a is not None],
+            )
+            for name, index, conn in derived:
+                audit = audits.get(name)
+                report.findings.extend(audit.findings() if audit else index.check(conn))
         if record_event:
             event = fixity_event(report, AGENT, now or datetime.now(UTC))
             try:
@@ -494,23 +505,22 @@ class Store(FeatureFaces, StoreReader):
                 )
         return report
 
-    def _derived_findings(self) -> list[Finding]:
-        """What each derived index finds wrong with itself, against the segments."""
+    def _derived_checks(
+        self, stack: contextlib.ExitStack
+    ) -> list[tuple[str, _derived.DerivedIndex, sqlite3.Connection]]:
+        """Each derived index, opened to check itself against the segments (closed by `stack`)."""
         if not _derived.DERIVED:
             return []
         try:
-            conn = _index.connect(self.root, readonly=True)
+            conn = stack.enter_context(contextlib.closing(_index.connect(self.root, readonly=True)))
         except (sqlite3.DatabaseError, StoreError):
-            return []  # no usable index: the audit above reports it
-        findings: list[Finding] = []
-        with contextlib.closing(conn):
-            for name in _derived.DERIVED:
-                derived = _derived.load(name)(self.root)
-                try:
-                    findings.extend(derived.check(conn))
-                finally:
-                    derived.close()
-        return findings
+            return []  # no usable index: the audit reports it
+        opened = []
+        for name in _derived.DERIVED:
+            derived = _derived.load(name)(self.root)
+            stack.callback(derived.close)
+            opened.append((name, derived, conn))
+        return opened
 
     def _where(self, exc: StoreError) -> str:
         """Where an error is, relative to the store when it is inside it (as findings say)."""

@@ -11,24 +11,32 @@ parallel processes; each chunk streams its bytes, so memory stays flat in the
 store's size. A finding is a *failure* unless it is a trace a crash leaves
 (a torn tail, a temp file, an index that lags): those are *notes*.
 Verification never writes to the store; the caller appends the audit event.
+
+A full audit also feeds the derived indexes' audits (`_derived.EntryAudit`:
+the log's leaves) from the same reading: each chunk's process computes their
+values for every entry it checks, and they are fed here in store order as
+the chunks finish.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
-from newsarchive.store._chunkcheck import Chunk, check_chunk
+from newsarchive.store._chunkcheck import AuditValues, Chunk, check_chunk
 from newsarchive.store._findings import Finding, VerifyReport
 from newsarchive.store._layout import INDEX, SEGMENTS, is_regular, is_segment_name
 from newsarchive.store._layoutcheck import layout_findings, whole_index_check
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
+
+    from newsarchive.store._derived import EntryAudit
 
 __all__ = ["verify_store"]
 
@@ -60,13 +68,27 @@ def verify_store(
     seed: int | None = None,
     progress: Callable[[int], None] | None = None,
     fixity_only: bool = False,
+    audits: Sequence[EntryAudit] = (),
 ) -> VerifyReport:
     """Audit the store at `root`; `progress` is called with bytes checked as chunks finish.
 
     `fixity_only`: check the bytes only (see the module docstring).
+    `audits` are fed every batch's values (only by a full audit: sample 1).
     """
     if not 0.0 < sample <= 1.0:
         raise ValueError("sample must be a fraction in (0, 1]")
+    if audits and (fixity_only or sample < 1.0):
+        raise ValueError("derived indexes' audits need every batch parsed: a full audit")
+    functions = tuple(audit.entry_function for audit in audits)
+
+    def merge(part: VerifyReport, values: list[AuditValues]) -> None:
+        report.merge(part)
+        for place, per_function in values:
+            for audit, entries in zip(audits, per_function, strict=True):
+                audit.feed(place, entries)
+        if progress is not None:
+            progress(part.bytes)
+
     seed = seed if seed is not None else int(datetime.now(UTC).timestamp())
     report = VerifyReport(sample=sample, fixity_only=fixity_only)
     report.findings.extend(layout_findings(root))
@@ -98,21 +120,17 @@ def verify_store(
         if has_index:
             report.findings.extend(whole_index_check(root, names, not fixity_only))
         for chunk in chunks:
-            part = check_chunk(root, chunk, sample, seed, fixity_only)
-            report.merge(part)
-            if progress is not None:
-                progress(part.bytes)
+            merge(*check_chunk(root, chunk, sample, seed, fixity_only, functions))
         return report
     with ProcessPoolExecutor(max_workers=workers) as pool:
         # The whole-index check (integrity_check is slow on a large index)
         # runs beside the chunk checks, not before them.
         whole = pool.submit(whole_index_check, root, names, not fixity_only) if has_index else None
-        futures = [pool.submit(check_chunk, root, c, sample, seed, fixity_only) for c in chunks]
-        for future in futures:
-            part = future.result()
-            report.merge(part)
-            if progress is not None:
-                progress(part.bytes)
+        futures = deque(
+            pool.submit(check_chunk, root, c, sample, seed, fixity_only, functions) for c in chunks
+        )
+        while futures:  # in store order; a result is let go once merged
+            merge(*futures.popleft().result())
         if whole is not None:
             report.findings.extend(whole.result())
     return report
