@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from newsarchive.errors import StoreError
+from newsarchive.errors import InvalidRecord, StoreError
 from newsarchive.proofs import TileLog, generate_signer, line_leaf_hash, root_of
 from newsarchive.proofs._storecheck import check_log
 from newsarchive.proofs._storelog import POSITION, StoreLog
-from newsarchive.store import Store
+from newsarchive.store import Store, _derived
 from newsarchive.store._layout import is_tile_path
 from tests.store_driver import make_record
 
@@ -85,6 +85,48 @@ def test_a_group_commit_appends_once_per_index_commit(tmp_path: Path) -> None:
                 assert size == (3 if i >= 2 else 0)
         assert TileLog(made.root / "log").size == 4
         assert (made.root / "log" / POSITION).read_text() == "3 3 4 4\n"
+
+
+def test_a_group_hands_its_batches_to_the_log_without_reading_them_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[int] = []
+    real = _derived.batches_after
+
+    def counted(root: Path, index: Any, seq: int) -> Any:
+        for batch in real(root, index, seq):
+            read.append(batch.seq)
+            yield batch
+
+    monkeypatch.setattr(_derived, "batches_after", counted)
+    with Store.init(tmp_path / "s") as made:
+        made.add(_records(0, 1))  # the log is opened, and catches up by reading
+        assert read == [1]
+        with made.group_commit(batches=3):
+            for i in range(1, 7):
+                made.add(_records(i, 1))
+        assert read == [1]
+        assert TileLog(made.root / "log").root() == root_of(segment_leaves(made.root))
+
+
+def test_a_group_that_fails_leaves_the_log_to_catch_up(tmp_path: Path) -> None:
+    with Store.init(tmp_path / "s") as made:
+        made.add(_records(0, 1))
+
+        def group() -> None:
+            with made.group_commit(batches=5):
+                made.add(_records(1, 2))
+                made.add(_records(3, 2))  # durable, fed to the log, not committed in the index
+                made.add([({"not": "a record"}, False)])
+
+        with pytest.raises(InvalidRecord):
+            group()
+        assert TileLog(made.root / "log").size == 1
+    with Store(tmp_path / "s") as again:
+        assert len(again) == 5  # the index caught up from the segments
+        again.add(_records(5, 1))
+        assert TileLog(again.root / "log").root() == root_of(segment_leaves(again.root))
+        assert again.verify(jobs=1, record_event=False).ok
 
 
 def test_lost_tiles_are_rebuilt_from_the_segments(store: Store) -> None:

@@ -52,6 +52,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from types import TracebackType
 
+    from newsarchive.store._segment import Batch
+
     # Types only: the store imports no feature at run time (derived indexes are
     # loaded by name, features imported inside the methods that use them).
 
@@ -80,6 +82,7 @@ class Store(FeatureFaces, StoreReader):
         self._group_hold: contextlib.ExitStack | None = None  # the lock + open index transaction
         self._group_batches = 0  # batches in the open index transaction
         self._derived: dict[str, _derived.DerivedIndex] = {}
+        self._fed: set[str] = set()  # derived indexes fed batches of the open group
 
     @property
     def layout(self) -> int:
@@ -342,7 +345,8 @@ class Store(FeatureFaces, StoreReader):
             # Planning sees the rows of the open transaction.
             outcomes, entries = plan_batch(conn, items, prepared)
             if entries:
-                write_batch(self.root, conn, self.index_state, entries, in_transaction=True)
+                batch = write_batch(self.root, conn, self.index_state, entries, in_transaction=True)
+                self._feed_derived(batch)
         except BaseException:
             # Rows of a half-indexed batch must not be committed: the index
             # lags instead (durable batches are caught up on the next batch).
@@ -369,6 +373,10 @@ class Store(FeatureFaces, StoreReader):
                     raise
             if commit:
                 self._update_derived()
+            else:  # what they were fed is not committed: they catch up from the segments
+                for name in self._fed:
+                    self._derived.pop(name).close()
+                self._fed.clear()
 
     def add_capture(
         self,
@@ -439,11 +447,22 @@ class Store(FeatureFaces, StoreReader):
         _derived.catch_up(self.root, self.index, found)
         return found
 
+    def _feed_derived(self, batch: Batch) -> None:
+        """Hand a batch just written to the derived indexes kept by writes that stand just
+        before it, so they need not read it back; `_update_derived` commits them."""
+        for name, found in self._derived.items():
+            if name not in _derived.ON_USE and found.position() == batch.seq - 1:
+                found.take(batch.seq, batch.entries)
+                self._fed.add(name)
+
     def _update_derived(self) -> None:
         """Bring the derived indexes kept by writes up to date (the caller holds the lock)."""
         for name in _derived.DERIVED:
             if name not in _derived.ON_USE:
-                self._caught_up_derived(name)
+                found = self._caught_up_derived(name)
+                if name in self._fed:
+                    found.commit()
+        self._fed.clear()
 
     def _rebuild_derived(self) -> None:
         for name in _derived.DERIVED:

@@ -212,7 +212,7 @@ def write_batch(
     entries: list[_Planned],
     *,
     in_transaction: bool = False,
-) -> None:
+) -> Batch:
     """Append `entries` as one durable batch, then index it (writer lock held, index caught up).
 
     With `in_transaction`, the caller holds an open index transaction (a group
@@ -260,13 +260,14 @@ def write_batch(
     )
     if in_transaction:
         _index.index_batch(conn, name, batch)
-        return
+        return batch
     with _index._transaction(conn):  # noqa: SLF001 - same package
         # Readers catch up only under a shared lock, which they cannot get
         # while we hold ours; the guard keeps a durable batch from failing
         # on a duplicate insert should that rule ever be broken.
         if _index.indexed_offset(conn, name) < batch.end:
             _index.index_batch(conn, name, batch)
+    return batch
 
 
 def _undo_write(root: Path, fd: int, start: int, exc: OSError) -> NoReturn:
