@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
     from newsarchive.store import VerifyReport
 
-# The indexes version 4 added; without them each chunk scanned whole tables.
+# The indexes by place (version 4; tags' since 6); without them each chunk scanned whole tables.
 _PLACE_INDEXES = (
     "records_place",
     "records_blob",
-    "tags_record",
+    "tags_place",
     "blobs_place",
     "events_place",
     "batches_place",
@@ -158,6 +158,26 @@ def test_a_version_3_index_is_rebuilt_with_the_indexes_by_place(tmp_path: Path) 
         names = {row[0] for row in again.index.execute("SELECT name FROM sqlite_master")}
         assert set(_PLACE_INDEXES) <= names
         version = again.index.execute("SELECT value FROM meta WHERE key='version'").fetchone()
-        assert version == ("5",)  # the current version
+        assert version == ("6",)  # the current version
         assert len(again) == 12
+        assert _verify.verify_store(again.root, jobs=1).ok
+
+
+def test_a_version_5_index_is_rebuilt_with_tags_found_by_place(tmp_path: Path) -> None:
+    store = _filled(tmp_path)
+    store.close()
+    conn = sqlite3.connect(store.root / "index.sqlite")
+    conn.executescript(  # the tags of version 5: by record id, without places
+        "DROP TABLE tags; CREATE TABLE tags (record_id TEXT NOT NULL, tag TEXT NOT NULL);"
+        "CREATE INDEX tags_tag ON tags (tag); CREATE INDEX tags_record ON tags (record_id);"
+        "UPDATE meta SET value='5' WHERE key='version';"
+    )
+    conn.close()
+    with Store(store.root) as again:
+        names = {row[0] for row in again.index.execute("SELECT name FROM sqlite_master")}
+        assert "tags_place" in names
+        assert "tags_record" not in names
+        tagged = again.index.execute("SELECT count(*) FROM tags WHERE segment IS NOT NULL")
+        assert tagged.fetchone()[0] > 0
+        assert len(list(again.find(tag="harbour"))) == 12
         assert _verify.verify_store(again.root, jobs=1).ok

@@ -51,9 +51,7 @@ _PLACE: Final = "WHERE segment=? AND offset>=? AND offset<?"
 CHUNK_QUERIES: Final = {
     "entries": f"SELECT offset, length, line_sha256 FROM entries {_PLACE}",
     "records": f"SELECT * FROM records {_PLACE}",
-    # CROSS JOIN keeps records outside: the chunk's records, then their tags by id.
-    "tags": "SELECT t.record_id, t.tag FROM records AS r CROSS JOIN tags AS t "
-    "ON t.record_id = r.id WHERE r.segment=? AND r.offset>=? AND r.offset<?",
+    "tags": f"SELECT record_id, tag FROM tags {_PLACE}",
     "blobs": f"SELECT * FROM blobs {_PLACE}",
     "events": f"SELECT * FROM events {_PLACE}",
     "evidence": f"SELECT * FROM evidence {_PLACE}",
