@@ -103,7 +103,7 @@ def _split(text: str, has_bom: bool) -> ArticleText | None:
     link: str | None = None
     tags: tuple[str, ...] = ()
     if last_clean.startswith("TAGS:"):
-        tags = tuple(t for t in (p.strip() for p in last_clean[5:].split(",")) if t)
+        tags = tuple(filter(None, map(str.strip, last_clean[5:].split(","))))
         first = last
         if start > 0:
             prev_start, prev = _line_before(text, start - 1)
