@@ -62,6 +62,41 @@ def test_version_and_help() -> None:
     assert b"--retrieved-at" in out
 
 
+@pytest.mark.parametrize("columns", ["40", "80", "200"])
+def test_the_top_level_help_is_the_full_parsers_help(
+    monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    # `--help` alone is printed from cli/_listing.py without the command groups;
+    # `--store DIR --help` goes through the parser of every command. Same bytes,
+    # at every width argparse wraps to (a command missing from the listing, or
+    # its help changed in one place only, fails here).
+    monkeypatch.setenv("COLUMNS", columns)
+    full = cli("--store", "somewhere", "--help")
+    assert full[0] == 0
+    assert b"    record " in full[1]
+    assert cli("--help") == full, "cli/_listing.py differs from the groups' add_parser help"
+    assert cli("-h") == full
+
+
+def test_help_and_version_do_not_load_the_command_groups() -> None:
+    # What keeps start-up near `import argparse` (issue 11): the groups are
+    # compiled only when a command runs.
+    code = (
+        "import io, sys\n"
+        "from newsarchive.cli import run\n"
+        "def groups(): return sorted(m for m in sys.modules if m.startswith('newsarchive.cli._'))\n"
+        "run(['--version'], stdout=io.BytesIO())\n"
+        "run(['--help'], stdout=io.BytesIO())\n"
+        "print(' '.join(groups()))\n"
+        "run(['record', '--help'], stdout=io.BytesIO())\n"
+        "print(' '.join(groups()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    light, full = (line.split() for line in done.stdout.splitlines())
+    assert light == ["newsarchive.cli._common", "newsarchive.cli._listing"]
+    assert {"newsarchive.cli._records", "newsarchive.cli._store"} <= set(full)
+
+
 @pytest.mark.parametrize("fixture", [LIGHTHOUSE, PERSIAN])
 def test_record_then_text_reproduces_the_file(tmp_path: Path, fixture: Path) -> None:
     code, out, _ = cli("record", str(fixture), "--retrieved-at", "2024-05-01T10:00:00Z")

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsarchive import ArchivedArticle, Retrieval, validate
+from newsarchive import ArchivedArticle, Retrieval, _fastvalid, validate
 from newsarchive._articlebuild import article_text_record
 from newsarchive._derive import compute_id, compute_record_digest
 from newsarchive._semantic import Checker
@@ -24,7 +24,7 @@ from newsarchive.digest import Digest
 from newsarchive.errors import InvalidRecord, NewsArchiveError
 from newsarchive.record import HttpFacts
 from newsarchive.timestamps import Timestamp
-from newsarchive.validation import _fused, schema_version_of
+from newsarchive.validation import _fused, load_schema, schema_version_of
 from tests.conftest import NOW
 from tests.strategies import any_records, as_v1
 from tests.test_fastschema import ADDED_NAMES, EDGE_VALUES, _paths, fast_accepts, schema_accepts
@@ -327,3 +327,13 @@ def test_the_retrieval_limit_follows_each_calls_clock() -> None:
     at_limit = before + timedelta(minutes=55)
     assert not _fast_ok(d, at_limit, derived=True)
     assert validate(d, now=at_limit) == []
+
+
+def test_the_record_digest_copy_follows_the_derived_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `_derived_fields` copies the record and deletes `record_digest` and `content`:
+    # a rule leaving out other members must stop the build, not pass unnoticed.
+    schema = load_schema(version=2)
+    assert _fastvalid.fused_check(schema, timedelta(minutes=5)) is not None
+    monkeypatch.setattr(_fastvalid, "_NOT_DIGESTED", frozenset({"record_digest"}))
+    with pytest.raises(ValueError, match="record_digest and content only"):
+        _fastvalid.fused_check(schema, timedelta(minutes=5))

@@ -18,6 +18,8 @@ import functools
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from newsarchive import _derive
 from newsarchive._articletext import parse_article_text
 from newsarchive.digest import DEFAULT_ALGORITHM, Digest
@@ -161,8 +163,14 @@ def article_text_record(
     out["content"] = content
     check_built(out)
     if algorithm == "sha256":
-        body = _derive.record_digest_bytes(out, schema_valid=True)
+        # `_derive.record_digest_bytes(out, schema_valid=True)` without copying the
+        # record: the two members it leaves out are the last two, taken off and put
+        # back; the schema holds (checked above) and every integer here is an int,
+        # so orjson writes the RFC 8785 bytes.
+        del out["record_digest"], out["content"]
+        body = orjson.dumps(out, option=orjson.OPT_SORT_KEYS)
         out["record_digest"] = "sha256:" + hashlib.sha256(body).hexdigest()
+        out["content"] = content
     else:
         out["record_digest"] = str(_derive.compute_record_digest(out, algorithm, schema_valid=True))
     return out

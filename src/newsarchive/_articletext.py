@@ -96,14 +96,14 @@ def _line_before(text: str, end: int) -> tuple[int, str]:
     return start, text[start:end]
 
 
-def _split(text: str) -> ArticleText | None:
+def _split(text: str, has_bom: bool) -> ArticleText | None:
     """Split off the trailer; None when the text has none."""
     start, last = _line_before(text, len(text))
     last_clean = last.removesuffix("\r")
     link: str | None = None
     tags: tuple[str, ...] = ()
     if last_clean.startswith("TAGS:"):
-        tags = tuple(t for t in (p.strip() for p in last_clean[5:].split(",")) if t)
+        tags = tuple(filter(None, map(str.strip, last_clean[5:].split(","))))
         first = last
         if start > 0:
             prev_start, prev = _line_before(text, start - 1)
@@ -116,10 +116,10 @@ def _split(text: str) -> ArticleText | None:
     else:
         return None
     crlf = first.endswith("\r")
-    body = text[:start]
+    end = start
     if start > 0:  # drop the one separating line break
-        body = body[:-2] if crlf and body.endswith("\r\n") else body[:-1]
-    return ArticleText(body, link, tags, crlf=crlf)
+        end -= 2 if crlf and text.endswith("\r\n", 0, start) else 1
+    return ArticleText(text[:end], link, tags, has_bom, crlf)
 
 
 def parse_article_text(data: bytes, *, path: str | None = None) -> ArticleText:
@@ -128,12 +128,10 @@ def parse_article_text(data: bytes, *, path: str | None = None) -> ArticleText:
     text = _decode(data[3:] if has_bom else data, path, 3 if has_bom else 0)
     parsed = None
     if text.endswith("\n"):  # rule 3: one newline after the trailer
-        parsed = _split(text[:-1])
+        parsed = _split(text[:-1], has_bom)
     if parsed is None:
-        parsed = _split(text)
-    if parsed is None:
-        parsed = ArticleText(text)
-    return attrs.evolve(parsed, has_bom=has_bom)
+        parsed = _split(text, has_bom)
+    return ArticleText(text, has_bom=has_bom) if parsed is None else parsed
 
 
 def _unrepresentable(what: str, code: str = "unrepresentable") -> ArticleTextError:

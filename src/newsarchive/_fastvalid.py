@@ -119,7 +119,7 @@ def _hexdigest(algorithm: str, data: bytes) -> str:
     return other.hexdigest()
 
 
-def _derived_fields(d: Mapping[str, Any], retrieved: str) -> bool:
+def _derived_fields(d: dict[str, Any], retrieved: str) -> bool:
     """Content length and digest, id and record digest (the checks `derived` asks for)."""
     algorithm, _, declared_hex = d["content_digest"].partition(":")
     content = d.get("content")
@@ -148,7 +148,13 @@ def _derived_fields(d: Mapping[str, Any], retrieved: str) -> bool:
     record_algorithm, _, record_hex = d["record_digest"].partition(":")
     # `_derive.record_digest_bytes(d, schema_valid=True)` without its type checks, which
     # the caller has made (every integer an int): orjson writes the RFC 8785 bytes.
-    body = {k: v for k, v in d.items() if k not in _NOT_DIGESTED}
+    # A copy less the members not digested (`_NOT_DIGESTED`; `record_digest` is
+    # required): `dict.copy` clones the table whole, a fifth of the time of picking
+    # the members one by one.
+    body = d.copy()
+    del body["record_digest"]
+    if "content" in body:
+        del body["content"]
     try:
         data = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError:
@@ -160,6 +166,9 @@ def fused_check(
     schema: dict[str, Any], clock_skew: timedelta
 ) -> Callable[[Any, datetime, bool], bool]:
     """The fused check for records of `schema`'s format version (see the module docstring)."""
+    if frozenset({"record_digest", "content"}) != _NOT_DIGESTED:
+        msg = "the record digest is expected to leave out record_digest and content only"
+        raise ValueError(msg)
     defs, props = schema["$defs"], schema["properties"]
     version = props["schema_version"]["const"]
     v2 = "http_facts" in defs
@@ -319,7 +328,10 @@ def fused_check(
             published = d["published_at"]
             if not (a_time(published) and _order(published, retrieved)):
                 return False
-        if not all(_real_date(at[:10]) for at in ats) or not _tags_normal(tags):
+        for at in ats:
+            if not _real_date(at[:10]):
+                return False
+        if not _tags_normal(tags):
             return False
         if check_v2 is not None and not check_v2(d, r, retrieved):
             return False

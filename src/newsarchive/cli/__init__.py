@@ -14,21 +14,6 @@ import sys
 from typing import TYPE_CHECKING, BinaryIO, Final, NoReturn, TextIO
 
 from newsarchive._version import __version__
-from newsarchive.cli import (
-    _annotate,
-    _bag,
-    _capture,
-    _diff,
-    _export,
-    _find,
-    _history,
-    _maintain,
-    _proofs,
-    _records,
-    _similar,
-    _store,
-    _storeproofs,
-)
 from newsarchive.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -41,6 +26,7 @@ from newsarchive.cli._common import (
     error_line,
     subcommands,
 )
+from newsarchive.cli._listing import COMMANDS
 
 if TYPE_CHECKING:
     import argparse
@@ -48,25 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "main", "run"]
 
-#: The command groups, in the order `--help` lists their commands.
-_GROUPS: Final = (
-    _records,
-    _diff,
-    _history,
-    _store,
-    _capture,
-    _find,
-    _similar,
-    _annotate,
-    _export,
-    _maintain,
-    _bag,
-    _proofs,
-    _storeproofs,
-)
 
-
-def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:
+def _top_parser(out: BinaryIO) -> Parser:
+    """The parser of `newsarchive` itself, before its commands are added."""
     parser = Parser(
         out=out,
         prog="newsarchive",
@@ -81,11 +51,65 @@ def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:
     # Before the command, for every command that works on a store (`newsarchive
     # --store DIR find`); a --store after the command wins.
     parser.add_argument("--store", dest="global_store", metavar="DIR", help=STORE_HELP)
+    return parser
+
+
+def _build_parser(out: BinaryIO) -> tuple[Parser, dict[str, Handler]]:
+    # The command groups are imported here, not at the top: `--version` and
+    # `--help` do not need them (compiling them is most of the start-up).
+    from newsarchive.cli import (  # noqa: PLC0415
+        _annotate,
+        _bag,
+        _capture,
+        _diff,
+        _export,
+        _find,
+        _history,
+        _maintain,
+        _proofs,
+        _records,
+        _similar,
+        _store,
+        _storeproofs,
+    )
+
+    parser = _top_parser(out)
     sub = subcommands(parser, "command", "COMMAND")
     handlers: dict[str, Handler] = {}
-    for group in _GROUPS:
+    # In the order `--help` lists their commands (cli/_listing.py).
+    for group in (
+        _records,
+        _diff,
+        _history,
+        _store,
+        _capture,
+        _find,
+        _similar,
+        _annotate,
+        _export,
+        _maintain,
+        _bag,
+        _proofs,
+        _storeproofs,
+    ):
         handlers.update(group.add_commands(sub))
     return parser, handlers
+
+
+class _Unbuilt(Parser):
+    """Stands for a command's parser where only its name and help are needed: never used."""
+
+    def __init__(self, **_kwargs: object) -> None:
+        """Builds nothing: building every command's parser is what `--help` avoids."""
+
+
+def _print_listing(out: BinaryIO) -> None:
+    """`newsarchive --help`: the full parser's help, from the listing, without the groups."""
+    parser = _top_parser(out)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Unbuilt)
+    for name, line in COMMANDS:
+        sub.add_parser(name, help=line)
+    parser.print_help()
 
 
 def run(
@@ -101,8 +125,12 @@ def run(
         stdout if stdout is not None else sys.stdout.buffer,
         stderr if stderr is not None else sys.stderr,
     )
-    if list(argv) == ["--version"]:  # answered before the parser of every command is built
+    # Answered before the parser of every command is built.
+    if list(argv) == ["--version"]:
         ctx.out(f"newsarchive {__version__}\n")
+        return EXIT_OK
+    if list(argv) in (["--help"], ["-h"]):
+        _print_listing(ctx.stdout)
         return EXIT_OK
     parser, handlers = _build_parser(ctx.stdout)
     try:
