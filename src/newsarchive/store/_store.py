@@ -335,6 +335,8 @@ class Store(FeatureFaces, StoreReader):
             hold.enter_context(self._lock())
             try:
                 conn = self._caught_up()
+                # The indexes kept by writes, opened and up to date: fed each batch from here on.
+                self._update_derived()
                 conn.execute("BEGIN IMMEDIATE")
             except BaseException:
                 hold.close()
