@@ -16,23 +16,34 @@ returns a `DerivedIndex`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import sqlite3
 from typing import TYPE_CHECKING, Final, Protocol
 
 from newsarchive.errors import StoreError
+from newsarchive.store import _index
 from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment
 from newsarchive.store._segment import Batch, scan
 
 if TYPE_CHECKING:
-    import sqlite3
     from collections.abc import Callable, Iterator, Mapping, Sequence
     from pathlib import Path
 
     from newsarchive.store._findings import Finding
     from newsarchive.store._segment import Entry
 
-__all__ = ["DERIVED", "ON_USE", "DerivedIndex", "batches_after", "catch_up", "load"]
+__all__ = [
+    "DERIVED",
+    "ON_USE",
+    "DerivedIndex",
+    "OpenDerived",
+    "batches_after",
+    "catch_up",
+    "check_all",
+    "load",
+]
 
 
 class DerivedIndex(Protocol):
@@ -121,3 +132,63 @@ def catch_up(root: Path, index: sqlite3.Connection, derived: DerivedIndex) -> in
     if taken:
         derived.commit()
     return taken
+
+
+class OpenDerived:
+    """A store's derived indexes, each opened on first use and kept open until `close`.
+
+    Catching one up writes it: the caller holds the writer lock.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._open: dict[str, DerivedIndex] = {}
+
+    def _opened(self, name: str) -> DerivedIndex:
+        found = self._open.get(name)
+        if found is None:
+            found = self._open[name] = load(name)(self.root)
+        return found
+
+    def caught_up(self, name: str, index: sqlite3.Connection) -> DerivedIndex:
+        """The derived index `name`, after taking in what `index` lists that it lacks."""
+        found = self._opened(name)
+        catch_up(self.root, index, found)
+        return found
+
+    def update(self, index: sqlite3.Connection) -> None:
+        """Catch up those that writes keep up to date (all but `ON_USE`)."""
+        for name in DERIVED:
+            if name not in ON_USE:
+                self.caught_up(name, index)
+
+    def rebuild(self, index: sqlite3.Connection) -> None:
+        """Rebuild every one from the batches `index` lists (after `store reindex`)."""
+        for name in DERIVED:
+            found = self._opened(name)
+            found.reset()
+            catch_up(self.root, index, found)
+
+    def close(self) -> None:
+        for found in self._open.values():
+            found.close()
+        self._open.clear()
+
+
+def check_all(root: Path) -> list[Finding]:
+    """What each derived index finds wrong with itself, against the segments (`store verify`)."""
+    if not DERIVED:
+        return []
+    try:
+        conn = _index.connect(root, readonly=True)
+    except (sqlite3.DatabaseError, StoreError):
+        return []  # no usable index: the audit of the index reports it
+    findings: list[Finding] = []
+    with contextlib.closing(conn):
+        for name in DERIVED:
+            derived = load(name)(root)
+            try:
+                findings.extend(derived.check(conn))
+            finally:
+                derived.close()
+    return findings
