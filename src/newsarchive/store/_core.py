@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from newsarchive._atomicfile import fsync_dir
-from newsarchive.errors import RecordNotFound, StoreCorrupted
+from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.store import _derived, _index
 from newsarchive.store._layout import INDEX, TEMP_PREFIX, check_dir
-from newsarchive.store._lock import WriterLock, try_shared_lock
+from newsarchive.store._lock import WriterLock, try_shared_lock, writable
 from newsarchive.store._marker import LAYOUT, make_store, read_marker, upgrade
 from newsarchive.store._read import StoreReader
 from newsarchive.store._write import Outcome, Prepared, plan_batch, plan_capture, write_batch
@@ -28,7 +28,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
     from types import TracebackType
 
-__all__ = ["StoreCore"]
+__all__ = ["StoreCore", "read_only_error"]
+
+
+def read_only_error(root: Path, what: str) -> StoreError:
+    """The refusal of what a store we may not write cannot do (`StoreCore.read_only`)."""
+    return StoreError(
+        f"the store is read-only here (no write access): {what}", code="read-only", path=str(root)
+    )
 
 
 class StoreCore(StoreReader):
@@ -51,6 +58,10 @@ class StoreCore(StoreReader):
         self._group_hold: contextlib.ExitStack | None = None  # the lock + open index transaction
         self._group_batches = 0  # batches in the open index transaction
         self._derived = _derived.OpenDerived(self.root)
+        #: No write access (a read-only copy, another user's store): the index is
+        #: read as it stands, never caught up or rebuilt; writes and the derived
+        #: indexes, which catching up writes, are refused (`StoreError` "read-only").
+        self.read_only = not writable(self.root)
 
     @property
     def layout(self) -> int:
@@ -104,7 +115,12 @@ class StoreCore(StoreReader):
 
     @property
     def index(self) -> sqlite3.Connection:
-        """The index, caught up with the segments; rebuilt if missing or unreadable."""
+        """The index, caught up with the segments; rebuilt if missing or unreadable.
+
+        Of a `read_only` store: the index as it stands (`_index.connect_read_only`).
+        """
+        if self._conn is None and self.read_only:
+            self._conn = _index.connect_read_only(self.root)
         if self._conn is None:
             try:
                 self._conn = _index.connect(self.root)
@@ -132,6 +148,8 @@ class StoreCore(StoreReader):
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
+        if self.read_only:
+            raise read_only_error(self.root, "it cannot be written")
         self._end_group_part(commit=True)  # never wait for the lock we hold ourselves
         with WriterLock(self.root):
             if self.marker.layout < LAYOUT:  # every write goes through here: upgrade first
@@ -365,6 +383,8 @@ class StoreCore(StoreReader):
         """
         if name not in _derived.DERIVED:
             raise KeyError(name)
+        if self.read_only:
+            raise read_only_error(self.root, f"its derived index {name!r} cannot be caught up")
         if self._locked:
             return self._derived.caught_up(name, self.index)
         with self._lock():
