@@ -48,14 +48,18 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def readonly_store() -> Iterator[tuple[Path, Reader]]:
-    """A store with one imported record, and a way to run `newsarchive` without write access."""
+def readonly_store(request: pytest.FixtureRequest) -> Iterator[tuple[Path, Reader]]:
+    """A store with one imported record, and a way to run `newsarchive` without write access.
+
+    Parametrized indirectly, the parameter is a change made to the store first.
+    """
     base = Path(tempfile.mkdtemp(prefix="newsarchive-ro-"))
     base.chmod(0o755)  # the unprivileged child must reach the store
     store = base / "store"
     try:
         with Store.init(store) as opened:
             import_paths(opened, [str(DATA / "import" / "ferry.txt")], ImportOptions())
+        getattr(request, "param", lambda _: None)(store)
         root = os.geteuid() == 0
         if not root:
             for path in [store, *store.rglob("*")]:
@@ -140,4 +144,25 @@ def test_what_needs_write_access_is_refused_in_one_line(
     assert lines[0].startswith("newsarchive: error: ")
     assert "read-only here (no write access)" in lines[0]
     assert words in lines[0]
+    assert _snapshot(store) == before
+
+
+@pytest.mark.parametrize(
+    "readonly_store",
+    [
+        lambda store: (store / "index.sqlite").unlink(),
+        lambda store: (store / "index.sqlite").write_bytes(b"not a database"),
+    ],
+    indirect=True,
+)
+def test_an_index_that_would_be_rebuilt_is_refused_in_one_line(
+    readonly_store: tuple[Path, Reader],
+) -> None:
+    store, run = readonly_store
+    before = _snapshot(store)
+    done = run("find", "--store", "store")
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "nor rebuilt without write access" in lines[0]
     assert _snapshot(store) == before

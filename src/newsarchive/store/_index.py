@@ -198,33 +198,19 @@ def _read_only_uri(path: Path) -> str:
 def connect_read_only(root: Path) -> sqlite3.Connection:
     """Open the index of a store we may not write, as it stands: nothing made or caught up.
 
-    `StoreError` ("read-only") when it cannot be read so (see `_read_only_uri`).
+    `StoreError` ("read-only") where it cannot be read so (see `_read_only_uri`).
     """
-    path = root / INDEX
-    if not is_regular(path):
-        raise StoreError(
-            "no index, and without write access to the store it cannot be built here",
-            code="read-only",
-            path=str(path),
-        )
-    try:
-        conn = sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise StoreError(
-            f"cannot be opened without write access to the store: {exc}",
-            code="read-only",
-            path=str(path),
-        ) from None
-    try:
-        _check_version(conn)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise StoreError(
-            f"cannot be read without write access to the store (which would rebuild it): {exc}",
-            code="read-only",
-            path=str(path),
-        ) from None
-    return conn
+    path, why = root / INDEX, "there is none"
+    if is_regular(path):
+        try:
+            return connect(root, readonly=True)
+        except sqlite3.DatabaseError as exc:
+            why = str(exc)
+    raise StoreError(
+        f"the index cannot be read, nor rebuilt without write access to the store: {why}",
+        code="read-only",
+        path=str(path),
+    )
 
 
 def _check_version(conn: sqlite3.Connection) -> None:
