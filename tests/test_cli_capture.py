@@ -222,6 +222,8 @@ def test_urls_from_a_file_and_from_standard_input(
         (("--tag", "a\nb", "https://x.example/"), "--tag"),
         (("--note", "a\x00b", "https://x.example/"), "--note"),
         (("--from", "/nonexistent/urls.txt"), "--from"),
+        (("not a url",), "malformed URL"),
+        (("ftp://x.example/a", "http://[bad", "x.example/b"), "malformed URL"),
     ],
 )
 def test_usage_errors_fetch_nothing(store: str, args: tuple[str, ...], words: str) -> None:
@@ -229,6 +231,21 @@ def test_usage_errors_fetch_nothing(store: str, args: tuple[str, ...], words: st
     assert_one_line_error(code, err, words)
     assert out == b""
     assert not Path(store).exists()
+
+
+def test_a_malformed_url_beside_a_good_one_is_a_failed_capture(
+    server: LoopbackServer, store: str
+) -> None:
+    good = server.url("/news/pier")
+    code, out, err = cli("capture", "--store", store, *FAST, "--json", "ftp://x.example/a", good)
+    assert code == 1, err
+    found = {o["url"]: o for o in objects(out)}
+    assert found[good]["outcome"] == "stored"
+    assert (found["ftp://x.example/a"]["outcome"], found["ftp://x.example/a"]["reason"]) == (
+        "failed",
+        "bad-url",
+    )
+    assert "1 stored, 0 unchanged, 1 failed" in err
 
 
 def test_recapture_records_a_change_and_a_disappearance(server: LoopbackServer, store: str) -> None:

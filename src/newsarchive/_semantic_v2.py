@@ -1,5 +1,8 @@
 """The semantic rules of record format v2's own fields, for `_semantic.Checker`.
 
+They take the checker as `V2Checks`, the part of it they use, so this module
+does not import `_semantic` back (which calls `check_v2_fields`).
+
 - `authors`: each name as the author rule of `_derive` leaves it (trimmed,
   whitespace runs one space, NFC), none blank;
 - `image`, `retrieval.http.final_url` and each redirect's `url`: the url rules;
@@ -17,22 +20,37 @@ the other patterned fields).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from newsarchive._derive import normalize_author
 
 if TYPE_CHECKING:
-    from newsarchive._semantic import Checker
+    from collections.abc import Mapping
+
     from newsarchive.timestamps import Timestamp
 
-__all__ = ["check_v2_fields"]
+__all__ = ["V2Checks", "check_v2_fields"]
+
+
+class V2Checks(Protocol):
+    """What the v2 rules use of `_semantic.Checker`: the data, two field checks, findings."""
+
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+    def add(self, pointer: str, code: str, message: str, severity: str = "error") -> None: ...
+
+    def url(self, pointer: str, value: Any) -> str | None: ...
+
+    def timestamp(self, pointer: str, value: Any) -> Timestamp | None: ...
+
 
 #: What the schema's label rule forbids: a name holding one is the schema's to report.
 _CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def check_v2_fields(
-    checker: Checker, retrieved: Timestamp | None, published: Timestamp | None
+    checker: V2Checks, retrieved: Timestamp | None, published: Timestamp | None
 ) -> None:
     """Add the findings of the v2 rules above to `checker`."""
     d = checker.data
@@ -59,7 +77,7 @@ def check_v2_fields(
         _http(checker, retrieval["http"])
 
 
-def _authors(checker: Checker, authors: Any) -> None:
+def _authors(checker: V2Checks, authors: Any) -> None:
     if not isinstance(authors, list):
         return
     for i, name in enumerate(authors):
@@ -77,7 +95,7 @@ def _authors(checker: Checker, authors: Any) -> None:
             )
 
 
-def _http(checker: Checker, http: dict[str, Any]) -> None:
+def _http(checker: V2Checks, http: dict[str, Any]) -> None:
     base = "/retrieval/http"
     final = checker.url(f"{base}/final_url", http.get("final_url"))
     _status(checker, f"{base}/status", http.get("status"))
@@ -96,6 +114,6 @@ def _http(checker: Checker, http: dict[str, Any]) -> None:
         )
 
 
-def _status(checker: Checker, pointer: str, value: Any) -> None:
+def _status(checker: V2Checks, pointer: str, value: Any) -> None:
     if type(value) is float and value.is_integer():
         checker.add(pointer, "bad-value", f"status {value!r} should be written as an integer")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from newsarchive.capture._exchange import Exchange
     from newsarchive.capture._result import Extracted
 
-__all__ = ["Capturer", "Extractor"]
+__all__ = ["Capturer", "Extractor", "url_problem"]
 
 Extractor = Callable[[str, str], "Extracted | None"]
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
@@ -48,6 +48,17 @@ _SELECTED: Final = (
     "etag",
     "date",
 )
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be captured (a "bad-url" failure), or None: absolute http(s) only."""
+    try:
+        check_url(url)
+    except InvalidURL as exc:
+        return exc.message
+    if not url.lower().startswith(("http://", "https://")):
+        return f"{url[:200]!r} is not an http(s) URL"
+    return None
 
 
 def _ssl_context(ca_bundle: Any) -> ssl.SSLContext:
@@ -134,12 +145,9 @@ class Capturer:
         return exchange
 
     def _capture(self, url: str, hops: list[Exchange]) -> CaptureResult:
-        try:
-            check_url(url)
-        except InvalidURL as exc:
-            raise Failure("bad-url", exc.message) from None
-        if not url.lower().startswith(("http://", "https://")):
-            raise Failure("bad-url", f"{url[:200]!r} is not an http(s) URL")
+        problem = url_problem(url)
+        if problem is not None:
+            raise Failure("bad-url", problem)
         current = url.partition("#")[0]  # a fragment is never sent (RFC 9110 section 7.1)
         seen = {current}
         with self._client() as client:

@@ -212,6 +212,17 @@ def _report(done: Iterable[Stored], args: argparse.Namespace, ctx: Context) -> i
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _refuse_if_none_is_valid(urls: list[str]) -> None:
+    """A usage error when no URL could be captured; with one that could, the others
+    are reported as failed captures (reason "bad-url"), as before."""
+    from newsarchive.capture._fetch import url_problem  # noqa: PLC0415
+
+    problems = [url_problem(url) for url in urls]
+    if all(problems):
+        others = f" (and {len(urls) - 1} more malformed URL(s))" if len(urls) > 1 else ""
+        raise UsageError(f"newsarchive capture: malformed URL: {problems[0]}{others}")
+
+
 def _store(args: argparse.Namespace) -> Any:
     from pathlib import Path  # noqa: PLC0415
 
@@ -234,6 +245,7 @@ def _cmd_capture(args: argparse.Namespace, ctx: Context) -> int:
         what = "--tag" if problem.pointer.startswith("/tags") else "--note"
         raise UsageError(f"newsarchive capture: {what}: {problem.message}") from None
     urls = _urls(args, ctx)
+    _refuse_if_none_is_valid(urls)  # before `_store` makes a store for nothing
     with _store(args) as store:
         done = store.capture_many(
             urls, capturer=capturer, jobs=args.jobs or 4, tags=args.tag, notes=args.note

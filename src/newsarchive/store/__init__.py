@@ -2,7 +2,9 @@
 
 Layout and format rules: `_layout` (directory), `_segment` (primary data),
 `_index` (derived SQLite index), `_lock` (writer lock). `Store` (`_store`)
-reads through `_read` and writes batches through `_write`; `store verify` is
+is `StoreCore` (`_core`: opening, the index, the lock, writes) with the audit
+and the feature faces on top; it reads through `_read` and writes batches
+through `_write`, and keeps its derived indexes in `_derived`; `store verify` is
 `_verify` (driver), `_chunkcheck` (per-chunk checks), `_layoutcheck`
 (directory and whole-index checks) and `_findings` (its report); `store
 repair` is `_repair`. Imports flow one way: nothing imports `_store` back.

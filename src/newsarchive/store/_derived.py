@@ -19,14 +19,15 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import sqlite3
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from newsarchive.errors import StoreError
+from newsarchive.store import _index
 from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment
 from newsarchive.store._segment import Batch, scan
 
 if TYPE_CHECKING:
-    import sqlite3
     from collections.abc import Callable, Iterator, Mapping, Sequence
     from pathlib import Path
 
@@ -37,8 +38,10 @@ __all__ = [
     "DERIVED",
     "ON_USE",
     "BatchPlace",
+    "DerivedChecks",
     "DerivedIndex",
     "EntryAudit",
+    "OpenDerived",
     "batches_after",
     "catch_up",
     "entry_function",
@@ -165,3 +168,106 @@ def catch_up(root: Path, index: sqlite3.Connection, derived: DerivedIndex) -> in
     if taken:
         derived.commit()
     return taken
+
+
+class OpenDerived:
+    """A store's derived indexes, each opened on first use and kept open until `close`.
+
+    Catching one up writes it: the caller holds the writer lock.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._open: dict[str, DerivedIndex] = {}
+        self._fed: set[str] = set()  # handed batches not committed yet
+
+    def _opened(self, name: str) -> DerivedIndex:
+        found = self._open.get(name)
+        if found is None:
+            found = self._open[name] = load(name)(self.root)
+        return found
+
+    def caught_up(self, name: str, index: sqlite3.Connection) -> DerivedIndex:
+        """The derived index `name`, after taking in what `index` lists that it lacks."""
+        found = self._opened(name)
+        catch_up(self.root, index, found)
+        return found
+
+    def update(self, index: sqlite3.Connection) -> None:
+        """Catch up those that writes keep up to date (all but `ON_USE`), and commit them."""
+        for name in DERIVED:
+            if name not in ON_USE:
+                found = self.caught_up(name, index)
+                if name in self._fed:
+                    found.commit()
+        self._fed.clear()
+
+    def feed(self, batch: Batch) -> None:
+        """Hand a batch just written to those kept by writes that stand just before it.
+
+        They need not read it back; `update`, after the index commit, commits
+        them, and `drop_fed` forgets what they were handed if it is not committed.
+        """
+        for name, found in self._open.items():
+            if name not in ON_USE and found.position() == batch.seq - 1:
+                found.take(batch.seq, batch.entries)
+                self._fed.add(name)
+
+    def drop_fed(self) -> None:
+        """Close those handed batches that will not be committed: they catch up when reopened."""
+        for name in self._fed:
+            self._open.pop(name).close()
+        self._fed.clear()
+
+    def rebuild(self, index: sqlite3.Connection) -> None:
+        """Rebuild every one from the batches `index` lists (after `store reindex`)."""
+        for name in DERIVED:
+            found = self._opened(name)
+            found.reset()
+            catch_up(self.root, index, found)
+
+    def close(self) -> None:
+        for found in self._open.values():
+            found.close()
+        self._open.clear()
+
+
+class DerivedChecks:
+    """Each derived index opened to check itself against the segments (`store verify`).
+
+    With `audited` (a full audit), those that offer an `EntryAudit` are fed by
+    the audit's own reading (`audits`); the others read for themselves when
+    `findings` asks them.
+    """
+
+    def __init__(self, root: Path, *, audited: bool) -> None:
+        self._conn: sqlite3.Connection | None = None
+        self._checks: list[tuple[DerivedIndex, EntryAudit | None]] = []
+        if not DERIVED:
+            return
+        try:
+            self._conn = _index.connect(root, readonly=True)
+        except (sqlite3.DatabaseError, StoreError):
+            return  # no usable index: the audit of the index reports it
+        for name in DERIVED:
+            derived = load(name)(root)
+            self._checks.append((derived, derived.audit(self._conn) if audited else None))
+
+    @property
+    def audits(self) -> list[EntryAudit]:
+        return [audit for _, audit in self._checks if audit is not None]
+
+    def findings(self) -> list[Finding]:
+        found: list[Finding] = []
+        for derived, audit in self._checks:
+            if audit is not None:
+                found += audit.findings()
+            elif self._conn is not None:
+                found += derived.check(self._conn)
+        return found
+
+    def close(self) -> None:
+        for derived, _ in self._checks:
+            derived.close()
+        if self._conn is not None:
+            self._conn.close()

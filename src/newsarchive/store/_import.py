@@ -40,7 +40,7 @@ from newsarchive.store._importer import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from newsarchive.store._store import Store
+    from newsarchive.store._core import StoreCore
 
 __all__ = ["ImportOptions", "ImportSummary", "import_paths"]
 
@@ -96,7 +96,7 @@ def _picklable(options: ImportOptions) -> bool:
 
 
 def import_paths(
-    store: Store,
+    store: StoreCore,
     paths: list[str],
     options: ImportOptions | None = None,
     *,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime, tzinfo
 
-    from newsarchive.store._store import Store
+    from newsarchive.store._core import StoreCore
 
 __all__ = ["Built", "ImportOptions", "ImportSummary", "Importer", "prepare", "prepare_files"]
 
@@ -133,7 +133,7 @@ class Importer:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreCore,
         options: ImportOptions,
         on_batch: Callable[[list[str]], None] | None,
     ) -> None:

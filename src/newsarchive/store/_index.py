@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import sqlite3
+import urllib.parse
 from typing import TYPE_CHECKING, Any, Final
 
 from newsarchive.errors import NewsArchiveError, StoreCorrupted, StoreError
@@ -45,6 +46,7 @@ __all__ = [
     "blob_row",
     "catch_up",
     "connect",
+    "connect_read_only",
     "drop",
     "event_row",
     "evidence_row",
@@ -140,7 +142,7 @@ def connect(root: Path, *, readonly: bool = False, name: str = INDEX) -> sqlite3
     """
     path = root / name
     if readonly:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None)
     else:
         if os.path.lexists(path) and not is_regular(path):
             # A name the store uses, taken by something else: damage for the audit.
@@ -183,6 +185,38 @@ def connect(root: Path, *, readonly: bool = False, name: str = INDEX) -> sqlite3
         conn.close()
         raise
     return conn
+
+
+def _read_only_uri(path: Path) -> str:
+    """The URI that opens the index at `path` read-only, even in a directory we cannot write.
+
+    SQLite reads a WAL database read-only through its `-shm` file, which it
+    cannot make in a directory we may not write. There, without a `-wal` file
+    (a writer at work, or one stopped mid-way, leaves one), every committed
+    transaction is in the database file itself, which is then opened immutable
+    (no locks, no `-shm`): right for a copy nobody writes; of a store its owner
+    writes meanwhile, a read may meet a checkpoint half done (an index error).
+    """
+    immutable = not os.path.lexists(f"{path}-wal") and not os.access(path.parent, os.W_OK)
+    return f"file:{urllib.parse.quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def connect_read_only(root: Path) -> sqlite3.Connection:
+    """Open the index of a store we may not write, as it stands: nothing made or caught up.
+
+    `StoreError` ("read-only") where it cannot be read so (see `_read_only_uri`).
+    """
+    path, why = root / INDEX, "there is none"
+    if is_regular(path):
+        try:
+            return connect(root, readonly=True)
+        except sqlite3.DatabaseError as exc:
+            why = str(exc)
+    raise StoreError(
+        f"the index cannot be read, nor rebuilt without write access to the store: {why}",
+        code="read-only",
+        path=str(path),
+    )
 
 
 def _check_version(conn: sqlite3.Connection) -> None:

@@ -15,13 +15,13 @@ import fcntl
 import os
 from typing import TYPE_CHECKING, Self
 
-from newsarchive.store._layout import LOCK, open_nofollow
+from newsarchive.store._layout import INDEX, LOCK, open_nofollow
 
 if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
 
-__all__ = ["WriterLock", "try_shared_lock"]
+__all__ = ["WriterLock", "try_shared_lock", "writable"]
 
 
 def try_shared_lock(root: Path) -> int | None:
@@ -64,3 +64,13 @@ class WriterLock:
         if self._fd is not None:
             os.close(self._fd)  # closing the last descriptor releases the flock
             self._fd = None
+
+
+def writable(root: Path) -> bool:
+    """Whether we may write the store: its directory, and its index and lock file if there.
+
+    A store without (a read-only copy, another user's store) is only read.
+    """
+    return os.access(root, os.W_OK) and all(
+        os.access(root / name, os.W_OK) for name in (INDEX, LOCK) if (root / name).exists()
+    )

@@ -29,7 +29,8 @@ import attrs
 from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive.errors import StoreError
 from newsarchive.jsonl import dumps_line
-from newsarchive.store._layout import MARKER, open_nofollow
+from newsarchive.store._layout import MARKER, SEGMENTS, check_dir, open_nofollow
+from newsarchive.store._lock import WriterLock
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,6 +41,7 @@ __all__ = [
     "Marker",
     "check_origin",
     "default_origin",
+    "make_store",
     "marker_bytes",
     "parse_marker",
     "read_marker",
@@ -149,3 +151,43 @@ def upgrade(root: Path, origin: str | None) -> Marker:
             path=str(root),
         ) from None
     return Marker(LAYOUT, name)
+
+
+def make_store(root: Path, origin: str | None) -> None:
+    """Make `root` a store (`Store.init`): create it, or check and upgrade the one there.
+
+    Under the writer lock: an empty (or missing) directory gets `segments/`
+    and a layout-2 marker naming `origin` (default: `default_origin()`); a
+    layout-1 store is upgraded; a layout-2 store must name `origin` already.
+    """
+    if origin is not None:
+        check_origin(origin)
+    if not root.exists():
+        root.mkdir(parents=True)
+        fsync_dir(root.absolute().parent)  # the new directory's own entry
+    check_dir(root)
+    with WriterLock(root):
+        marker = root / MARKER
+        if not marker.is_file() or marker.is_symlink():
+            # Only an interrupted init of ours (lock, empty segments/) may be there.
+            others = set(os.listdir(root)) - {"lock", SEGMENTS}
+            segments = root / SEGMENTS
+            if others or (segments.exists() and os.listdir(segments)):
+                raise StoreError(
+                    "not empty and not a store; choose an empty directory",
+                    code="not-empty",
+                    path=str(root),
+                )
+            (root / SEGMENTS).mkdir(exist_ok=True)
+            write_atomic(marker, marker_bytes(origin or default_origin()))
+            fsync_dir(root)
+        else:
+            found = read_marker(root)
+            if found.layout < LAYOUT:
+                upgrade(root, origin)
+            elif origin is not None and found.origin != origin:
+                raise StoreError(
+                    f"already names its log {found.origin!r}; a store's origin never changes",
+                    code="origin-mismatch",
+                    path=str(root),
+                )

@@ -1,484 +1,51 @@
-"""`Store`: open a store directory, add records durably, read them back, find them.
+"""`Store`: the store as callers use it: the core, the audit, and the feature faces.
 
-The reading side is `_read.StoreReader`, the batch writer `_write`; this
-module holds what ties them together: opening, the index and the writer lock.
+`StoreCore` (`_core`) opens the directory, keeps the index and the writer
+lock and writes batches; `Store` adds, on top of it, the audit (`verify`,
+`repair`: `_verify`, `_repair`) and the feature faces. Capture, the
+transparency log's checkpoints, full-text search and near-duplicates are
+packages of their own; a `Store` offers them as methods (`Store.capture`,
+`Store.checkpoint`, `Store.search`, `Store.similar`, `Store.clusters`), each
+importing its feature only when called, so the store package imports no
+feature and `newsarchive --help` stays fast. Their derived indexes come from
+`Store.derived`. The features take a `Store`: these methods hand them `self`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, cast
 
-from newsarchive._atomicfile import fsync_dir, write_atomic
 from newsarchive._version import __version__
-from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
+from newsarchive.errors import StoreError
 from newsarchive.store import _derived, _index
-from newsarchive.store._faces import FeatureFaces
+from newsarchive.store._core import StoreCore, read_only_error
 from newsarchive.store._findings import Finding, VerifyReport, fixity_event
-from newsarchive.store._layout import (
-    INDEX,
-    MARKER,
-    SEGMENTS,
-    TEMP_PREFIX,
-    check_dir,
-)
-from newsarchive.store._lock import WriterLock, try_shared_lock
-from newsarchive.store._marker import (
-    LAYOUT,
-    check_origin,
-    default_origin,
-    marker_bytes,
-    read_marker,
-    upgrade,
-)
-from newsarchive.store._read import StoreReader
 from newsarchive.store._repair import RepairReport, repair_from, unindexed_damage
 from newsarchive.store._verify import verify_store
-from newsarchive.store._write import (
-    SEGMENT_BYTES,
-    Outcome,
-    Prepared,
-    plan_batch,
-    plan_capture,
-    write_batch,
-)
-from newsarchive.validation import validate
+from newsarchive.store._write import SEGMENT_BYTES
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
-    from types import TracebackType
+    from collections.abc import Callable, Iterable, Iterator
 
-    from newsarchive.store._segment import Batch
-
-    # Types only: the store imports no feature at run time (derived indexes are
-    # loaded by name, features imported inside the methods that use them).
+    from newsarchive.capture import CaptureOptions, Capturer, Stored
+    from newsarchive.search._index import TextIndex
+    from newsarchive.similarity._cluster import Cluster
+    from newsarchive.similarity._similar import SimilarResult
+    from newsarchive.similarity._storeindex import SimilarStoreIndex
 
 __all__ = ["AGENT", "SEGMENT_BYTES", "Store"]
 
 AGENT: Final = f"newsarchive/{__version__}"
 
 
-class Store(FeatureFaces, StoreReader):
+class Store(StoreCore):
     """An embedded, append-only archive of records in one directory.
 
     `Store.init(path)` creates one (idempotent); `Store(path)` opens an
     existing one. Reading never takes the writer lock; `add` takes it per batch.
     """
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.root = Path(path)
-        check_dir(self.root)
-        self.marker = read_marker(self.root)
-        # The marker makes it a store; a lost or replaced segments/ is damage that
-        # reads and writes meet (`StoreCorrupted`) and `store verify` reports.
-        self._conn: sqlite3.Connection | None = None
-        self._locked = False
-        self.index_state = _index.IndexState()
-        self._group = 0  # batches per index commit while in `group_commit`; 0: each batch
-        self._group_hold: contextlib.ExitStack | None = None  # the lock + open index transaction
-        self._group_batches = 0  # batches in the open index transaction
-        self._derived: dict[str, _derived.DerivedIndex] = {}
-        self._fed: set[str] = set()  # derived indexes fed batches of the open group
-
-    @property
-    def layout(self) -> int:
-        """The store's layout: 1 until its first write upgrades it, then 2."""
-        return self.marker.layout
-
-    @property
-    def origin(self) -> str | None:
-        """The name its log signs checkpoints under (None for a layout-1 store)."""
-        return self.marker.origin
-
-    def stats(self) -> dict[str, Any]:
-        """Counts, sizes and the last fixity checks, after the layout and the log origin."""
-        found = super().stats()
-        return {"store": found.pop("store"), "layout": self.layout, "origin": self.origin, **found}
-
-    @classmethod
-    def init(cls, path: str | os.PathLike[str], *, origin: str | None = None) -> Store:
-        """Create a store at `path` (or open the one already there).
-
-        `origin` names the store's log (default: `_marker.default_origin()`,
-        unique to the store). An existing layout-1 store is upgraded to layout
-        2 under it; an existing layout-2 store must have that origin already
-        (`StoreError` "origin-mismatch"): an origin never changes.
-        """
-        if origin is not None:
-            check_origin(origin)
-        root = Path(path)
-        if not root.exists():
-            root.mkdir(parents=True)
-            fsync_dir(root.absolute().parent)  # the new directory's own entry
-        check_dir(root)
-        with WriterLock(root):
-            marker = root / MARKER
-            if not marker.is_file() or marker.is_symlink():
-                # Only an interrupted init of ours (lock, empty segments/) may be there.
-                others = set(os.listdir(root)) - {"lock", SEGMENTS}
-                segments = root / SEGMENTS
-                if others or (segments.exists() and os.listdir(segments)):
-                    raise StoreError(
-                        "not empty and not a store; choose an empty directory",
-                        code="not-empty",
-                        path=str(root),
-                    )
-                (root / SEGMENTS).mkdir(exist_ok=True)
-                write_atomic(marker, marker_bytes(origin or default_origin()))
-                fsync_dir(root)
-            else:
-                found = read_marker(root)
-                if found.layout < LAYOUT:
-                    upgrade(root, origin)
-                elif origin is not None and found.origin != origin:
-                    raise StoreError(
-                        f"already names its log {found.origin!r}; a store's origin never changes",
-                        code="origin-mismatch",
-                        path=str(root),
-                    )
-        store = cls(root)
-        store.index  # noqa: B018 - creates the (empty) index now, not on first use
-        return store
-
-    # -- lifecycle ------------------------------------------------------------------
-
-    def close(self) -> None:
-        self._end_group_part(commit=True)
-        for derived in self._derived.values():
-            derived.close()
-        self._derived.clear()
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def index(self) -> sqlite3.Connection:
-        """The index, caught up with the segments; rebuilt if missing or unreadable."""
-        if self._conn is None:
-            try:
-                self._conn = _index.connect(self.root)
-                self._catch_up_unless_writing(self._conn)
-            except sqlite3.DatabaseError:
-                self.close()
-                if self._locked:
-                    self._rebuild_index()
-                else:
-                    with self._lock():
-                        self._rebuild_index()
-        return self._conn  # type: ignore[return-value]
-
-    def _catch_up_unless_writing(self, conn: sqlite3.Connection) -> None:
-        if self._locked:
-            self.index_state = _index.catch_up(conn, self.root)
-            return
-        fd = try_shared_lock(self.root)
-        if fd is None:
-            return  # a writer is mid-batch; the index lags for now, which is allowed
-        try:
-            self.index_state = _index.catch_up(conn, self.root)
-        finally:
-            os.close(fd)
-
-    @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
-        self._end_group_part(commit=True)  # never wait for the lock we hold ourselves
-        with WriterLock(self.root):
-            if self.marker.layout < LAYOUT:  # every write goes through here: upgrade first
-                self.marker = read_marker(self.root)
-                if self.marker.layout < LAYOUT:
-                    self.marker = upgrade(self.root, None)
-            self._locked = True
-            try:
-                yield
-            finally:
-                self._locked = False
-
-    def _rebuild_index(self) -> None:
-        """Drop and rebuild the index (the caller holds the writer lock)."""
-        self.close()
-        _index.drop(self.root)
-        self._conn = _index.connect(self.root)
-        self.index_state = _index.catch_up(self._conn, self.root)
-
-    def reindex(self) -> None:
-        """Rebuild the index from the segments alone, unless that would lose what it knows.
-
-        The new index is built beside the old one and replaces it only if it
-        lists every batch the old one does. Otherwise the segments lost or
-        changed a batch since it was indexed, and the old index is the only
-        record of what was there (`repair` restores from it, line by line):
-        it is kept, and `StoreCorrupted` says so. An unreadable index is
-        simply rebuilt.
-        """
-        with self._lock():
-            self.close()
-            try:
-                conn = _index.connect(self.root)
-            except sqlite3.DatabaseError:
-                known: set[tuple[int, str, int, int, str]] = set()
-            else:
-                with contextlib.closing(conn):
-                    known = _index.batches(conn)
-            fresh = f"{TEMP_PREFIX}{INDEX}"
-            _index.drop(self.root, fresh)  # left by an interrupted reindex
-            with contextlib.closing(_index.connect(self.root, name=fresh)) as conn:
-                state = _index.catch_up(conn, self.root)
-                lost = sorted(known - _index.batches(conn))
-            if lost:
-                _index.drop(self.root, fresh)
-                seq, segment, start, _, _ = lost[0]
-                raise StoreCorrupted(
-                    f"the segments no longer hold {len(lost)} batch(es) the index lists "
-                    f"(first: batch {seq}, {segment} at byte {start}); the index is kept, "
-                    "as `newsarchive store repair --from REPLICA` restores from it "
-                    "(`newsarchive store verify` lists the damage)",
-                    path=str(self.root),
-                )
-            _index.drop(self.root)
-            os.replace(self.root / fresh, self.root / INDEX)
-            fsync_dir(self.root)
-            self.index_state = state
-            self._rebuild_derived()
-
-    # -- writing --------------------------------------------------------------------
-
-    def add(
-        self,
-        records: Iterable[tuple[dict[str, Any], bool]],
-        *,
-        validated: bool = False,
-        prepared: list[Prepared | None] | None = None,
-    ) -> list[Outcome]:
-        """Store records durably as one batch; return "stored" or "duplicate" for each.
-
-        Each item is (record, same_capture): a record whose `id` is stored is
-        a duplicate; with `same_capture`, so is one whose canonical url and
-        content digest are already stored. Every record is validated first
-        (`InvalidRecord`, nothing stored) unless the caller says it already
-        did (`validated=True`, as the bulk import does): that is a promise the
-        records pass `validate`, on which the writer relies (their lines are
-        written by a fast path that is RFC 8785 only for schema-valid records).
-        The call returns only after the batch and its directory entry are
-        fsync'd.
-
-        `prepared` (with `validated=True` only) gives each record's entry line
-        and its SHA-256 as `_write.prepare_line` makes them (or None), made
-        where the record was built, so the writer does not serialize and hash
-        it again. It is part of the same promise, and the trust boundary is
-        the same: the bulk import's worker processes, ours, on this machine,
-        build and check each record and make its line from that very dict.
-        The line's SHA-256 goes into the index, and `store verify` re-hashes
-        every line against it, so a wrong one is found, never silently kept.
-        """
-        items = list(records)
-        if prepared is not None and (not validated or len(prepared) != len(items)):
-            raise ValueError("prepared lines go with validated records, one per record")
-        if not validated:
-            for record, _ in items:
-                validate(record, strict=True)
-        if self._group:
-            return self._add_in_group(items, prepared)
-        with self._lock():
-            conn = self._caught_up()
-            outcomes, entries = plan_batch(conn, items, prepared)
-            if entries:
-                write_batch(self.root, conn, self.index_state, entries)
-                self._update_derived()
-        return outcomes
-
-    @contextlib.contextmanager
-    def group_commit(self, batches: int = 10) -> Iterator[None]:
-        """Within this block, `add` commits the index once per `batches` batches.
-
-        Each batch is still written with one `write` and made durable with one
-        `fsync` before `add` returns (its records are acknowledged as before);
-        only the index, which is derived and may lag the segments, is
-        committed once for several batches: the writer lock is held and one
-        index transaction stays open across them, then both are let go, so
-        other writers get their turn. A crash, or an error, before that
-        commit leaves the index behind the segments, and the next opening (or
-        the next batch) catches it up. Readers see the index as last
-        committed: up to `batches` batches behind while an import runs.
-        """
-        if batches < 1:
-            raise ValueError("batches must be at least 1")
-        self._group = batches
-        try:
-            yield
-        except BaseException:
-            self._end_group_part(commit=False)
-            raise
-        finally:
-            self._group = 0
-            self._end_group_part(commit=True)
-
-    def _add_in_group(
-        self, items: list[tuple[dict[str, Any], bool]], prepared: list[Prepared | None] | None
-    ) -> list[Outcome]:
-        if self._group_hold is None:
-            hold = contextlib.ExitStack()
-            hold.enter_context(self._lock())
-            try:
-                conn = self._caught_up()
-                # The indexes kept by writes, opened and up to date: fed each batch from here on.
-                self._update_derived()
-                conn.execute("BEGIN IMMEDIATE")
-            except BaseException:
-                hold.close()
-                raise
-            self._group_hold, self._group_batches = hold, 0
-        conn = self.index
-        try:
-            # Planning sees the rows of the open transaction.
-            outcomes, entries = plan_batch(conn, items, prepared)
-            if entries:
-                batch = write_batch(self.root, conn, self.index_state, entries, in_transaction=True)
-                self._feed_derived(batch)
-        except BaseException:
-            # Rows of a half-indexed batch must not be committed: the index
-            # lags instead (durable batches are caught up on the next batch).
-            self._end_group_part(commit=False)
-            raise
-        self._group_batches += 1
-        if self._group_batches >= self._group:
-            self._end_group_part(commit=True)
-        return outcomes
-
-    def _end_group_part(self, *, commit: bool) -> None:
-        """Commit (or roll back) the group's index transaction and let go of the lock."""
-        hold, self._group_hold = self._group_hold, None
-        if hold is None:
-            return
-        with hold:
-            conn = self._conn
-            if conn is not None and conn.in_transaction:
-                try:
-                    conn.execute("COMMIT" if commit else "ROLLBACK")
-                except sqlite3.Error:
-                    if conn.in_transaction:  # the index lags; the next opening catches it up
-                        conn.execute("ROLLBACK")
-                    raise
-            if commit:
-                self._update_derived()
-            else:  # what they were fed is not committed: they catch up from the segments
-                for name in self._fed:
-                    self._derived.pop(name).close()
-                self._fed.clear()
-
-    def add_capture(
-        self,
-        record: dict[str, Any] | None,
-        *,
-        evidence: Sequence[bytes] = (),
-        events: Sequence[dict[str, Any]] = (),
-        supports: str | None = None,
-    ) -> Outcome | None:
-        """Store a capture as one durable batch: its record, its evidence, its events.
-
-        `record` (validated here) is new or a "duplicate" (its id is stored:
-        then nothing at all is written). `evidence` holds uncompressed WARC
-        records (the exchange as received), each stored as an evidence entry
-        naming the record it supports: `record`'s id, else `supports` (a
-        stored record, as when a failed re-capture adds to the latest
-        capture). `events` name their record by `record_id`, which must be
-        stored or be `record`. Returns the record's outcome (None without one).
-        """
-        if record is not None:
-            validate(record, strict=True)
-        with self._lock():
-            conn = self._caught_up()
-            outcome, entries = plan_capture(conn, record, evidence, events, supports)
-            if entries:
-                write_batch(self.root, conn, self.index_state, entries)
-                self._update_derived()
-        return outcome
-
-    def append_event(self, event: dict[str, Any]) -> None:
-        """Append one event (its `record_id` names the record, or None for the store)."""
-        with self._lock():
-            conn = self._caught_up()
-            record_id = event.get("record_id")
-            if record_id is not None and not self._has("records", "id", record_id):
-                raise RecordNotFound(f"no record with id {record_id!r}")
-            write_batch(self.root, conn, self.index_state, [("event", {"event": event}, None)])
-            self._update_derived()
-
-    @contextlib.contextmanager
-    def writer_lock(self) -> Iterator[None]:
-        """Hold the writer lock (re-entrant) while a feature writes its own files in the store."""
-        if self._locked:
-            yield
-            return
-        with self._lock():
-            yield
-
-    # -- derived indexes ----------------------------------------------------------
-
-    def derived(self, name: str) -> _derived.DerivedIndex:
-        """The derived index `name` (see `_derived.DERIVED`), caught up with the index.
-
-        Catching up writes it, so this takes the writer lock unless held.
-        """
-        if name not in _derived.DERIVED:
-            raise KeyError(name)
-        if self._locked:
-            return self._caught_up_derived(name)
-        with self._lock():
-            self._caught_up()
-            return self._caught_up_derived(name)
-
-    def _caught_up_derived(self, name: str) -> _derived.DerivedIndex:
-        found = self._derived.get(name)
-        if found is None:
-            found = self._derived[name] = _derived.load(name)(self.root)
-        _derived.catch_up(self.root, self.index, found)
-        return found
-
-    def _feed_derived(self, batch: Batch) -> None:
-        """Hand a batch just written to the derived indexes kept by writes that stand just
-        before it, so they need not read it back; `_update_derived` commits them."""
-        for name, found in self._derived.items():
-            if name not in _derived.ON_USE and found.position() == batch.seq - 1:
-                found.take(batch.seq, batch.entries)
-                self._fed.add(name)
-
-    def _update_derived(self) -> None:
-        """Bring the derived indexes kept by writes up to date (the caller holds the lock)."""
-        for name in _derived.DERIVED:
-            if name not in _derived.ON_USE:
-                found = self._caught_up_derived(name)
-                if name in self._fed:
-                    found.commit()
-        self._fed.clear()
-
-    def _rebuild_derived(self) -> None:
-        for name in _derived.DERIVED:
-            found = self._derived.get(name)
-            if found is None:
-                found = self._derived[name] = _derived.load(name)(self.root)
-            found.reset()
-            _derived.catch_up(self.root, self.index, found)
-
-    def _caught_up(self) -> sqlite3.Connection:
-        # Another writer may have committed (or crashed after committing) since we opened.
-        conn = self.index
-        self.index_state = _index.catch_up(conn, self.root)
-        return conn
 
     # -- auditing -------------------------------------------------------------------
 
@@ -500,22 +67,29 @@ class Store(FeatureFaces, StoreReader):
         If the store refuses writes because of what was found, the event is
         not appended and a note says so.
         """
-        full = sample >= 1.0 and not fixity_only
-        with contextlib.ExitStack() as stack:
-            derived = [] if fixity_only else self._derived_checks(stack)
-            # The audits some derived indexes offer are fed by this same reading.
-            audits = {name: index.audit(conn) for name, index, conn in derived} if full else {}
+        if self.read_only:
+            # `_verify` opens the index itself, as SQLite cannot without write access
+            # here: it would report a sound index as corrupt. Refused until it uses
+            # `_index.connect(root, readonly=True)`.
+            raise read_only_error(self.root, "the audit cannot read its index yet")
+        checks = None
+        if not fixity_only:
+            # Those that can are fed by this audit's own reading (a full audit only).
+            checks = _derived.DerivedChecks(self.root, audited=sample >= 1.0)
+        try:
             report = verify_store(
                 self.root,
                 jobs=jobs,
                 sample=sample,
                 progress=progress,
                 fixity_only=fixity_only,
-                audits=[a for a in audits.values() if a is not None],
+                audits=checks.audits if checks is not None else (),
             )
-            for name, index, conn in derived:
-                audit = audits.get(name)
-                report.findings.extend(audit.findings() if audit else index.check(conn))
+            if checks is not None:
+                report.findings.extend(checks.findings())
+        finally:
+            if checks is not None:
+                checks.close()
         if record_event:
             event = fixity_event(report, AGENT, now or datetime.now(UTC))
             try:
@@ -525,23 +99,6 @@ class Store(FeatureFaces, StoreReader):
                     Finding("note", "event-not-recorded", self._where(exc), exc.message)
                 )
         return report
-
-    def _derived_checks(
-        self, stack: contextlib.ExitStack
-    ) -> list[tuple[str, _derived.DerivedIndex, sqlite3.Connection]]:
-        """Each derived index, opened to check itself against the segments (closed by `stack`)."""
-        if not _derived.DERIVED:
-            return []
-        try:
-            conn = stack.enter_context(contextlib.closing(_index.connect(self.root, readonly=True)))
-        except (sqlite3.DatabaseError, StoreError):
-            return []  # no usable index: the audit reports it
-        opened = []
-        for name in _derived.DERIVED:
-            derived = _derived.load(name)(self.root)
-            stack.callback(derived.close)
-            opened.append((name, derived, conn))
-        return opened
 
     def _where(self, exc: StoreError) -> str:
         """Where an error is, relative to the store when it is inside it (as findings say)."""
@@ -558,3 +115,99 @@ class Store(FeatureFaces, StoreReader):
             self.index_state = _index.catch_up(self.index, self.root)
             report.unrepaired.extend(unindexed_damage(self.index_state))
         return report
+
+    # -- features ---------------------------------------------------------------------
+
+    def capture(
+        self,
+        url: str,
+        *,
+        options: CaptureOptions | None = None,
+        capturer: Capturer | None = None,
+        tags: Iterable[str] = (),
+        notes: Iterable[str] = (),
+    ) -> Stored:
+        """Capture `url` into the store: a new record with its evidence, or an
+        event on the URL's latest capture (`newsarchive.capture.store_result`).
+        Needs the `capture` extra."""
+        (done,) = self.capture_many(
+            [url], options=options, capturer=capturer, tags=tags, notes=notes
+        )
+        return done
+
+    def capture_many(
+        self,
+        urls: Iterable[str],
+        *,
+        options: CaptureOptions | None = None,
+        capturer: Capturer | None = None,
+        jobs: int = 1,
+        tags: Iterable[str] = (),
+        notes: Iterable[str] = (),
+    ) -> Iterator[Stored]:
+        """Capture `urls`, `jobs` hosts at a time, yielding each as it is stored."""
+        from newsarchive.capture import capture_into  # noqa: PLC0415 - a feature of its own
+
+        return capture_into(
+            self,
+            urls,
+            options=options,
+            capturer=capturer,
+            jobs=jobs,
+            tags=tags,
+            notes=notes,
+        )
+
+    def checkpoint(
+        self, signer: Any, *, tsa_url: str | None = None, cafile: str | None = None
+    ) -> Any:
+        """Sign a checkpoint of the log (see `newsarchive.proofs`; needs the `proofs` extra).
+
+        `signer` is a `newsarchive.proofs.SignerKey`; the result a `StoreCheckpoint`.
+        The proofs feature is imported here, when asked for, as derived indexes are.
+        """
+        from newsarchive.proofs._storecheckpoints import write_checkpoint  # noqa: PLC0415
+
+        return write_checkpoint(self, signer, tsa_url=tsa_url, cafile=cafile)
+
+    def search(self, text: str, *, ranked: bool = True) -> list[str]:
+        """Ids of the records matching the full-text query `text`, best match (BM25) first.
+
+        The query language is `newsarchive.search`'s (words, "phrases", prefix*);
+        `SearchError` for a query without a word. The text index is caught up first.
+        """
+        from newsarchive.search import parse_query  # noqa: PLC0415 - the feature, when used
+
+        query = parse_query(text)  # a bad query is refused before anything is opened
+        index = cast("TextIndex", self.derived("text"))  # what the registry makes for "text"
+        return index.search(query, ranked=ranked)
+
+    def similar(
+        self,
+        query: str,
+        *,
+        url: str | None = None,
+        threshold: float = 0.2,
+        limit: int | None = None,
+    ) -> SimilarResult:
+        """Near-duplicates of a record (`query` is its id or an id prefix) or of a text.
+
+        See `newsarchive.similarity` (docs/similarity.md): best first, other
+        captures of the same canonical URL apart from copies elsewhere.
+        """
+        found = cast("SimilarStoreIndex", self.derived("similar"))
+        return found.similar(self, query, url=url, threshold=threshold, limit=limit)
+
+    def clusters(
+        self,
+        *,
+        threshold: float = 0.2,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        min_size: int = 2,
+    ) -> list[Cluster]:
+        """Groups of near-duplicate records, each in time order, the likely origin first."""
+        found = cast("SimilarStoreIndex", self.derived("similar"))
+        return found.clusters(
+            self, threshold=threshold, since=since, until=until, min_size=min_size
+        )
