@@ -62,6 +62,8 @@ def test_big_log_matches_memory_across_three_tile_levels(tmp_path: Path) -> None
     for old, new in ((1, size), (256, 65537), (65536, size), (777, 5000)):
         assert again.consistency_proof(old, new) == memory.consistency_proof(old, new)
     assert again.verify(all_leaves) == []
+    assert again.tile_leaves(0) == all_leaves[:256]
+    assert again.tile_leaves(257) == all_leaves[257 * 256 :]  # the partial last tile (44)
 
 
 @settings(max_examples=15)

@@ -36,6 +36,7 @@ from newsarchive.proofs._storecheckpoints import (
     read_checkpoint,
 )
 from newsarchive.proofs._storelog import StoreLog
+from newsarchive.proofs._tiles import TILE_WIDTH
 from newsarchive.store._derived import batches_after
 from newsarchive.store._findings import Finding
 from newsarchive.store._layout import CHECKPOINTS, LOG
@@ -87,18 +88,22 @@ class _TileComparison:
                 )
             )
         self.open = self.tiles is not None
+        self.tile, self.row = -1, [b""]  # the tile read last, and its leaves
 
     def compare(self, index: int, leaf: bytes) -> None:
         if not self.open or index >= self.size:
             return
         assert self.tiles is not None
-        try:
-            stored = self.tiles.leaf_hash(index)
-        except ProofError as exc:
-            self.findings.append(_fail("log-damaged", LOG, exc.message))
-            self.open = False
-            return
-        if stored != leaf:
+        tile, offset = divmod(index, TILE_WIDTH)
+        if tile != self.tile:  # the leaves come in order: each tile is read once
+            try:
+                self.row = self.tiles.tile_leaves(tile)
+            except ProofError as exc:
+                self.findings.append(_fail("log-damaged", LOG, exc.message))
+                self.open = False
+                return
+            self.tile = tile
+        if self.row[offset] != leaf:
             self.findings.append(
                 _fail(
                     "log-mismatch",

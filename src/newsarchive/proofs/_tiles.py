@@ -192,6 +192,10 @@ class TileLog:
             raise ValueError(f"node {height}/{index} is not in a tree of size {self._size}")
         return self._tile_rows(level, tile, width)[rest][offset >> rest]
 
+    def tile_leaves(self, tile: int) -> list[bytes]:
+        """The leaf hashes the level-0 tile `tile` holds, read as stored (for an audit)."""
+        return self._read_tile(0, tile, self._width(0, tile, self._size))
+
     def leaf_hash(self, index: int) -> bytes:
         if not 0 <= index < self._size:
             raise ValueError(f"leaf index {index} is not in a tree of size {self._size}")
