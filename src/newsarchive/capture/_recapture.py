@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from newsarchive.capture._fetch import Capturer
     from newsarchive.capture._options import CaptureOptions
     from newsarchive.capture._store import Stored
-    from newsarchive.store import Store
+    from newsarchive.store._core import StoreCore
 
 __all__ = [
     "DEFAULT_SCHEDULE",
@@ -110,7 +110,7 @@ def _instant(text: object) -> datetime | None:
         return None
 
 
-def tracked(store: Store) -> list[Tracked]:
+def tracked(store: StoreCore) -> list[Tracked]:
     """Every canonical URL of the store, oldest first capture first."""
     out = []
     urls = store.index.execute(
@@ -136,7 +136,7 @@ def tracked(store: Store) -> list[Tracked]:
 
 
 def recapture(
-    store: Store,
+    store: StoreCore,
     *,
     now: datetime,
     due_only: bool = True,

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from newsarchive.capture._fetch import Capturer
     from newsarchive.capture._options import CaptureOptions
     from newsarchive.capture._result import CaptureResult
-    from newsarchive.store import Store
+    from newsarchive.store._core import StoreCore
 
 __all__ = [
     "Stored",
@@ -73,7 +73,7 @@ class Stored:
         return out
 
 
-def latest_capture(store: Store, url: str) -> str | None:
+def latest_capture(store: StoreCore, url: str) -> str | None:
     """The id of the latest stored capture of `url` (by canonical URL), or None."""
     try:
         canonicalize_url(url)
@@ -116,7 +116,7 @@ def _warc_records(result: CaptureResult) -> list[bytes]:
 
 
 def store_result(
-    store: Store,
+    store: StoreCore,
     result: CaptureResult,
     *,
     tags: Iterable[str] = (),
@@ -162,7 +162,7 @@ def check_labels(tags: Iterable[str], notes: Iterable[str]) -> None:
 
 
 def capture_into(
-    store: Store,
+    store: StoreCore,
     urls: Iterable[str],
     *,
     options: CaptureOptions | None = None,

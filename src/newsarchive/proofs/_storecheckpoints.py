@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from newsarchive.proofs._note import SignerKey
-    from newsarchive.store import Store
+    from newsarchive.store._core import StoreCore
 
 __all__ = [
     "StoreCheckpoint",
@@ -106,7 +106,7 @@ def latest_checkpoint(root: Path) -> StoreCheckpoint | None:
 
 
 def write_checkpoint(
-    store: Store,
+    store: StoreCore,
     signer: SignerKey,
     *,
     tsa_url: str | None = None,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final
 
 from newsarchive.errors import StoreCorrupted, StoreError
 from newsarchive.search._fold import fold
-from newsarchive.store import Store
+from newsarchive.store._core import StoreCore
 from newsarchive.store._findings import Finding
 from newsarchive.store._layout import TEXT, is_regular, open_nofollow
 
@@ -55,7 +55,7 @@ class TextIndex:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._reader: Store | None = None
+        self._reader: StoreCore | None = None
         path = root / TEXT
         if os.path.lexists(path) and not is_regular(path):
             raise StoreCorrupted("is not the store's text index", path=str(path))
@@ -133,7 +133,7 @@ class TextIndex:
 
     def _blob(self, digest: str) -> str | None:
         if self._reader is None:
-            self._reader = Store(self.root)
+            self._reader = StoreCore(self.root)
         with contextlib.suppress(StoreError):
             return self._reader._blob_content(digest)  # noqa: SLF001 - the store's own reader
         return None  # damaged or missing: `store verify` reports it; the record stays unfound
@@ -199,7 +199,7 @@ class TextIndex:
 
     def _probe(self, ids: list[str]) -> Iterator[Finding]:
         """Each probed record's first and last words must find its own row."""
-        reader = Store(self.root)
+        reader = StoreCore(self.root)
         try:
             for record_id in ids:
                 try:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from newsarchive.similarity._cluster import Cluster
     from newsarchive.similarity._minhash import Signature
     from newsarchive.similarity._similar import SimilarResult
-    from newsarchive.store import Store
+    from newsarchive.store._core import StoreCore
     from newsarchive.store._segment import Entry
 
 __all__ = ["POSITION", "SimilarStoreIndex", "record_texts", "reporting"]
@@ -194,7 +194,7 @@ class SimilarStoreIndex:
 
     def similar(
         self,
-        store: Store,
+        store: StoreCore,
         query: str,
         *,
         url: str | None = None,
@@ -207,7 +207,7 @@ class SimilarStoreIndex:
 
     def clusters(
         self,
-        store: Store,
+        store: StoreCore,
         *,
         threshold: float = DEFAULT_THRESHOLD,
         since: datetime | None = None,

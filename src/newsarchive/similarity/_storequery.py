@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from newsarchive.similarity._cluster import Cluster
     from newsarchive.similarity._index import SimilarityIndex
     from newsarchive.similarity._similar import SimilarResult
-    from newsarchive.store import Store
+    from newsarchive.store._core import StoreCore
 
 __all__ = ["looks_like_id", "record_text", "similar", "store_clusters"]
 
@@ -40,7 +40,7 @@ def looks_like_id(query: str) -> bool:
     return _ID_LIKE.fullmatch(query) is not None
 
 
-def record_text(store: Store, record_id: str) -> str | None:
+def record_text(store: StoreCore, record_id: str) -> str | None:
     """The record's content ('' without one); None if its stored bytes fail their check."""
     try:
         content = store.get(record_id).get("content")
@@ -50,7 +50,7 @@ def record_text(store: Store, record_id: str) -> str | None:
 
 
 def similar(
-    store: Store,
+    store: StoreCore,
     index: SimilarityIndex,
     query: str,
     *,
@@ -105,7 +105,7 @@ def _urls(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str]:
 
 
 def store_clusters(
-    store: Store,
+    store: StoreCore,
     index: SimilarityIndex,
     *,
     threshold: float,
