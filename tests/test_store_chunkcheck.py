@@ -181,3 +181,15 @@ def test_a_version_5_index_is_rebuilt_with_tags_found_by_place(tmp_path: Path) -
         assert tagged.fetchone()[0] > 0
         assert len(list(again.find(tag="harbour"))) == 12
         assert _verify.verify_store(again.root, jobs=1).ok
+
+
+def test_the_audit_opens_the_index_of_a_store_whose_path_holds_uri_characters(
+    tmp_path: Path,
+) -> None:
+    # The index is opened by URI (read-only): '?', '#' and '%' in the path must not cut it.
+    store = Store.init(tmp_path / "odd?name#with%20")
+    store.add([(make_record(0), False)])
+    report = store.verify(jobs=2, record_event=False)
+    assert report.ok, report.findings
+    assert report.records == 1
+    store.close()

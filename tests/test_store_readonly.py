@@ -122,13 +122,38 @@ def test_reading_needs_no_write_access(readonly_store: tuple[Path, Reader]) -> N
     assert _snapshot(store) == before  # nothing created, nothing changed
 
 
+def test_an_audit_needs_no_write_access_and_records_no_event(
+    readonly_store: tuple[Path, Reader],
+) -> None:
+    store, run = readonly_store
+    before = _snapshot(store)
+    audit = run("store", "verify", "--store", "store", "--json")
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    report = json.loads(audit.stdout)
+    assert report["ok"]
+    assert report["records"] == 1
+    # Notes: the full-text index was never built (it cannot be, here), and no event is written.
+    found = [(f["severity"], f["code"], f["where"]) for f in report["findings"]]
+    assert found == [
+        ("note", "derived-unchecked", "text"),
+        ("note", "event-not-recorded", "store"),
+    ]
+    assert _snapshot(store) == before
+    (store / "segments" / "00000001.jsonl").chmod(0o644)  # made writable for the damage only
+    data = bytearray((store / "segments" / "00000001.jsonl").read_bytes())
+    data[40] ^= 1
+    (store / "segments" / "00000001.jsonl").write_bytes(bytes(data))
+    damaged = run("store", "verify", "--store", "store", "--json")
+    assert damaged.returncode == 1, damaged.stdout + damaged.stderr
+    assert "damaged" in [f["code"] for f in json.loads(damaged.stdout)["findings"]]
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
         (("find", "--store", "store", "--text", "ferry"), "derived index 'text'"),
         (("annotate", "--store", "store", "ID", "--type", "note", "--detail", "x"), "written"),
         (("store", "reindex", "--store", "store"), "written"),
-        (("store", "verify", "--store", "store"), "audit"),
     ],
 )
 def test_what_needs_write_access_is_refused_in_one_line(

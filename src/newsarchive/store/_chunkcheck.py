@@ -21,7 +21,14 @@ from newsarchive.store._chunkio import PREAD_MAX, Window, pread_all, sampled
 from newsarchive.store._derived import BatchPlace, entry_function
 from newsarchive.store._evidence import evidence_problems
 from newsarchive.store._findings import Finding, VerifyReport
-from newsarchive.store._index import blob_row, event_row, evidence_row, record_row, tag_keys
+from newsarchive.store._index import (
+    blob_row,
+    event_row,
+    evidence_row,
+    read_only_uri,
+    record_row,
+    tag_keys,
+)
 from newsarchive.store._layout import INDEX, SEGMENTS, is_regular, open_nofollow
 from newsarchive.store._segment import Batch, Damage, Entry, Tail, scan
 from newsarchive.validation import validate
@@ -87,7 +94,7 @@ class _ChunkCheck:
         self.indexed = 0  # the index covers this segment up to here; past it, it lags
         if is_regular(root / INDEX):
             try:
-                self.conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
+                self.conn = sqlite3.connect(read_only_uri(root / INDEX), uri=True)
                 sql = "SELECT indexed FROM segments WHERE name=?"
                 row = self.conn.execute(sql, (chunk.segment,)).fetchone()
                 self.indexed = 0 if row is None else int(row[0])

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from newsarchive.errors import StoreError
 from newsarchive.store import _index
+from newsarchive.store._findings import Finding
 from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment
 from newsarchive.store._segment import Batch, scan
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
     from pathlib import Path
 
-    from newsarchive.store._findings import Finding
     from newsarchive.store._segment import Entry
 
 __all__ = [
@@ -237,12 +237,15 @@ class DerivedChecks:
 
     With `audited` (a full audit), those that offer an `EntryAudit` are fed by
     the audit's own reading (`audits`); the others read for themselves when
-    `findings` asks them.
+    `findings` asks them. In a store we may not write (`read_only`), one that
+    cannot be opened without writing (not built yet, say) is left unchecked,
+    with a note.
     """
 
-    def __init__(self, root: Path, *, audited: bool) -> None:
+    def __init__(self, root: Path, *, audited: bool, read_only: bool = False) -> None:
         self._conn: sqlite3.Connection | None = None
         self._checks: list[tuple[DerivedIndex, EntryAudit | None]] = []
+        self._unchecked: list[Finding] = []
         if not DERIVED:
             return
         try:
@@ -250,7 +253,14 @@ class DerivedChecks:
         except (sqlite3.DatabaseError, StoreError):
             return  # no usable index: the audit of the index reports it
         for name in DERIVED:
-            derived = load(name)(root)
+            try:
+                derived = load(name)(root)
+            except (OSError, sqlite3.Error, StoreError) as exc:
+                if not read_only:
+                    raise
+                why = f"cannot be opened without write access ({exc}); not checked"
+                self._unchecked.append(Finding("note", "derived-unchecked", name, why))
+                continue
             self._checks.append((derived, derived.audit(self._conn) if audited else None))
 
     @property
@@ -258,7 +268,7 @@ class DerivedChecks:
         return [audit for _, audit in self._checks if audit is not None]
 
     def findings(self) -> list[Finding]:
-        found: list[Finding] = []
+        found = list(self._unchecked)
         for derived, audit in self._checks:
             if audit is not None:
                 found += audit.findings()

@@ -51,6 +51,7 @@ __all__ = [
     "event_row",
     "evidence_row",
     "index_batch",
+    "read_only_uri",
     "record_row",
     "tag_keys",
     "time_key",
@@ -142,7 +143,7 @@ def connect(root: Path, *, readonly: bool = False, name: str = INDEX) -> sqlite3
     """
     path = root / name
     if readonly:
-        conn = sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None)
+        conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
     else:
         if os.path.lexists(path) and not is_regular(path):
             # A name the store uses, taken by something else: damage for the audit.
@@ -187,7 +188,7 @@ def connect(root: Path, *, readonly: bool = False, name: str = INDEX) -> sqlite3
     return conn
 
 
-def _read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path) -> str:
     """The URI that opens the index at `path` read-only, even in a directory we cannot write.
 
     SQLite reads a WAL database read-only through its `-shm` file, which it
@@ -204,7 +205,7 @@ def _read_only_uri(path: Path) -> str:
 def connect_read_only(root: Path) -> sqlite3.Connection:
     """Open the index of a store we may not write, as it stands: nothing made or caught up.
 
-    `StoreError` ("read-only") where it cannot be read so (see `_read_only_uri`).
+    `StoreError` ("read-only") where it cannot be read so (see `read_only_uri`).
     """
     path, why = root / INDEX, "there is none"
     if is_regular(path):

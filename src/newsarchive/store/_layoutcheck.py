@@ -8,6 +8,7 @@ import stat
 from typing import TYPE_CHECKING, Final
 
 from newsarchive.store._findings import Finding
+from newsarchive.store._index import read_only_uri
 from newsarchive.store._layout import (
     INDEX,
     MANAGED_DIRS,
@@ -146,7 +147,7 @@ def _index_findings(
 
 def whole_index_check(root: Path, names: list[str], integrity: bool) -> list[Finding]:
     try:
-        conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(root / INDEX), uri=True)
         try:
             return list(_index_findings(conn, root, names, integrity))
         finally:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from newsarchive._version import __version__
 from newsarchive.errors import StoreError
 from newsarchive.store import _derived, _index
-from newsarchive.store._core import StoreCore, read_only_error
+from newsarchive.store._core import StoreCore
 from newsarchive.store._findings import Finding, VerifyReport, fixity_event
 from newsarchive.store._repair import RepairReport, repair_from, unindexed_damage
 from newsarchive.store._verify import verify_store
@@ -67,15 +67,12 @@ class Store(StoreCore):
         If the store refuses writes because of what was found, the event is
         not appended and a note says so.
         """
-        if self.read_only:
-            # `_verify` opens the index itself, as SQLite cannot without write access
-            # here: it would report a sound index as corrupt. Refused until it uses
-            # `_index.connect(root, readonly=True)`.
-            raise read_only_error(self.root, "the audit cannot read its index yet")
         checks = None
         if not fixity_only:
             # Those that can are fed by this audit's own reading (a full audit only).
-            checks = _derived.DerivedChecks(self.root, audited=sample >= 1.0)
+            checks = _derived.DerivedChecks(
+                self.root, audited=sample >= 1.0, read_only=self.read_only
+            )
         try:
             report = verify_store(
                 self.root,

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Final
 
 from newsarchive.store._chunkcheck import AuditValues, Chunk, check_chunk
 from newsarchive.store._findings import Finding, VerifyReport
+from newsarchive.store._index import read_only_uri
 from newsarchive.store._layout import INDEX, SEGMENTS, is_regular, is_segment_name
 from newsarchive.store._layoutcheck import layout_findings, whole_index_check
 
@@ -101,7 +102,7 @@ def verify_store(
     foreign = not has_index and os.path.lexists(root / INDEX)  # a layout finding, not "no index"
     if has_index:
         try:
-            conn = sqlite3.connect(f"file:{root / INDEX}?mode=ro", uri=True)
+            conn = sqlite3.connect(read_only_uri(root / INDEX), uri=True)
             chunks = list(_chunks(root, conn, names))
         except sqlite3.DatabaseError as exc:
             report.findings.append(Finding("failure", "index-corrupt", INDEX, str(exc)))
