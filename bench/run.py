@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -392,6 +393,35 @@ def bench_store(n: int, jobs: int, with_refs: bool) -> tuple[list[Row], dict[str
     }
 
 
+def _spin(n: int) -> float:
+    """A CPU-bound loop (hashing and Python work, as ours); its wall seconds."""
+    started, data = time.perf_counter(), b"a" * 5000
+    for _ in range(n):
+        hashlib.sha256(data).digest()
+        sum(range(200))
+    return time.perf_counter() - started
+
+
+def bench_cores(jobs: int) -> Row:
+    """How many cores `jobs` CPU-bound processes get here: their throughput over one's."""
+    n = 200_000
+    one = min(_spin(n) for _ in range(2))
+    with ProcessPoolExecutor(jobs) as pool:
+        list(pool.map(_spin, [1000] * jobs))  # the processes started
+        started = time.perf_counter()
+        list(pool.map(_spin, [n] * jobs))
+        together = time.perf_counter() - started
+    cores = jobs * one / together
+    return (
+        f"0 machine: {jobs} CPU-bound processes at once",
+        jobs * n / together,
+        "one process alone",
+        n / one,
+        f"{cores:.2f} cores",
+        f"(of {jobs} vCPUs)",
+    )
+
+
 def bench_startup() -> Row:
     exe = str(Path(PY).with_name("newsarchive"))
 
@@ -434,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     with_refs_at = max(sizes)  # references (bagit, sha256sum, per-file fsync) at this size
     if args.million and 1_000_000 not in sizes:
         sizes.append(1_000_000)
-    rows: list[Row] = [bench_digest(args.digest_mib)]
+    rows: list[Row] = [bench_cores(args.jobs), bench_digest(args.digest_mib)]
     record_rows, _ = bench_records(articles(args.records))
     rows += record_rows
     scaling: dict[int, dict[str, float]] = {}
