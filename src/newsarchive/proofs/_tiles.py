@@ -293,31 +293,35 @@ class TileLog:
         """
         problems: list[str] = []
         size = self._size
-        level, row = 0, []
+        # Tile by tile, level by level: only the recomputed roots of the level
+        # below are held (one per 256 nodes), so memory stays small at any size.
+        level, below = 0, None
         while size >> (TILE_HEIGHT * level):
             count = size >> (TILE_HEIGHT * level)
-            stored: list[bytes] = []
+            roots: list[bytes] = []
+            differs = False
             for tile in range(-(-count // TILE_WIDTH)):
                 width = self._width(level, tile, size)
                 try:
-                    stored.extend(self._read_tile(level, tile, width))
+                    stored = self._read_tile(level, tile, width)
                 except ProofError as exc:
                     problems.append(exc.message)
-                    stored.extend([b""] * width)
-            if level == 0:
-                row = stored
-            else:
-                for i, (want, got) in enumerate(zip(row, stored, strict=True)):
-                    if want != got:
+                    stored = [b""] * width
+                first = tile * TILE_WIDTH
+                if below is not None and not differs:
+                    at = next((i for i, got in enumerate(stored) if below[first + i] != got), None)
+                    if at is not None:
                         problems.append(
-                            f"node {TILE_HEIGHT * level}/{i} in {tile_path(level, i // TILE_WIDTH)}"
-                            " differs from the recomputation"
+                            f"node {TILE_HEIGHT * level}/{first + at} in "
+                            f"{tile_path(level, (first + at) // TILE_WIDTH)} "
+                            "differs from the recomputation"
                         )
-                        break
-            row = [
-                perfect_root(row[i : i + TILE_WIDTH])
-                for i in range(0, len(row) - TILE_WIDTH + 1, TILE_WIDTH)
-            ]
+                        differs = True
+                if width == TILE_WIDTH:  # the level above is recomputed from the leaves up
+                    roots.append(
+                        perfect_root(stored if below is None else below[first : first + width])
+                    )
+            below = roots
             level += 1
         if leaf_hashes is not None:
             problems.extend(self._compare_leaves(leaf_hashes))

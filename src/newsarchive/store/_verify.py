@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 __all__ = ["verify_store"]
 
 _CHUNK_BYTES: Final = 8 * 1024 * 1024
+#: Chunks handed to the pool per worker ahead of the one being merged.
+_IN_FLIGHT: Final = 3
 
 
 def _chunks(root: Path, conn: sqlite3.Connection | None, names: list[str]) -> Iterator[Chunk]:
@@ -127,10 +129,17 @@ def verify_store(
         # The whole-index check (integrity_check is slow on a large index)
         # runs beside the chunk checks, not before them.
         whole = pool.submit(whole_index_check, root, names, not fixity_only) if has_index else None
-        futures = deque(
-            pool.submit(check_chunk, root, c, sample, seed, fixity_only, functions) for c in chunks
-        )
-        while futures:  # in store order; a result is let go once merged
+        # A few chunks in flight at a time, merged in store order as they finish:
+        # results never pile up, so memory does not grow with the store.
+        todo = iter(chunks)
+        futures: deque[Future[tuple[VerifyReport, list[AuditValues]]]] = deque()
+        while True:
+            while len(futures) < _IN_FLIGHT * workers and (following := next(todo, None)):
+                futures.append(
+                    pool.submit(check_chunk, root, following, sample, seed, fixity_only, functions)
+                )
+            if not futures:
+                break
             merge(*futures.popleft().result())
         if whole is not None:
             report.findings.extend(whole.result())
