@@ -238,3 +238,23 @@ def test_new_records_are_v2_and_json_records_keep_their_version(
     assert store.get(v2["id"]) == v2
     (ferry,) = set(versions) - {*v1_urls, v2["url"]}
     assert versions[ferry] == 2  # made from article text now: format v2
+
+
+def _at_now() -> datetime:
+    return NOW  # a clock the worker processes can be handed (by name)
+
+
+def test_a_built_record_crosses_processes_as_its_line_and_is_stored_as_built(
+    tmp_path: Path,
+) -> None:
+    name = str(DATA / "import" / "ferry.txt")
+    options = ImportOptions(retrieved_at="2024-05-01T10:00:00Z", clock=_at_now)
+    ((_, record, reason, prepared),) = _importer.prepare_files([name], options)
+    built, _ = _importer.prepare(name, Path(name).read_bytes(), options)
+    assert (record, reason) == (None, "")  # not the dict: the line holds it
+    assert prepared is not None
+    assert json.loads(prepared[0]) == {"record": built}
+    with Store.init(tmp_path / "s") as store:
+        summary = import_paths(store, [name, name], options, jobs=2)
+        assert (summary.imported, summary.duplicates) == (1, 1)
+        assert store.get(built["id"]) == built
