@@ -252,16 +252,20 @@ class DerivedChecks:
             self._conn = _index.connect(root, readonly=True)
         except (sqlite3.DatabaseError, StoreError):
             return  # no usable index: the audit of the index reports it
-        for name in DERIVED:
-            try:
-                derived = load(name)(root)
-            except (OSError, sqlite3.Error, StoreError) as exc:
-                if not read_only:
-                    raise
-                why = f"cannot be opened without write access ({exc}); not checked"
-                self._unchecked.append(Finding("note", "derived-unchecked", name, why))
-                continue
-            self._checks.append((derived, derived.audit(self._conn) if audited else None))
+        try:
+            for name in DERIVED:
+                try:
+                    derived = load(name)(root)
+                except (OSError, sqlite3.Error, StoreError) as exc:
+                    if not read_only:
+                        raise
+                    why = f"cannot be opened without write access ({exc}); not checked"
+                    self._unchecked.append(Finding("note", "derived-unchecked", name, why))
+                    continue
+                self._checks.append((derived, derived.audit(self._conn) if audited else None))
+        except BaseException:
+            self.close()  # what was opened before the failure
+            raise
 
     @property
     def audits(self) -> list[EntryAudit]:
