@@ -253,6 +253,7 @@ def test_a_built_record_crosses_processes_as_its_line_and_is_stored_as_built(
     built, _ = _importer.prepare(name, Path(name).read_bytes(), options)
     assert (record, reason) == (None, "")  # not the dict: the line holds it
     assert prepared is not None
+    assert built is not None
     assert json.loads(prepared[0]) == {"record": built}
     with Store.init(tmp_path / "s") as store:
         summary = import_paths(store, [name, name], options, jobs=2)
