@@ -1,4 +1,4 @@
-"""Shared test configuration: Hypothesis profiles and a fixed clock."""
+"""Shared test configuration: Hypothesis profiles, a fixed clock, fresh caches under mutmut."""
 
 from __future__ import annotations
 
@@ -32,3 +32,35 @@ NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+def clear_validation_caches() -> None:
+    """Empty every per-process cache of the validation layers: the one list of them.
+
+    `validation` builds the schema validator, the `FastSchema` and the fused
+    check (`_fastvalid.fused_check`) once per format version and process, and
+    `_fastvalid` caches its date check. mutmut links a test to a function only
+    when the test calls it, and forks its mutant runs from a process whose
+    caches are full: a mutant in a builder would never run. `_semantic` and
+    `_semantic_v2` hold no cache (they run on every record the fused check
+    declines). See docs/testing.md, "Mutation testing".
+    """
+    from newsarchive import _fastvalid, validation  # here: only a mutmut run needs them
+
+    validation._load_schema.cache_clear()
+    validation._schema_validator.cache_clear()
+    validation._fast_schema.cache_clear()
+    validation._FUSED.clear()
+    _fastvalid._real_date.cache_clear()
+
+
+#: Set by tests/mutation.py in the copy it runs mutmut in; the normal suite
+#: defines no such fixture, so its speed does not change.
+MUTATION = os.environ.get("NEWSARCHIVE_MUTATION") == "1"
+
+if MUTATION:
+
+    @pytest.fixture(autouse=True)
+    def _fresh_validation_caches() -> None:
+        """Before every test: each test that validates rebuilds the checks (see above)."""
+        clear_validation_caches()

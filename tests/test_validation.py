@@ -218,6 +218,32 @@ def test_validator_is_built_once() -> None:
     assert _schema_validator(2) is _schema_validator(2)
 
 
+def test_mutation_runs_clear_every_cache_of_the_validation_layers() -> None:
+    """conftest's list of caches (emptied before each test under tests/mutation.py) is whole.
+
+    A cache it misses would hide the mutants of the code that fills it.
+    """
+    from newsarchive import _fastschema, _fastvalid, _semantic, _semantic_v2, validation
+    from tests.conftest import clear_validation_caches
+
+    v2 = {**good(), "schema_version": 2}
+    for record in (good(), v2, {**v2, "title": 1}):
+        validate(record, now=NOW)
+    modules = (validation, _fastschema, _fastvalid, _semantic, _semantic_v2)
+    caches = {
+        f"{module.__name__}.{name}": value
+        for module in modules
+        for name, value in vars(module).items()
+        if hasattr(value, "cache_clear") and value.__module__ == module.__name__
+    }
+    filled = {name for name, cache in caches.items() if cache.cache_info().currsize}
+    assert filled >= {"newsarchive.validation._fast_schema", "newsarchive._fastvalid._real_date"}
+    assert validation._FUSED
+    clear_validation_caches()
+    assert {name for name, cache in caches.items() if cache.cache_info().currsize} == set()
+    assert validation._FUSED == {}
+
+
 def _leaves(value: Any, pointer: str = "") -> list[str]:
     if isinstance(value, dict):
         out = [pointer] if pointer else []
