@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 # "ci" (default) keeps the suite quick and derandomized, so a green commit stays
 # green; "soak" explores many more random examples:
@@ -22,7 +22,18 @@ settings.register_profile(
 settings.register_profile(
     "soak", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# "mutation" (tests/mutation.py sets NEWSARCHIVE_MUTATION=1): "ci"'s examples, but a
+# failing one is not shrunk. A killed mutant needs only the failure, and shrinking it
+# could run past mutmut's timeout.
+settings.register_profile(
+    "mutation",
+    settings.get_profile("ci"),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    database=None,
+)
+#: Set by tests/mutation.py in the copy it runs mutmut in (see `clear_validation_caches`).
+MUTATION = os.environ.get("NEWSARCHIVE_MUTATION") == "1"
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "mutation" if MUTATION else "ci"))
 
 DATA = Path(__file__).parent / "data"
 #: The clock the tests pass in, so records and "future" checks are reproducible.
@@ -54,10 +65,7 @@ def clear_validation_caches() -> None:
     _fastvalid._real_date.cache_clear()
 
 
-#: Set by tests/mutation.py in the copy it runs mutmut in; the normal suite
-#: defines no such fixture, so its speed does not change.
-MUTATION = os.environ.get("NEWSARCHIVE_MUTATION") == "1"
-
+# Only under mutmut: the normal suite defines no such fixture, so its speed does not change.
 if MUTATION:
 
     @pytest.fixture(autouse=True)
