@@ -86,7 +86,8 @@ def _config(module: str, tests: list[str]) -> str:
         f'only_mutate = ["src/newsarchive/{module.replace(".", "/")}.py"]',
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]',
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
-        'also_copy = ["schemas", "examples"]',
+        # what the whole suite reads besides tests/ and src/ (docs link to bench/README.md)
+        'also_copy = ["schemas", "examples", "docs", "README.md", "CHANGELOG.md", "bench"]',
         "use_git_change_detection = false",
         "",
     ]
@@ -129,6 +130,8 @@ def mutate(module: str, tests: list[str], keep: bool, functions: list[str]) -> d
     work = Path(tempfile.mkdtemp(prefix=f"mutmut-{module}-"))
     copy = work / "project"
     shutil.copytree(ROOT, copy, ignore=_SKIP, symlinks=True)
+    (copy / "bench").mkdir()
+    shutil.copy2(ROOT / "bench" / "README.md", copy / "bench" / "README.md")
     pyproject = copy / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + _config(module, tests))
     patterns = _patterns(module, functions)
