@@ -45,6 +45,8 @@ CONTRACT = {
     "validation": ["tests/test_validation.py", "tests/test_record.py"],
     "_fastschema": ["tests/test_fastschema.py", "tests/test_validation.py"],
     "_fastvalid": ["tests/test_fastvalid.py", "tests/test_validation.py"],
+    "_semantic": ["tests/test_validation.py", "tests/test_record.py", "tests/test_semantic_v2.py"],
+    "_semantic_v2": ["tests/test_semantic_v2.py", "tests/test_validation.py"],
     "archiveurls": ["tests/test_archiveurls.py"],
     "store._segment": [
         "tests/test_store_segment.py",
@@ -68,6 +70,9 @@ CONTRACT = {
     "similarity._shingle": ["tests/test_similarity_shingle.py"],
     "similarity._normalize": ["tests/test_similarity_normalize.py"],
 }
+#: tests/conftest.py empties the validation caches before each test when this is set:
+#: mutmut forks its mutant runs from a process whose caches are full (see there).
+_ENV = {**os.environ, "NEWSARCHIVE_MUTATION": "1"}
 _SKIP = shutil.ignore_patterns(
     ".git", ".venv", "mutants", "__pycache__", ".mypy_cache", ".ruff_cache", ".hypothesis", "bench"
 )
@@ -81,7 +86,8 @@ def _config(module: str, tests: list[str]) -> str:
         f'only_mutate = ["src/newsarchive/{module.replace(".", "/")}.py"]',
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]',
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
-        'also_copy = ["schemas", "examples"]',
+        # what the whole suite reads besides tests/ and src/ (docs link to bench/README.md)
+        'also_copy = ["schemas", "examples", "docs", "README.md", "CHANGELOG.md", "bench"]',
         "use_git_change_detection = false",
         "",
     ]
@@ -124,15 +130,19 @@ def mutate(module: str, tests: list[str], keep: bool, functions: list[str]) -> d
     work = Path(tempfile.mkdtemp(prefix=f"mutmut-{module}-"))
     copy = work / "project"
     shutil.copytree(ROOT, copy, ignore=_SKIP, symlinks=True)
+    (copy / "bench").mkdir()
+    shutil.copy2(ROOT / "bench" / "README.md", copy / "bench" / "README.md")
     pyproject = copy / "pyproject.toml"
     pyproject.write_text(pyproject.read_text() + _config(module, tests))
     patterns = _patterns(module, functions)
     if patterns:  # mutmut runs named mutants again on every run: one run
-        subprocess.run([MUTMUT, "run", "--max-children", "1", *patterns], cwd=copy, check=False)
+        subprocess.run(
+            [MUTMUT, "run", "--max-children", "1", *patterns], cwd=copy, env=_ENV, check=False
+        )
         stats = _selected_stats(copy, patterns)
     else:
         for _ in range(3):  # a run can stop early (seen under heavy load): it resumes
-            subprocess.run([MUTMUT, "run", "--max-children", "1"], cwd=copy, check=False)
+            subprocess.run([MUTMUT, "run", "--max-children", "1"], cwd=copy, env=_ENV, check=False)
             subprocess.run(
                 [MUTMUT, "export-cicd-stats"], cwd=copy, check=False, capture_output=True
             )
@@ -174,7 +184,7 @@ def recheck(copy: Path, tests: list[str], timeout: float = 30) -> None:
         for line in _results(copy).splitlines()
         if line.endswith((": survived", ": no tests"))
     ]
-    env = {**os.environ, "PYTHONPATH": f"{mutants / 'src'}{os.pathsep}{mutants}"}
+    env = {**_ENV, "PYTHONPATH": f"{mutants / 'src'}{os.pathsep}{mutants}"}
     alive = []
     for name in names:
         try:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import copy
 import os
 import random
+import re
+import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given
@@ -19,16 +21,20 @@ from hypothesis import strategies as st
 from newsarchive import ArchivedArticle, Retrieval, _fastvalid, validate
 from newsarchive._articlebuild import article_text_record
 from newsarchive._derive import compute_id, compute_record_digest
-from newsarchive._semantic import Checker
+from newsarchive._fastvalid import fused_check
+from newsarchive._semantic import CLOCK_SKEW, Checker
 from newsarchive.digest import Digest
 from newsarchive.errors import InvalidRecord, NewsArchiveError
-from newsarchive.record import HttpFacts
+from newsarchive.record import HttpFacts, Redirect
 from newsarchive.timestamps import Timestamp
 from newsarchive.validation import _fused, load_schema, schema_version_of
 from tests.conftest import NOW
 from tests.strategies import any_records, as_v1
 from tests.test_fastschema import ADDED_NAMES, EDGE_VALUES, _paths, fast_accepts, schema_accepts
 from tests.test_semantic_v2 import v2_record
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # Values that pass the schema but break a semantic rule, or sit next to one.
 SEMANTIC_VALUES: list[Any] = [
@@ -337,3 +343,220 @@ def test_the_record_digest_copy_follows_the_derived_rule(monkeypatch: pytest.Mon
     monkeypatch.setattr(_fastvalid, "_NOT_DIGESTED", frozenset({"record_digest"}))
     with pytest.raises(ValueError, match="record_digest and content only"):
         _fastvalid.fused_check(schema, timedelta(minutes=5))
+
+
+# -- what mutation testing found untested (tests/mutation.py _fastvalid) ---------------------
+
+
+def _resealed(d: dict[str, Any]) -> dict[str, Any]:
+    algorithm = Digest.parse(d["record_digest"]).algorithm
+    d["record_digest"] = str(compute_record_digest(d, algorithm))
+    return d
+
+
+def _without_content(algorithm: str) -> dict[str, Any]:
+    d = ArchivedArticle.create(
+        url="https://example.com/a",
+        content="Text.",
+        retrieved_at="2025-01-01T00:00:00Z",
+        algorithm=algorithm,
+    ).to_dict()
+    del d["content"]
+    return _resealed(d)
+
+
+_LANGUAGE = "x" + "-abcdefgh" * 40  # private-use subtags: well-formed at any length
+
+
+def _at_the_limits(status: str = "max") -> dict[str, Any]:
+    """A valid record whose members sit exactly at the schema's limits (statuses: low or high)."""
+    schema = load_schema(2)
+    defs, props = schema["$defs"], schema["properties"]
+    hop = defs["http_facts"]["properties"]["redirects"]["items"]["properties"]["status"]
+    base = "https://example.com/"
+    long_url = base + "a" * (defs["http_url"]["maxLength"] - len(base))
+    d = ArchivedArticle.create(
+        url=long_url,
+        content="Text.",
+        retrieved_at="2025-01-01T00:00:00Z",
+        tags=["x" * defs["label"]["maxLength"], "y"],
+        language=_LANGUAGE[: props["language"]["maxLength"]],
+        retrieval=Retrieval(
+            "http",
+            via=long_url,
+            http=HttpFacts(
+                final_url=long_url,
+                status=defs["http_status"]["maximum" if status == "max" else "minimum"],
+                redirects=[
+                    Redirect(long_url, hop["minimum"]),
+                    Redirect(long_url, hop["maximum"]),
+                ],
+            ),
+        ),
+    ).to_dict()
+    del d["content"]
+    d["content_length"] = props["content_length"]["maximum"]
+    d["media_type"] = "text/plain" + "x" * (props["media_type"]["maxLength"] - 10)
+    return _resealed(d)
+
+
+def _bare_http() -> dict[str, Any]:
+    """Format v2's `retrieval.http` with its required members only."""
+    return ArchivedArticle.create(
+        url="https://example.com/a",
+        content="Text.",
+        retrieved_at="2025-01-01T00:00:00Z",
+        retrieval=Retrieval("http", http=HttpFacts(final_url="https://example.com/a", status=200)),
+    ).to_dict()
+
+
+def _required_only() -> dict[str, Any]:
+    d = _without_content("sha256")
+    required = set(load_schema(2)["required"])
+    assert d.keys() == required
+    return d
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _required_only,
+        lambda: _without_content("sha512"),
+        _at_the_limits,
+        lambda: _at_the_limits("min"),
+        _bare_http,
+    ],
+    ids=[
+        "required-members-only",
+        "sha512-without-content",
+        "at-the-limits",
+        "lowest-status",
+        "http-required-members-only",
+    ],
+)
+def test_valid_records_at_the_edges_take_the_fused_path(make: Callable[[], dict[str, Any]]) -> None:
+    # Declining is never wrong, only slow; but these are common or plain valid records.
+    d = make()
+    assert validate(d, now=NOW) == []
+    for derived in (True, False):
+        assert _fast_ok(d, NOW, derived)
+
+
+def test_the_seeds_take_the_fused_path_when_the_derived_fields_are_not_checked() -> None:
+    for seed in _seeds():
+        assert _fast_ok(seed, NOW, derived=False)  # as for every record create() builds
+
+
+def test_without_content_the_id_is_still_checked_against_the_declared_digest() -> None:
+    d = _without_content("sha256")
+    d["id"] = "0" * 64
+    _resealed(d)
+    assert not _fast_ok(d, NOW, derived=True)
+    assert [(p.pointer, p.code) for p in validate(d, now=NOW)] == [("/id", "id-mismatch")]
+
+
+@pytest.mark.parametrize(
+    ("published", "retrieved"),
+    [("00.5Z", "00.1Z"), ("00.55Z", "00.5Z"), ("00.000000002Z", "00.000000001Z"), ("01Z", "00.9Z")],
+)
+def test_a_publication_a_fraction_of_a_second_after_retrieval_is_seen(
+    published: str, retrieved: str
+) -> None:
+    d = ArchivedArticle.create(
+        url="https://example.com/a",
+        content="Text.",
+        retrieved_at="2025-01-01T00:00:" + retrieved,
+        published_at="2025-01-01T00:00:" + published,
+    ).to_dict()
+    assert not _fast_ok(d, NOW, derived=True)
+    assert [(p.pointer, p.code) for p in validate(d, now=NOW)] == [
+        ("/published_at", "published-after-retrieved")
+    ]
+
+
+def test_a_retrieval_up_to_the_clock_skew_ahead_takes_the_fused_path() -> None:
+    d = _seeds()[0]  # retrieved 2025-05-06T08:00:00Z; the skew is 5 minutes
+    assert _fast_ok(d, datetime(2025, 5, 6, 7, 56, tzinfo=UTC), derived=True)
+    # the limit is 08:00:01 here: a whole second short of it is still the fused path's
+    assert _fast_ok(d, datetime(2025, 5, 6, 7, 55, 1, tzinfo=UTC), derived=True)
+
+
+def test_the_first_clock_seen_at_the_epoch_is_not_mistaken_for_the_empty_cache() -> None:
+    # The cache starts as (second -1, limit ""): a clock whose limit second is -1 gets ""
+    # (decline), never a limit that would let any retrieval through.
+    check = fused_check(load_schema(2), CLOCK_SKEW)
+    epoch = datetime(1969, 12, 31, 23, 55, tzinfo=UTC)
+    assert check(_seeds()[0], epoch, True) is False
+
+
+def test_the_retrieval_limit_is_utc_whatever_the_local_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    d = _seeds()[0]  # retrieved 2025-05-06T08:00:00Z
+    an_hour_before = datetime(2025, 5, 6, 7, 0, tzinfo=UTC)
+    try:
+        monkeypatch.setenv("TZ", "JST-9")  # POSIX form: no tzdata needed
+        time.tzset()
+        check = fused_check(load_schema(2), CLOCK_SKEW)
+        assert check(d, an_hour_before, True) is False
+        assert check(d, an_hour_before + timedelta(hours=1), True) is True
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def _label_rule(schema: dict[str, Any], pattern: str) -> None:
+    schema["$defs"]["label"]["not"]["pattern"] = pattern
+
+
+def _text_rule(schema: dict[str, Any], where: str) -> None:
+    target = schema["$defs"]["text"] if where == "text" else schema["properties"]["title"]
+    target["not"]["pattern"] = "\\u0001"
+
+
+def _redirect_member(schema: dict[str, Any], _: str) -> None:
+    hop = schema["$defs"]["http_facts"]["properties"]["redirects"]["items"]
+    hop["properties"]["via"] = {"type": "string"}
+
+
+@pytest.mark.parametrize(
+    ("change", "argument", "message"),
+    [
+        (_label_rule, "[\\u0000-\\u001f", "the label rule is not a character class: "),
+        (_label_rule, "\\u0000-\\u001f]", "the label rule is not a character class: "),
+        (_text_rule, "text", "text is expected to forbid NUL only"),
+        (_text_rule, "title", "text is expected to forbid NUL only"),
+        (_redirect_member, "", "a redirect is expected to have its required members only"),
+    ],
+)
+def test_a_schema_the_fused_check_cannot_mirror_is_refused(
+    change: Callable[[dict[str, Any], str], None], argument: str, message: str
+) -> None:
+    # Built from the schema, it must never silently check less than the schema says.
+    schema = copy.deepcopy(load_schema(2))
+    change(schema, argument)
+    expected = message + repr(argument) if message.endswith(": ") else message
+    with pytest.raises(ValueError, match="^" + re.escape(expected) + "$"):
+        fused_check(schema, CLOCK_SKEW)
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        ("/retrieval/http/redirects", {}),
+        ("/retrieval/http/redirects", ""),
+        ("/language", _LANGUAGE[:256]),
+    ],
+)
+def test_a_v2_member_the_schema_refuses_is_never_passed(pointer: str, value: Any) -> None:
+    d = _at_the_limits()
+    assert _fast_ok(d, NOW, derived=True)
+    *parents, last = pointer.strip("/").split("/")
+    target: Any = d
+    for part in parents:
+        target = target[part]
+    target[last] = value
+    _resealed(d)
+    for derived in (True, False):
+        assert not _fast_ok(d, NOW, derived)
+    assert (pointer, "error") in {(p.pointer, p.severity) for p in validate(d, now=NOW)}

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import pytest
@@ -11,8 +12,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle, InvalidRecord, load_schema, validate
+from newsarchive.digest import Digest
+from newsarchive.errors import NewsArchiveError
+from newsarchive.timestamps import Timestamp
+from newsarchive.urls import check_url
 from tests.conftest import NOW
-from tests.strategies import records
+from tests.strategies import as_v1, records
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).parent.parent
 
@@ -218,6 +226,32 @@ def test_validator_is_built_once() -> None:
     assert _schema_validator(2) is _schema_validator(2)
 
 
+def test_mutation_runs_clear_every_cache_of_the_validation_layers() -> None:
+    """conftest's list of caches (emptied before each test under tests/mutation.py) is whole.
+
+    A cache it misses would hide the mutants of the code that fills it.
+    """
+    from newsarchive import _fastschema, _fastvalid, _semantic, _semantic_v2, validation
+    from tests.conftest import clear_validation_caches
+
+    v2 = {**good(), "schema_version": 2}
+    for record in (good(), v2, {**v2, "title": 1}):
+        validate(record, now=NOW)
+    modules = (validation, _fastschema, _fastvalid, _semantic, _semantic_v2)
+    caches = {
+        f"{module.__name__}.{name}": value
+        for module in modules
+        for name, value in vars(module).items()
+        if hasattr(value, "cache_clear") and value.__module__ == module.__name__
+    }
+    filled = {name for name, cache in caches.items() if cache.cache_info().currsize}
+    assert filled >= {"newsarchive.validation._fast_schema", "newsarchive._fastvalid._real_date"}
+    assert validation._FUSED
+    clear_validation_caches()
+    assert {name for name, cache in caches.items() if cache.cache_info().currsize} == set()
+    assert validation._FUSED == {}
+
+
 def _leaves(value: Any, pointer: str = "") -> list[str]:
     if isinstance(value, dict):
         out = [pointer] if pointer else []
@@ -308,3 +342,172 @@ def test_lone_surrogate_url_in_a_partial_record_is_a_problem() -> None:
     # and raised UnicodeEncodeError out of validate.
     data = json.loads('{"url": "https://example.com/\\ud800"}')
     assert ("/url", "bad-url") in codes(data)
+
+
+# -- what mutation testing found untested (tests/mutation.py validation) --------------------
+
+
+def test_load_schema_names_the_versions_it_knows() -> None:
+    with pytest.raises(ValueError, match=r"^no record format version 3 \(known: 1, 2\)$"):
+        load_schema(3)
+
+
+def _problems(data: Any) -> list[tuple[str, str, str]]:
+    return [(p.pointer, p.code, p.message) for p in validate(data, now=NOW)]
+
+
+def test_an_unknown_field_of_format_v1_that_v2_has_says_so() -> None:
+    d = as_v1(ArchivedArticle.from_dict(good()))
+    d["authors"] = ["A"]  # a v2 field at the top
+    d["retrieval"]["http"] = {}  # a v2 field of retrieval
+    d["retrieval"]["authors"] = 1  # a v2 field, but not of retrieval
+    d["provenance"] = [
+        {"type": "capture", "at": "2020-01-08T06:30:00Z", "agent": "a", "outcome": "success"}
+    ]
+    d["provenance"][0]["http"] = 1  # not a v2 field of an event
+    d["zz"] = 1
+    v2_hint = "; {!r} is a format v2 field (schema_version 2)"
+    unknown = [p for p in _problems(d) if p[1] == "unknown-field"]
+    assert unknown == [
+        ("/authors", "unknown-field", _unknown("authors", 1) + v2_hint.format("authors")),
+        ("/provenance/0/http", "unknown-field", _unknown("http", 1)),
+        ("/retrieval/authors", "unknown-field", _unknown("authors", 1)),
+        ("/retrieval/http", "unknown-field", _unknown("http", 1) + v2_hint.format("http")),
+        ("/zz", "unknown-field", _unknown("zz", 1)),
+    ]
+
+
+def _unknown(name: str, version: int) -> str:
+    return f"unknown field {name!r} (format v{version} allows no extra fields)"
+
+
+def test_an_unknown_field_of_format_v2_gets_no_hint() -> None:
+    d = good()
+    d["zz"] = 1
+    d["retrieval"]["zz"] = 1
+    unknown = [p for p in _problems(d) if p[1] == "unknown-field"]
+    assert unknown == [
+        ("/retrieval/zz", "unknown-field", _unknown("zz", 2)),
+        ("/zz", "unknown-field", _unknown("zz", 2)),
+    ]
+
+
+@pytest.mark.parametrize(("field", "value"), [("title", {"a": 1}), ("tags", [{"a": 1}])])
+def test_an_object_of_the_wrong_type_is_not_read_as_unknown_fields(field: str, value: Any) -> None:
+    d = good()
+    d[field] = value
+    pointer = "/title" if field == "title" else "/tags/0"
+    assert [(p, c) for p, c in codes(d) if p != "/record_digest"] == [(pointer, "wrong-type")]
+
+
+def test_an_event_type_of_the_wrong_type_is_a_wrong_type() -> None:
+    d = good()
+    d["provenance"] = [{"type": 1, "at": "2020-01-08T06:30:00Z", "agent": "a", "outcome": "x"}]
+    assert ("/provenance/0/type", "wrong-type") in codes(d)
+
+
+def test_schema_findings_say_what_is_wrong_in_words() -> None:
+    d = good()
+    del d["url"]
+    d["title"] = 1
+    found = {p[0]: p[2] for p in _problems(d)}
+    assert found["/url"] == "'url' is required"
+    assert "string" in found["/title"]
+    assert "1" in found["/title"]
+
+
+def test_an_unsupported_version_names_the_known_ones() -> None:
+    d = good()
+    d["schema_version"] = 3
+    assert ("/schema_version", "unsupported-schema-version", _VERSIONS_KNOWN + "3)") in (
+        _problems(d)
+    )
+
+
+_VERSIONS_KNOWN = "schema_version must be one of 1, 2 (got "
+
+
+@pytest.mark.parametrize("field", ["zz", "schema_version"])
+def test_a_lone_surrogate_does_not_hide_what_the_schema_says_of_the_same_member(
+    field: str,
+) -> None:
+    # The semantic finding replaces a pattern finding at the same pointer, never these.
+    d = good()
+    d[field] = json.loads('"\\ud800"')
+    schema_code = "unknown-field" if field == "zz" else "unsupported-schema-version"
+    found = [(p, c) for p, c, _ in _problems(d) if p == f"/{field}"]
+    assert found == [(f"/{field}", "lone-surrogate"), (f"/{field}", schema_code)]
+
+
+def test_problems_are_sorted_by_pointer_not_by_code() -> None:
+    d = good()
+    d["title"] = 1  # wrong-type, sorts after bad-url by code
+    d["url"] = "javascript:x"  # bad-url
+    d["retrieval"]["0"] = 1  # a list-index-like member name sorts before names
+    d["retrieval"]["agent"] = ""
+    pointers = [p for p, _ in codes(d) if p not in ("/id", "/record_digest")]
+    assert pointers == ["/retrieval/0", "/retrieval/agent", "/title", "/url"]
+
+
+@pytest.mark.parametrize(
+    ("length", "shortened"), [(299, False), (300, False), (301, True), (1000, True)]
+)
+def test_long_messages_are_cut_to_300_characters(length: int, shortened: bool) -> None:
+    from newsarchive.validation import _shorten_message
+
+    message = "m" * length
+    out = _shorten_message(message)
+    assert out == ("m" * 297 + "..." if shortened else message)
+
+
+def test_validate_checks_the_future_against_the_clock_given() -> None:
+    later = NOW + timedelta(hours=1)
+    d = ArchivedArticle.create(
+        url="https://example.com/a", content="Text.", retrieved_at=later
+    ).to_dict()
+    assert codes(d) == [("/retrieved_at", "future-timestamp")]
+    assert validate(d, now=later) == []
+
+
+def test_a_valid_record_takes_the_fused_path_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The common case in one pass: neither jsonschema nor the problem machinery runs.
+    from newsarchive import validation
+
+    def fail(*_: Any, **__: Any) -> Any:
+        raise AssertionError
+
+    monkeypatch.setattr(validation, "_FUSED", {})
+    monkeypatch.setattr(validation, "Checker", fail)
+    monkeypatch.setattr(validation, "_schema_problems", fail)
+    assert validate(good(), now=NOW) == []
+    assert validate(good(), now=NOW) == []
+
+
+def test_a_semantic_finding_alone_spares_jsonschema(monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsarchive import validation
+
+    def fail(*_: Any, **__: Any) -> Any:
+        raise AssertionError
+
+    monkeypatch.setattr(validation, "_schema_problems", fail)
+    d = good()
+    d["tags"] = ["one", "ONE"]
+    assert ("/tags/1", "duplicate-tag") in codes(d)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "parse"),
+    [
+        ("url", "https://exa mple.com/", check_url),
+        ("published_at", "2020-02-30T00:00:00Z", Timestamp.parse),
+        ("content_digest", "sha256:" + "0" * 63, Digest.parse),
+    ],
+)
+def test_a_field_that_does_not_parse_carries_the_parsers_message(
+    field: str, value: str, parse: Callable[[str], object]
+) -> None:
+    d = good()
+    d[field] = value
+    with pytest.raises(NewsArchiveError) as info:
+        parse(value)
+    assert (f"/{field}", info.value.code, info.value.message) in _problems(d)
