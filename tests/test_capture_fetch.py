@@ -478,22 +478,53 @@ def test_zero_delay_never_sleeps(server: LoopbackServer) -> None:
     assert fake.sleeps == []
 
 
+def _one_at_a_time(stopping: threading.Event) -> tuple[Route, dict[str, int]]:
+    """A slow page that counts the requests of its host waiting for their answer.
+
+    A request stops counting just before its answer goes out, and a client can
+    send its next request to the host only once it has that answer, so a
+    client that waits its turn never makes the count exceed 1. (The server's
+    own in-flight count drops only after the answer was sent, so it can show
+    2 when the next request comes in before that thread runs again.)
+    """
+    state = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    def handle(_: Request, conn: socket.socket) -> None:
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        answered = False
+        try:
+            if not stopping.wait(0.2):
+                with lock:
+                    state["now"] -= 1
+                answered = True
+                conn.sendall(response(200, ARTICLE))
+        finally:
+            if not answered:
+                with lock:
+                    state["now"] -= 1
+
+    return handle, state
+
+
 def test_jobs_fetch_hosts_in_parallel_one_request_per_host_at_a_time() -> None:
     stop = threading.Event()
-    page = slow(0.2, response(200, ARTICLE), stop)
-    routes: dict[str, Route] = {f"/p{n}": page for n in range(3)}
-    routes["/robots.txt"] = response(404, "", content_type="text/plain")
-    with (
-        LoopbackServer(routes, host="127.0.0.1") as one,
-        LoopbackServer(routes, host="127.0.0.2") as two,
-    ):
+    servers, counts = [], []
+    for host in ("127.0.0.1", "127.0.0.2"):
+        page, state = _one_at_a_time(stop)
+        routes: dict[str, Route] = {f"/p{n}": page for n in range(3)}
+        routes["/robots.txt"] = response(404, "", content_type="text/plain")
+        servers.append(LoopbackServer(routes, host=host))
+        counts.append(state)
+    with servers[0] as one, servers[1] as two:
         urls = [s.url(f"/p{n}") for s in (one, two) for n in range(3)]
         results = list(fetch_many(urls, options(), jobs=4))
         stop.set()
     assert sorted(r.url for r in results) == sorted(urls)
     assert all(r.outcome == "captured" for r in results)
-    for srv in (one, two):
-        assert max(r.in_flight for r in srv.requests) == 1  # one at a time per host
+    assert [state["most"] for state in counts] == [1, 1]  # one at a time per host
     # the two hosts overlapped: each one's pages began before the other's last page did
     # (fetched one host after the other, one host's would all come after the other's)
     one_at, two_at = (
