@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from newsarchive import ArchivedArticle
-from newsarchive.errors import SearchError
+from newsarchive.errors import SearchError, StoreCorrupted
 from newsarchive.search._index import _merged
 from newsarchive.store import Store
 from newsarchive.store._segment import BLOB_THRESHOLD
@@ -106,6 +106,28 @@ def test_reindex_rebuilds_a_lost_text_index(store: Store) -> None:
         again.reindex()
         assert set(again.search("lighthouse")) == _ids(again, "harbour")
         assert again.verify(jobs=1, record_event=False).ok
+
+
+def test_an_unreadable_text_index_is_a_finding_a_clear_error_and_rebuilt(store: Store) -> None:
+    store.search("lighthouse")
+    store.close()
+    for name in ("text.sqlite-wal", "text.sqlite-shm"):
+        (store.root / name).unlink(missing_ok=True)
+    (store.root / "text.sqlite").write_bytes(b"not a database at all, not even close")
+    with Store(store.root) as again:
+        report = again.verify(jobs=1, record_event=False)
+        assert [(f.severity, f.code, f.where) for f in report.findings] == [
+            ("failure", "derived-corrupt", "text")
+        ]
+        with pytest.raises(StoreCorrupted, match="store reindex"):
+            again.search("lighthouse")
+        code, _, err = cli("find", "--store", str(store.root), "--text", "lighthouse")
+        assert_one_line_error(code, err, "derived index 'text' cannot be read", 1)
+        again.reindex()
+        assert set(again.search("lighthouse")) == _ids(again, "harbour")
+        assert again.verify(jobs=1, record_event=False).ok
+    code, _, err = cli("find", "--store", str(store.root), "--text", "lighthouse")
+    assert code == 0, err
 
 
 def _codes(store: Store) -> list[tuple[str, str | None]]:

@@ -22,10 +22,17 @@ import os
 import sqlite3
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from newsarchive.errors import StoreError
+from newsarchive.errors import StoreCorrupted, StoreError
 from newsarchive.store import _index
 from newsarchive.store._findings import Finding
-from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment
+from newsarchive.store._layout import (
+    SEGMENTS,
+    SIMILAR,
+    TEXT,
+    index_files,
+    is_segment_name,
+    open_segment,
+)
 from newsarchive.store._segment import Batch, scan
 
 if TYPE_CHECKING:
@@ -108,6 +115,9 @@ DERIVED: Final[Mapping[str, str]] = {
 #: of ~5 KB on one core; MinHash signing and LSH buckets 0.3-0.5 ms of CPU per
 #: 600-word record), so a bulk import does not wait for them.
 ON_USE: Final = frozenset({"text", "similar"})
+#: The SQLite file of each derived index kept in one: a rebuild replaces one
+#: that cannot be read (the log's tiles rebuild themselves).
+FILES: Final[Mapping[str, str]] = {"text": TEXT, "similar": SIMILAR}
 
 
 @functools.cache
@@ -184,7 +194,14 @@ class OpenDerived:
     def _opened(self, name: str) -> DerivedIndex:
         found = self._open.get(name)
         if found is None:
-            found = self._open[name] = load(name)(self.root)
+            try:
+                found = self._open[name] = load(name)(self.root)
+            except sqlite3.DatabaseError as exc:
+                raise StoreCorrupted(
+                    f"its derived index {name!r} cannot be read ({exc}); "
+                    "`newsarchive store reindex` rebuilds it",
+                    path=str(self.root / FILES.get(name, name)),
+                ) from None
         return found
 
     def caught_up(self, name: str, index: sqlite3.Connection) -> DerivedIndex:
@@ -222,7 +239,14 @@ class OpenDerived:
     def rebuild(self, index: sqlite3.Connection) -> None:
         """Rebuild every one from the batches `index` lists (after `store reindex`)."""
         for name in DERIVED:
-            found = self._opened(name)
+            try:
+                found = self._opened(name)
+            except StoreCorrupted:
+                if name not in FILES:
+                    raise
+                for file in index_files(FILES[name]):  # unreadable: made anew
+                    (self.root / file).unlink(missing_ok=True)
+                found = self._opened(name)
             found.reset()
             catch_up(self.root, index, found)
 
@@ -237,9 +261,10 @@ class DerivedChecks:
 
     With `audited` (a full audit), those that offer an `EntryAudit` are fed by
     the audit's own reading (`audits`); the others read for themselves when
-    `findings` asks them. In a store we may not write (`read_only`), one that
-    cannot be opened without writing (not built yet, say) is left unchecked,
-    with a note.
+    `findings` asks them. One that cannot be opened is a failure
+    (`derived-corrupt`: `store reindex` rebuilds it), except in a store we may
+    not write (`read_only`), where opening may need to write (one never built):
+    then it is left unchecked, with a note.
     """
 
     def __init__(self, root: Path, *, audited: bool, read_only: bool = False) -> None:
@@ -257,10 +282,7 @@ class DerivedChecks:
                 try:
                     derived = load(name)(root)
                 except (OSError, sqlite3.Error, StoreError) as exc:
-                    if not read_only:
-                        raise
-                    why = f"cannot be opened without write access ({exc}); not checked"
-                    self._unchecked.append(Finding("note", "derived-unchecked", name, why))
+                    self._unchecked.append(_unopened(name, exc, read_only=read_only))
                     continue
                 self._checks.append((derived, derived.audit(self._conn) if audited else None))
         except BaseException:
@@ -285,3 +307,11 @@ class DerivedChecks:
             derived.close()
         if self._conn is not None:
             self._conn.close()
+
+
+def _unopened(name: str, exc: BaseException, *, read_only: bool) -> Finding:
+    if read_only:
+        why = f"cannot be opened without write access ({exc}); not checked"
+        return Finding("note", "derived-unchecked", name, why)
+    why = f"cannot be opened ({exc}); `newsarchive store reindex` rebuilds it"
+    return Finding("failure", "derived-corrupt", name, why)
