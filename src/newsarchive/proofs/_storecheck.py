@@ -40,6 +40,7 @@ from newsarchive.proofs._tiles import TILE_WIDTH
 from newsarchive.store._derived import batches_after
 from newsarchive.store._findings import Finding
 from newsarchive.store._layout import CHECKPOINTS, LOG
+from newsarchive.store._marker import read_marker
 
 if TYPE_CHECKING:
     import sqlite3
@@ -220,10 +221,8 @@ class LogAudit:
     entry_function: Final = "newsarchive.proofs._leaf:entry_leaf_hash"
 
     def __init__(self, root: Path, index: sqlite3.Connection) -> None:
-        from newsarchive.store import Store  # noqa: PLC0415
-
         self._findings: list[Finding] = []
-        self.items = _checkpoints(root, Store(root).origin, self._findings)
+        self.items = _checkpoints(root, read_marker(root).origin, self._findings)
         self.wanted = {item.checkpoint.size for item in self.items}
         self.roots = {0: EMPTY_ROOT}
         self.tiles = _TileComparison(root, self._findings)
