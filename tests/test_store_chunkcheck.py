@@ -158,7 +158,7 @@ def test_a_version_3_index_is_rebuilt_with_the_indexes_by_place(tmp_path: Path) 
         names = {row[0] for row in again.index.execute("SELECT name FROM sqlite_master")}
         assert set(_PLACE_INDEXES) <= names
         version = again.index.execute("SELECT value FROM meta WHERE key='version'").fetchone()
-        assert version == ("6",)  # the current version
+        assert version == ("7",)  # the current version
         assert len(again) == 12
         assert _verify.verify_store(again.root, jobs=1).ok
 

@@ -6,21 +6,25 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsarchive.errors import RecordNotFound, StoreError
 from newsarchive.store._ids import AmbiguousId, resolve_id
+from newsarchive.store._index import id_key
 
 IDS = ["ab12cd34" + "0" * 56, "ab12cd34" + "1" * 56, "ab12cd35" + "2" * 56, "ff" * 32]
 
 
 class FakeStore:
-    """An index with only the records table: all `resolve_id` reads."""
+    """An index with only the records' ids and id keys: all `resolve_id` reads."""
 
     def __init__(self, ids: list[str]) -> None:
         self.root = Path("/st")
         self.index = sqlite3.connect(":memory:")
-        self.index.execute("CREATE TABLE records (id TEXT PRIMARY KEY)")
-        self.index.executemany("INSERT INTO records VALUES (?)", [(i,) for i in ids])
+        self.index.execute("CREATE TABLE records (id TEXT, id_key TEXT)")
+        self.index.execute("CREATE INDEX records_id ON records (id_key)")
+        self.index.executemany("INSERT INTO records VALUES (?, ?)", [(i, id_key(i)) for i in ids])
 
 
 @pytest.mark.parametrize(
@@ -61,3 +65,24 @@ def test_no_match_is_not_found() -> None:
         resolve_id(FakeStore(IDS), "00000000")
     with pytest.raises(RecordNotFound, match="no record with id"):
         resolve_id(FakeStore(IDS), "0" * 64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    ids=st.lists(st.text("01", min_size=1, max_size=12), min_size=1, max_size=12, unique=True),
+    prefix=st.text("01", min_size=8, max_size=14),
+)
+def test_a_prefix_finds_what_a_walk_of_every_id_finds(ids: list[str], prefix: str) -> None:
+    # Ids from two digits, padded: they share long prefixes, within and past the id key.
+    full = sorted({(i + "0" * 64)[:64] for i in ids})
+    matches = [i for i in full if i.startswith(prefix)]
+    store = FakeStore(full)
+    if not matches:
+        with pytest.raises(RecordNotFound):
+            resolve_id(store, prefix)
+    elif len(matches) > 1:
+        with pytest.raises(AmbiguousId) as caught:
+            resolve_id(store, prefix)
+        assert caught.value.candidates == tuple(matches[:3])
+    else:
+        assert resolve_id(store, prefix) == matches[0]

@@ -27,6 +27,7 @@ import attrs
 
 from newsarchive.capture._options import CaptureError
 from newsarchive.errors import NewsArchiveError
+from newsarchive.store._index import BY_URL, by_url
 from newsarchive.timestamps import Timestamp
 
 if TYPE_CHECKING:
@@ -119,7 +120,8 @@ def tracked(store: StoreCore) -> list[Tracked]:
     ).fetchall()
     for canonical, _ in urls:
         ids = store.index.execute(
-            "SELECT id FROM records WHERE canonical_url=? ORDER BY retrieved_key, id", (canonical,)
+            f"SELECT id FROM records WHERE {BY_URL} ORDER BY retrieved_key, id",  # noqa: S608
+            by_url(canonical),
         ).fetchall()
         first_record, latest = store.get(ids[0][0]), store.get(ids[-1][0])
         first = _instant(first_record.get("retrieved_at"))

@@ -28,6 +28,7 @@ from newsarchive.proofs._storecheckpoints import (
     read_checkpoint,
 )
 from newsarchive.proofs._storelog import StoreLog
+from newsarchive.store._index import BY_ID, by_id
 
 if TYPE_CHECKING:
     import sqlite3
@@ -86,7 +87,8 @@ def prove(store: Store, record_id: str, *, with_content: bool = True) -> dict[st
     """
     log = _log(store)
     row = store.index.execute(
-        "SELECT segment, offset, length FROM records WHERE id=?", (record_id,)
+        f"SELECT segment, offset, length FROM records WHERE {BY_ID}",  # noqa: S608
+        by_id(record_id),
     ).fetchone()
     if row is None:
         raise RecordNotFound(f"no record with id {record_id!r} in {store.root}")

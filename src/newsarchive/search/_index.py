@@ -176,7 +176,7 @@ class TextIndex:
         # Both id columns in order, walked together: memory does not grow with the store.
         for record_id, mine, stored in _merged(
             self.conn.execute("SELECT record_id FROM docs ORDER BY record_id"),
-            index.execute("SELECT id FROM records ORDER BY id"),
+            index.execute("SELECT id FROM records ORDER BY id_key, id"),
         ):
             if not stored:
                 extra.append(record_id)

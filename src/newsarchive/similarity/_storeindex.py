@@ -29,6 +29,7 @@ from newsarchive.similarity._lsh import DEFAULT_THRESHOLD
 from newsarchive.similarity._minhash import DEFAULT_PARAMS
 from newsarchive.store._derived import batches_after
 from newsarchive.store._findings import Finding
+from newsarchive.store._index import BY_ID, by_id
 from newsarchive.store._layout import SIMILAR, index_files, is_regular, open_nofollow
 from newsarchive.store._read import StoreReader
 
@@ -310,7 +311,8 @@ RESIGNED: Final = 2000
 
 
 def _is_record(index: sqlite3.Connection, key: str) -> bool:
-    return index.execute("SELECT 1 FROM records WHERE id = ?", (key,)).fetchone() is not None
+    sql = f"SELECT 1 FROM records WHERE {BY_ID}"  # noqa: S608
+    return index.execute(sql, by_id(key)).fetchone() is not None
 
 
 def _failure(code: str, message: str, record_id: str | None = None) -> Finding:

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from newsarchive.errors import NewsArchiveError
 from newsarchive.similarity._cluster import Article, clusters
 from newsarchive.similarity._lsh import check_threshold
 from newsarchive.similarity._similar import similar_result
 from newsarchive.store._ids import resolve_id
+from newsarchive.store._index import id_key
 from newsarchive.urls import canonicalize_url
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from newsarchive.similarity._cluster import Cluster
     from newsarchive.similarity._index import SimilarityIndex
@@ -89,19 +90,18 @@ def similar(
     )
 
 
-def _urls(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
+def _by_ids(conn: sqlite3.Connection, columns: str, keys: list[str]) -> Iterator[Any]:
+    """The rows (`id`, then `columns`) of the records with these ids, through their id keys."""
+    wanted = set(keys)
     for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
+        chunk = list({id_key(key) for key in keys[start : start + _CHUNK]})
         marks = ",".join("?" * len(chunk))
-        found.update(
-            (key, url or "")
-            for key, url in conn.execute(
-                f"SELECT id, canonical_url FROM records WHERE id IN ({marks})",  # noqa: S608
-                chunk,
-            )
-        )
-    return found
+        sql = f"SELECT id, {columns} FROM records WHERE id_key IN ({marks})"  # noqa: S608
+        yield from (row for row in conn.execute(sql, chunk) if row[0] in wanted)
+
+
+def _urls(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str]:
+    return {key: url or "" for key, url in _by_ids(conn, "canonical_url", keys)}
 
 
 def store_clusters(
@@ -132,18 +132,11 @@ def store_clusters(
 
 
 def _articles(conn: sqlite3.Connection, keys: list[str]) -> Iterable[Article]:
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        rows = conn.execute(
-            "SELECT id, canonical_url, retrieved_key, published_key FROM records "  # noqa: S608
-            f"WHERE id IN ({marks})",
-            chunk,
-        )
-        for key, url, retrieved, published in rows:
-            retrieved_at = time_of_key(retrieved)
-            if retrieved_at is not None:
-                yield Article(key, url or "", retrieved_at, time_of_key(published))
+    rows = _by_ids(conn, "canonical_url, retrieved_key, published_key", keys)
+    for key, url, retrieved, published in rows:
+        retrieved_at = time_of_key(retrieved)
+        if retrieved_at is not None:
+            yield Article(key, url or "", retrieved_at, time_of_key(published))
 
 
 def time_of_key(key: str | None) -> datetime | None:

@@ -22,7 +22,9 @@ from newsarchive.store._derived import BatchPlace, entry_function
 from newsarchive.store._evidence import evidence_problems
 from newsarchive.store._findings import Finding, VerifyReport
 from newsarchive.store._index import (
+    BY_ID,
     blob_row,
+    by_id,
     event_row,
     evidence_row,
     read_only_uri,
@@ -294,7 +296,7 @@ class _ChunkCheck:
             and record_id is not None
             and self.record_rows.get(record_id, (None,) * 9)[8] != entry.offset
         ):
-            row = self.row("SELECT segment, offset FROM records WHERE id=?", record_id)
+            row = self.row(f"SELECT segment, offset FROM records WHERE {BY_ID}", *by_id(record_id))
             if row is None:
                 self.fail("index-missing", entry.offset, "record is not in the index", record_id)
             elif row is not _DAMAGED and tuple(row) != (self.chunk.segment, entry.offset):
@@ -349,7 +351,7 @@ class _ChunkCheck:
         if (
             record_id is not None
             and self.indexed_at(entry.offset)
-            and self.row("SELECT 1 FROM records WHERE id=?", record_id) is None
+            and self.row(f"SELECT 1 FROM records WHERE {BY_ID}", *by_id(record_id)) is None
         ):
             self.fail(
                 "dangling-event",
@@ -371,7 +373,7 @@ class _ChunkCheck:
             self.fail("index-mismatch", entry.offset, "the index row of this evidence differs", rid)
         if record_id is None:
             return
-        if self.row("SELECT 1 FROM records WHERE id=?", record_id) is None:
+        if self.row(f"SELECT 1 FROM records WHERE {BY_ID}", *by_id(record_id)) is None:
             self.fail(
                 "dangling-evidence",
                 entry.offset,

@@ -365,7 +365,7 @@ class StoreCore(StoreReader):
         with self._lock():
             conn = self._caught_up()
             record_id = event.get("record_id")
-            if record_id is not None and not self._has("records", "id", record_id):
+            if record_id is not None and not self._has(record_id):
                 raise RecordNotFound(f"no record with id {record_id!r}")
             write_batch(self.root, conn, self.index_state, [("event", {"event": event}, None)])
             self._update_derived()

@@ -1,7 +1,7 @@
 """Record ids by a short prefix, as git takes commits: at least 8 hex digits, unambiguous.
 
 Ids are 64 lowercase hex digits; people copy the first few. A prefix is looked
-up in the index's primary key (a range scan, no table walk). A prefix that
+up by the id key it starts with (its first 8 digits, an index lookup, no table walk). A prefix that
 starts several ids is refused with the candidates named, never guessed.
 """
 
@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Final, Protocol
 
 from newsarchive.errors import RecordNotFound, StoreError
+from newsarchive.store._index import id_key
 
 if TYPE_CHECKING:
     import sqlite3
@@ -60,10 +61,13 @@ def resolve_id(store: Indexed, text: str) -> str:
             f"{MIN_PREFIX} hex digits",
             code="bad-id",
         )
-    # Every id with this prefix sorts in [prefix, prefix + "g"): "g" follows every hex digit.
+    # Every id with this prefix sorts in [prefix, prefix + "g") ("g" follows every
+    # hex digit), and so does its id key (a prefix of the id) in [key, key + "g").
+    key = id_key(prefix)
     rows = store.index.execute(
-        "SELECT id FROM records WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
-        (prefix, prefix + "g", _SHOWN + 1),
+        "SELECT id FROM records WHERE id_key >= ? AND id_key < ? AND id >= ? AND id < ? "
+        "ORDER BY id LIMIT ?",
+        (key, f"{key}g", prefix, prefix + "g", _SHOWN + 1),
     ).fetchall()
     ids = tuple(row[0] for row in rows)
     if not ids:

@@ -43,9 +43,9 @@ class StoreReader:
     def index(self) -> sqlite3.Connection:
         raise NotImplementedError
 
-    def _has(self, table: str, column: str, value: str) -> bool:
-        sql = f"SELECT 1 FROM {table} WHERE {column}=? LIMIT 1"
-        return self.index.execute(sql, (value,)).fetchone() is not None
+    def _has(self, record_id: str) -> bool:
+        sql = f"SELECT 1 FROM records WHERE {_index.BY_ID} LIMIT 1"
+        return self.index.execute(sql, _index.by_id(record_id)).fetchone() is not None
 
     def read_line(self, segment: str, offset: int, length: int) -> bytes:
         """One entry line, checked against the SHA-256 the index holds for it."""
@@ -82,7 +82,7 @@ class StoreReader:
         return line
 
     def __contains__(self, record_id: object) -> bool:
-        return isinstance(record_id, str) and self._has("records", "id", record_id)
+        return isinstance(record_id, str) and self._has(record_id)
 
     def __len__(self) -> int:
         return int(self.index.execute("SELECT count(*) FROM records").fetchone()[0])
@@ -94,7 +94,8 @@ class StoreReader:
         fail their check (other records stay readable).
         """
         row = self.index.execute(
-            "SELECT segment, offset, length, content_blob FROM records WHERE id=?", (record_id,)
+            f"SELECT segment, offset, length, content_blob FROM records WHERE {_index.BY_ID}",
+            _index.by_id(record_id),
         ).fetchone()
         if row is None:
             raise RecordNotFound(f"no record with id {record_id!r} in {self.root}")
@@ -192,10 +193,10 @@ class StoreReader:
         clauses: list[str] = []
         params: list[Any] = []
         if url is not None:
-            clauses.append("canonical_url=?")
-            params.append(canonicalize_url(url))
+            clauses.append(_index.BY_URL)
+            params.extend(_index.by_url(canonicalize_url(url)))
         if tag is not None:
-            clauses.append("id IN (SELECT record_id FROM tags WHERE tag=?)")
+            clauses.append("(segment, offset) IN (SELECT segment, offset FROM tags WHERE tag=?)")
             params.append(tag.strip().casefold())
         for column, op, value in (
             ("retrieved_key", ">=", since),
@@ -210,8 +211,8 @@ class StoreReader:
                 clauses.append(f"{column} {op} ?")
                 params.append(key)
         if content_digest is not None:
-            clauses.append("content_digest=?")
-            params.append(content_digest)
+            clauses.append(_index.BY_DIGEST)
+            params.extend(_index.by_digest(content_digest))
         matched = None if text is None else set(self.search(text, ranked=False))
         sql = "SELECT id FROM records"
         if clauses:

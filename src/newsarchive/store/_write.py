@@ -112,7 +112,7 @@ def prepare_line(record: dict[str, Any]) -> Prepared | None:
 # -- planning: what of the records is new -------------------------------------------
 
 
-def _select_in(conn: sqlite3.Connection, sql: str, values: list[str]) -> Any:
+def _select_in(conn: sqlite3.Connection, sql: str, values: list[Any]) -> Any:
     # SQLite limits the number of parameters per statement (999 in old builds).
     for k in range(0, len(values), 500):
         part = values[k : k + 500]
@@ -120,13 +120,17 @@ def _select_in(conn: sqlite3.Connection, sql: str, values: list[str]) -> Any:
 
 
 def _stored_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
-    sql = "SELECT id FROM records WHERE id IN ({})"
-    return {row[0] for row in _select_in(conn, sql, ids)}
+    sql = "SELECT id FROM records WHERE id_key IN ({})"
+    wanted = set(ids)
+    keys = list({_index.id_key(i) for i in wanted})
+    return {row[0] for row in _select_in(conn, sql, keys) if row[0] in wanted}
 
 
 def _stored_captures(conn: sqlite3.Connection, digests: list[str]) -> set[tuple[str, str]]:
-    sql = "SELECT canonical_url, content_digest FROM records WHERE content_digest IN ({})"
-    return {(row[0], row[1]) for row in _select_in(conn, sql, digests)}
+    sql = "SELECT canonical_url, content_digest FROM records WHERE digest_key IN ({})"
+    wanted = set(digests)
+    keys = list({_index.hash_key(d) for d in wanted})
+    return {(row[0], row[1]) for row in _select_in(conn, sql, keys) if row[1] in wanted}
 
 
 def _has_blob(conn: sqlite3.Connection, digest: str) -> bool:
@@ -195,7 +199,8 @@ def plan_capture(
             return outcome, []
     named = {supports, *(event.get("record_id") for event in events)} - {None, record_id}
     for other in sorted(str(n) for n in named):
-        if conn.execute("SELECT 1 FROM records WHERE id=?", (other,)).fetchone() is None:
+        sql = f"SELECT 1 FROM records WHERE {_index.BY_ID}"
+        if conn.execute(sql, _index.by_id(other)).fetchone() is None:
             raise RecordNotFound(f"no record with id {other!r}")
     entries += [("evidence", {"evidence": value}, None) for value in values]
     entries += [("event", {"event": event}, None) for event in events]
