@@ -100,7 +100,7 @@ def main(argv: list[str]) -> int:
         return 0
     source, jobs, batch = argv[2], int(argv[3]), int(argv[4])
     # Small batches and chunks: many writes interleaved with the workers' building.
-    _importer._BATCH_RECORDS = batch  # type: ignore[misc]
+    _importer.BATCH_RECORDS = batch  # type: ignore[misc]
     _import._CHUNK_FILES = batch  # type: ignore[misc]
     with Store(store_dir) as store:
         print("ready", flush=True)  # noqa: T201

@@ -63,7 +63,7 @@ def _import_with_fault(
     store_dir = tmp_path / f"s-{name}-{fail_at}-{code}"
     Store.init(store_dir).close()
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(import_module, "_BATCH_RECORDS", 5)  # 12 files: 3 batches
+        mp.setattr(import_module, "BATCH_RECORDS", 5)  # 12 files: 3 batches
         faults = _Faults(mp, name, fail_at, code)
         error: StoreError | None = None
         try:

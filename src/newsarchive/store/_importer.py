@@ -27,9 +27,18 @@ if TYPE_CHECKING:
 
     from newsarchive.store._core import StoreCore
 
-__all__ = ["Built", "ImportOptions", "ImportSummary", "Importer", "prepare", "prepare_files"]
+__all__ = [
+    "BATCH_RECORDS",
+    "Built",
+    "ImportOptions",
+    "ImportSummary",
+    "Importer",
+    "prepare",
+    "prepare_files",
+]
 
-_BATCH_RECORDS: Final = 1000
+#: Records (at most) per batch of an import.
+BATCH_RECORDS: Final = 1000
 _BATCH_BYTES: Final = 16 * 1024 * 1024
 #: What follows a source named again at the start of a reason: `[:LINE[:COLUMN]]: message`.
 _RENAMED: Final = re.compile(r"((?::[0-9]+){0,2}): (.*)", re.DOTALL)
@@ -164,7 +173,7 @@ class Importer:
         self.pending_prepared.append(prepared)
         content = record.get("content")
         self.pending_bytes += len(content) if isinstance(content, str) else 0
-        if len(self.pending) >= _BATCH_RECORDS or self.pending_bytes >= _BATCH_BYTES:
+        if len(self.pending) >= BATCH_RECORDS or self.pending_bytes >= _BATCH_BYTES:
             self.flush()
 
     def flush(self) -> None:
