@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from newsarchive.errors import NewsArchiveError
 from newsarchive.store import _index
 from newsarchive.store._segment import Batch, Entry
+from newsarchive.timestamps import Timestamp
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -63,6 +66,10 @@ def test_a_second_copy_of_an_id_stays_unindexed(tmp_path: Path) -> None:
     conn.execute("BEGIN")
     _index.index_batch(conn, "s", Batch(0, 50, 1, "0" * 64, 5, (first, again, other, *unnamed)))
     conn.execute("COMMIT")
+    later = _entry(50, id="a" * 8 + "b" * 56)  # a copy in a later batch
+    conn.execute("BEGIN")
+    _index.index_batch(conn, "s", Batch(50, 60, 2, "0" * 64, 1, (later,)))
+    conn.execute("COMMIT")
     rows = conn.execute("SELECT id, offset FROM records ORDER BY offset").fetchall()
     assert rows == [("a" * 64, 0), ("a" * 8 + "b" * 56, 20), (None, 30), (None, 40)]
     by_url = f"SELECT offset FROM records WHERE {_index.BY_URL} ORDER BY offset"
@@ -84,3 +91,33 @@ def test_lookups_go_through_their_key_index(tmp_path: Path, query: str, index: s
     plan = " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {query}", (1, "x")))
     assert f"USING INDEX {index} " in plan, plan
     conn.close()
+
+
+def _slow_time_key(text: str) -> str | None:
+    try:
+        stamp = Timestamp.parse(text)
+    except NewsArchiveError:
+        return None
+    return f"{stamp.seconds:%Y-%m-%dT%H:%M:%S}.{stamp.fraction.ljust(9, '0')}Z"
+
+
+@settings(max_examples=500)
+@given(
+    st.datetimes(timezones=st.just(UTC)),
+    st.text("0123456789", max_size=10),
+    st.sampled_from(["Z", "z", "+00:00", ""]),
+)
+@example(datetime(2026, 12, 7, 1, 2, 3, tzinfo=UTC), "", "Z")
+@example(datetime(2026, 12, 7, 1, 2, 3, tzinfo=UTC), "120", "Z")
+def test_time_keys_agree_with_parsed_instants(when: datetime, fraction: str, zone: str) -> None:
+    # The index's time key takes a shortcut for the usual shapes: same key as the parse.
+    text = f"{when:%Y-%m-%dT%H:%M:%S}" + (f".{fraction}" if fraction else "") + zone
+    assert _index.time_key(text) == _slow_time_key(text)
+    if _slow_time_key(text) is not None:
+        assert len(_index.time_key(text) or "") == 30  # fixed width: text order is time order
+
+
+def test_time_keys_of_what_is_not_an_instant() -> None:
+    assert [_index.time_key(v) for v in (None, 7, "", "yesterday", "2026-01-01")] == [None] * 5
+    # Other digits than ASCII take the parse (which reads them); the key is ASCII.
+    assert _index.time_key("٢٠٢٦-01-01T00:00:00Z") == "2026-01-01T00:00:00.000000000Z"

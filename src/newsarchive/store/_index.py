@@ -44,7 +44,6 @@ __all__ = [
     "BY_DIGEST",
     "BY_ID",
     "BY_URL",
-    "INSERT_RECORD",
     "IndexState",
     "batches",
     "blob_row",
@@ -131,7 +130,9 @@ CREATE INDEX evidence_place ON evidence (segment, offset);
 """
 
 
-_PLAIN_INSTANT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_PLAIN_INSTANT: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.([0-9]{1,9}))?Z"
+)
 
 
 class IndexState:
@@ -146,8 +147,9 @@ def time_key(text: Any) -> str | None:
     """A sortable text for an RFC 3339 instant (nanosecond digits), or None."""
     if not isinstance(text, str):
         return None
-    if _PLAIN_INSTANT.fullmatch(text):  # the usual "YYYY-MM-DDTHH:MM:SSZ"
-        return f"{text[:19]}.000000000Z"
+    plain = _PLAIN_INSTANT.fullmatch(text)  # the usual "YYYY-MM-DDTHH:MM:SS[.digits]Z"
+    if plain is not None:
+        return f"{text[:19]}.{(plain.group(1) or '').ljust(9, '0')}Z"
     try:
         stamp = Timestamp.parse(text)
     except NewsArchiveError:
@@ -314,13 +316,9 @@ BY_ID: Final = "id_key=? AND id=?"
 #: ... by its canonical url (`by_url(url)`), and by its content digest (`by_digest(d)`).
 BY_URL: Final = "url_key=? AND canonical_url=?"
 BY_DIGEST: Final = "digest_key=? AND content_digest=?"
-#: Adds a record row unless its id is indexed already (a second copy, never
-#: written by us, stays unindexed and `store verify` reports it as a duplicate).
-INSERT_RECORD: Final = (
-    "INSERT INTO records SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13 "
-    "WHERE NOT EXISTS (SELECT 1 FROM records WHERE id_key=?11 AND id=?1)"
-)
 _ID_KEY_LENGTH: Final = 8
+#: Parameters per statement (SQLite's limit was 999 in old builds).
+_PARAMETERS: Final = 500
 
 
 def id_key(value: Any) -> str | None:
@@ -417,7 +415,7 @@ def index_batch(conn: sqlite3.Connection, segment: str, batch: Batch) -> None:
             events.append(event_row(segment, e))
     # A second copy of an id or blob (never written by us) stays unindexed,
     # and `store verify` reports it as a duplicate.
-    conn.executemany(INSERT_RECORD, records)
+    conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", _new(conn, records))
     conn.executemany("INSERT INTO tags VALUES (?,?,?,?)", tags)
     conn.executemany("INSERT OR IGNORE INTO blobs VALUES (?,?,?,?)", blobs)
     conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", events)
@@ -428,6 +426,31 @@ def index_batch(conn: sqlite3.Connection, segment: str, batch: Batch) -> None:
         "ON CONFLICT (name) DO UPDATE SET indexed=excluded.indexed",
         (segment, batch.end),
     )
+
+
+def _new(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The record rows whose id is neither indexed yet nor in an earlier row.
+
+    One query for the batch's id keys: an INSERT that looked each id up itself
+    (`INSERT ... SELECT ... WHERE NOT EXISTS`) cost 21 us a record against 8.
+    """
+    keys = list({row[10] for row in rows if row[10] is not None})
+    seen: set[str] = set()
+    for k in range(0, len(keys), _PARAMETERS):
+        part = keys[k : k + _PARAMETERS]
+        marks = ",".join("?" * len(part))
+        seen.update(
+            row[0]
+            for row in conn.execute(f"SELECT id FROM records WHERE id_key IN ({marks})", part)
+        )
+    new = []
+    for row in rows:
+        if isinstance(row[0], str):
+            if row[0] in seen:
+                continue
+            seen.add(row[0])
+        new.append(row)
+    return new
 
 
 def catch_up(conn: sqlite3.Connection, root: Path) -> IndexState:
