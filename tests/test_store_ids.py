@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from newsarchive.errors import RecordNotFound, StoreError
 from newsarchive.store._ids import AmbiguousId, resolve_id
-from newsarchive.store._index import id_key
+from newsarchive.store._keys import id_key
 
 IDS = ["ab12cd34" + "0" * 56, "ab12cd34" + "1" * 56, "ab12cd35" + "2" * 56, "ff" * 32]
 

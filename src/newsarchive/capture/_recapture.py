@@ -27,7 +27,7 @@ import attrs
 
 from newsarchive.capture._options import CaptureError
 from newsarchive.errors import NewsArchiveError
-from newsarchive.store._index import BY_URL, by_url
+from newsarchive.store._keys import BY_URL, by_url
 from newsarchive.timestamps import Timestamp
 
 if TYPE_CHECKING:

@@ -225,7 +225,7 @@ def _print_similar(ctx: Context, result: SimilarResult) -> None:
 def time_bounds(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]:
     from newsarchive.cli._query import time_bound  # noqa: PLC0415
     from newsarchive.similarity._storequery import time_of_key  # noqa: PLC0415
-    from newsarchive.store._index import time_key  # noqa: PLC0415
+    from newsarchive.store._keys import time_key  # noqa: PLC0415
 
     found: list[datetime | None] = []
     for name, end in (("since", False), ("until", True)):

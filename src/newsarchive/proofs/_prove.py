@@ -28,7 +28,7 @@ from newsarchive.proofs._storecheckpoints import (
     read_checkpoint,
 )
 from newsarchive.proofs._storelog import StoreLog
-from newsarchive.store._index import BY_ID, by_id
+from newsarchive.store._keys import BY_ID, by_id
 
 if TYPE_CHECKING:
     import sqlite3

@@ -29,7 +29,7 @@ from newsarchive.similarity._lsh import DEFAULT_THRESHOLD
 from newsarchive.similarity._minhash import DEFAULT_PARAMS
 from newsarchive.store._derived import batches_after
 from newsarchive.store._findings import Finding
-from newsarchive.store._index import BY_ID, by_id
+from newsarchive.store._keys import BY_ID, by_id
 from newsarchive.store._layout import SIMILAR, index_files, is_regular, open_nofollow
 from newsarchive.store._read import StoreReader
 

@@ -18,7 +18,7 @@ from newsarchive.similarity._cluster import Article, clusters
 from newsarchive.similarity._lsh import check_threshold
 from newsarchive.similarity._similar import similar_result
 from newsarchive.store._ids import resolve_id
-from newsarchive.store._index import id_key
+from newsarchive.store._keys import id_key
 from newsarchive.urls import canonicalize_url
 
 if TYPE_CHECKING:

@@ -22,15 +22,14 @@ from newsarchive.store._derived import BatchPlace, entry_function
 from newsarchive.store._evidence import evidence_problems
 from newsarchive.store._findings import Finding, VerifyReport
 from newsarchive.store._index import (
-    BY_ID,
     blob_row,
-    by_id,
     event_row,
     evidence_row,
     read_only_uri,
     record_row,
     tag_keys,
 )
+from newsarchive.store._keys import BY_ID, by_id
 from newsarchive.store._layout import INDEX, SEGMENTS, is_regular, open_nofollow
 from newsarchive.store._segment import Batch, Damage, Entry, Tail, scan
 from newsarchive.validation import validate

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Final, Protocol
 
 from newsarchive.errors import RecordNotFound, StoreError
-from newsarchive.store._index import id_key
+from newsarchive.store._keys import id_key
 
 if TYPE_CHECKING:
     import sqlite3

@@ -17,12 +17,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import sqlite3
 import urllib.parse
 from typing import TYPE_CHECKING, Any, Final
 
-from newsarchive.errors import NewsArchiveError, StoreCorrupted, StoreError
+from newsarchive.errors import StoreCorrupted, StoreError
+from newsarchive.store._keys import hash_key, id_key, time_key
 from newsarchive.store._layout import (
     INDEX,
     SEGMENTS,
@@ -33,7 +33,6 @@ from newsarchive.store._layout import (
     segment_names,
 )
 from newsarchive.store._segment import Batch, Damage, scan
-from newsarchive.timestamps import Timestamp
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,28 +40,19 @@ if TYPE_CHECKING:
     from newsarchive.store._segment import Entry
 
 __all__ = [
-    "BY_DIGEST",
-    "BY_ID",
-    "BY_URL",
     "IndexState",
     "batches",
     "blob_row",
-    "by_digest",
-    "by_id",
-    "by_url",
     "catch_up",
     "connect",
     "connect_read_only",
     "drop",
     "event_row",
     "evidence_row",
-    "hash_key",
-    "id_key",
     "index_batch",
     "read_only_uri",
     "record_row",
     "tag_keys",
-    "time_key",
 ]
 
 # The index is derived: an index of another version is rebuilt from the
@@ -78,14 +68,12 @@ __all__ = [
 # random places (160 MiB of 1.2 GiB at a million records, most of what made
 # each batch slower as the store grew past the page cache); and the index on
 # the canonical url no longer repeats the content digest (no query needed it).
-# 7: records are found by short keys instead of their full texts: the id by its
-# first 8 characters (`id_key`, in id order, so prefixes and walks in id order
-# still use it), the canonical url and the content digest by a 64-bit hash of
-# them (`url_key`, `digest_key`); the query then compares the full text. The
-# three indexes took ~80 bytes a record each at random places, so past a few
-# hundred thousand records every insert dirtied pages outside the cache; at
-# ~18 bytes they stay in it 4-5 times longer. The id is no longer a primary
-# key: an insert skips an id already indexed (`INSERT_RECORD`), as before.
+# 7: records are found by short keys instead of their full texts (`_keys`:
+# `id_key`, `url_key`, `digest_key`). The three indexes took ~80 bytes a record
+# each at random places, so past a few hundred thousand records every insert
+# dirtied pages outside the cache; at ~18 bytes they stay in it 4-5 times
+# longer. The id is no longer a primary key: indexing skips an id already
+# indexed (`_new`), as the key's uniqueness did.
 _VERSION: Final = "7"
 _SCHEMA: Final = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -130,31 +118,12 @@ CREATE INDEX evidence_place ON evidence (segment, offset);
 """
 
 
-_PLAIN_INSTANT: Final = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.([0-9]{1,9}))?Z"
-)
-
-
 class IndexState:
     """What `catch_up` learned: the index may be behind (fixed), ahead or blocked (findings)."""
 
     def __init__(self) -> None:
         self.ahead: list[str] = []  # segments the index claims more of than they hold
         self.blocked: list[tuple[str, int, str]] = []  # (segment, offset, why) not indexed past
-
-
-def time_key(text: Any) -> str | None:
-    """A sortable text for an RFC 3339 instant (nanosecond digits), or None."""
-    if not isinstance(text, str):
-        return None
-    plain = _PLAIN_INSTANT.fullmatch(text)  # the usual "YYYY-MM-DDTHH:MM:SS[.digits]Z"
-    if plain is not None:
-        return f"{text[:19]}.{(plain.group(1) or '').ljust(9, '0')}Z"
-    try:
-        stamp = Timestamp.parse(text)
-    except NewsArchiveError:
-        return None
-    return f"{stamp.seconds:%Y-%m-%dT%H:%M:%S}.{stamp.fraction.ljust(9, '0')}Z"
 
 
 def connect(root: Path, *, readonly: bool = False, name: str = INDEX) -> sqlite3.Connection:
@@ -309,47 +278,6 @@ def record_row(segment: str, e: Entry) -> tuple[Any, ...]:
     )
 
 
-# -- finding records by their keys (version 7) ---------------------------------------
-
-#: The condition that finds a record's row by its id; its parameters are `by_id(id)`.
-BY_ID: Final = "id_key=? AND id=?"
-#: ... by its canonical url (`by_url(url)`), and by its content digest (`by_digest(d)`).
-BY_URL: Final = "url_key=? AND canonical_url=?"
-BY_DIGEST: Final = "digest_key=? AND content_digest=?"
-_ID_KEY_LENGTH: Final = 8
-#: Parameters per statement (SQLite's limit was 999 in old builds).
-_PARAMETERS: Final = 500
-
-
-def id_key(value: Any) -> str | None:
-    """The key of a record id: its first 8 characters.
-
-    A prefix, so the key's order agrees with the id's (a walk in id order and a
-    lookup by an id prefix of 8+ hex digits both go through the key's index).
-    """
-    return value[:_ID_KEY_LENGTH] if isinstance(value, str) else None
-
-
-def hash_key(value: Any) -> int | None:
-    """The key of a canonical url or content digest: a signed 64-bit BLAKE2b of its text."""
-    if not isinstance(value, str):
-        return None
-    data = value.encode("utf-8", "surrogatepass")
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
-
-
-def by_id(record_id: Any) -> tuple[Any, Any]:
-    return id_key(record_id), record_id
-
-
-def by_url(url: Any) -> tuple[Any, Any]:
-    return hash_key(url), url
-
-
-def by_digest(digest: Any) -> tuple[Any, Any]:
-    return hash_key(digest), digest
-
-
 def tag_keys(e: Entry) -> list[str]:
     tags = e.value["record"].get("tags")
     return [t.casefold() for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
@@ -426,6 +354,10 @@ def index_batch(conn: sqlite3.Connection, segment: str, batch: Batch) -> None:
         "ON CONFLICT (name) DO UPDATE SET indexed=excluded.indexed",
         (segment, batch.end),
     )
+
+
+#: Parameters per statement (SQLite's limit was 999 in old builds).
+_PARAMETERS: Final = 500
 
 
 def _new(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

@@ -16,7 +16,7 @@ import orjson
 
 from newsarchive.archiveurls import parse_archive_url
 from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
-from newsarchive.store import _index
+from newsarchive.store import _keys
 from newsarchive.store._evidence import evidence_bytes
 from newsarchive.store._layout import SEGMENTS, is_segment_name, open_segment, segment_names
 from newsarchive.urls import canonicalize_url
@@ -44,8 +44,8 @@ class StoreReader:
         raise NotImplementedError
 
     def _has(self, record_id: str) -> bool:
-        sql = f"SELECT 1 FROM records WHERE {_index.BY_ID} LIMIT 1"
-        return self.index.execute(sql, _index.by_id(record_id)).fetchone() is not None
+        sql = f"SELECT 1 FROM records WHERE {_keys.BY_ID} LIMIT 1"
+        return self.index.execute(sql, _keys.by_id(record_id)).fetchone() is not None
 
     def read_line(self, segment: str, offset: int, length: int) -> bytes:
         """One entry line, checked against the SHA-256 the index holds for it."""
@@ -94,8 +94,8 @@ class StoreReader:
         fail their check (other records stay readable).
         """
         row = self.index.execute(
-            f"SELECT segment, offset, length, content_blob FROM records WHERE {_index.BY_ID}",
-            _index.by_id(record_id),
+            f"SELECT segment, offset, length, content_blob FROM records WHERE {_keys.BY_ID}",
+            _keys.by_id(record_id),
         ).fetchone()
         if row is None:
             raise RecordNotFound(f"no record with id {record_id!r} in {self.root}")
@@ -193,8 +193,8 @@ class StoreReader:
         clauses: list[str] = []
         params: list[Any] = []
         if url is not None:
-            clauses.append(_index.BY_URL)
-            params.extend(_index.by_url(canonicalize_url(url)))
+            clauses.append(_keys.BY_URL)
+            params.extend(_keys.by_url(canonicalize_url(url)))
         if tag is not None:
             clauses.append("(segment, offset) IN (SELECT segment, offset FROM tags WHERE tag=?)")
             params.append(tag.strip().casefold())
@@ -205,14 +205,14 @@ class StoreReader:
             ("published_key", "<=", published_until),
         ):
             if value is not None:
-                key = _index.time_key(value)
+                key = _keys.time_key(value)
                 if key is None:
                     raise StoreError(f"{value!r} is not an RFC 3339 instant", code="bad-time")
                 clauses.append(f"{column} {op} ?")
                 params.append(key)
         if content_digest is not None:
-            clauses.append(_index.BY_DIGEST)
-            params.extend(_index.by_digest(content_digest))
+            clauses.append(_keys.BY_DIGEST)
+            params.extend(_keys.by_digest(content_digest))
         matched = None if text is None else set(self.search(text, ranked=False))
         sql = "SELECT id FROM records"
         if clauses:
@@ -259,7 +259,7 @@ class StoreReader:
         params: list[Any] = []
         for op, value in ((">=", since), ("<=", until)):
             if value is not None:
-                key = _index.time_key(value)
+                key = _keys.time_key(value)
                 if key is None:
                     raise StoreError(f"{value!r} is not an RFC 3339 instant", code="bad-time")
                 window.append(f"retrieved_key {op} ?")

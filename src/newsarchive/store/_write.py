@@ -18,7 +18,7 @@ import orjson
 from newsarchive._atomicfile import fsync_dir
 from newsarchive.errors import RecordNotFound, StoreCorrupted, StoreError
 from newsarchive.jsonl import dumps_line
-from newsarchive.store import _index
+from newsarchive.store import _index, _keys
 from newsarchive.store._evidence import evidence_entry
 from newsarchive.store._layout import (
     MANAGED_DIRS,
@@ -122,14 +122,14 @@ def _select_in(conn: sqlite3.Connection, sql: str, values: list[Any]) -> Any:
 def _stored_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
     sql = "SELECT id FROM records WHERE id_key IN ({})"
     wanted = set(ids)
-    keys = list({_index.id_key(i) for i in wanted})
+    keys = list({_keys.id_key(i) for i in wanted})
     return {row[0] for row in _select_in(conn, sql, keys) if row[0] in wanted}
 
 
 def _stored_captures(conn: sqlite3.Connection, digests: list[str]) -> set[tuple[str, str]]:
     sql = "SELECT canonical_url, content_digest FROM records WHERE digest_key IN ({})"
     wanted = set(digests)
-    keys = list({_index.hash_key(d) for d in wanted})
+    keys = list({_keys.hash_key(d) for d in wanted})
     return {(row[0], row[1]) for row in _select_in(conn, sql, keys) if row[1] in wanted}
 
 
@@ -199,8 +199,8 @@ def plan_capture(
             return outcome, []
     named = {supports, *(event.get("record_id") for event in events)} - {None, record_id}
     for other in sorted(str(n) for n in named):
-        sql = f"SELECT 1 FROM records WHERE {_index.BY_ID}"
-        if conn.execute(sql, _index.by_id(other)).fetchone() is None:
+        sql = f"SELECT 1 FROM records WHERE {_keys.BY_ID}"
+        if conn.execute(sql, _keys.by_id(other)).fetchone() is None:
             raise RecordNotFound(f"no record with id {other!r}")
     entries += [("evidence", {"evidence": value}, None) for value in values]
     entries += [("event", {"event": event}, None) for event in events]
