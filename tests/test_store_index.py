@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsarchive.store import _index, _keys
 from newsarchive.store._segment import Batch, Entry
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 def _entry(offset: int, **record: Any) -> Entry:
@@ -50,4 +52,46 @@ def test_lookups_go_through_their_key_index(tmp_path: Path, query: str, index: s
     conn = _index.connect(tmp_path)
     plan = " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {query}", (1, "x")))
     assert f"USING INDEX {index} " in plan, plan
+    conn.close()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.none(), st.sampled_from(["a" * 64, "a" * 8 + "b" * 56, "c" * 64])),
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_the_first_copy_of_each_id_is_indexed_as_a_primary_key_kept_it(
+    batches: list[list[str | None]],
+) -> None:
+    # The reference: a table whose id is its primary key, rows added with INSERT OR IGNORE
+    # (index version 6); ids without text are each kept, as a text key let them be.
+    conn = _index.connect(Path(tempfile.mkdtemp()))
+    reference = sqlite3.connect(":memory:")
+    reference.execute("CREATE TABLE r (id TEXT PRIMARY KEY, offset INTEGER)")
+    offset = 0
+    for seq, ids in enumerate(batches, start=1):
+        entries = []
+        for record_id in ids:
+            entries.append(_entry(offset, **({} if record_id is None else {"id": record_id})))
+            reference.execute("INSERT OR IGNORE INTO r VALUES (?, ?)", (record_id, offset))
+            offset += 10
+        conn.execute("BEGIN")
+        batch = Batch(
+            entries[0].offset if entries else offset,
+            offset,
+            seq,
+            "0" * 64,
+            len(entries),
+            tuple(entries),
+        )
+        _index.index_batch(conn, "s", batch)
+        conn.execute("COMMIT")
+    ours = conn.execute("SELECT id, offset FROM records ORDER BY offset").fetchall()
+    assert ours == reference.execute("SELECT id, offset FROM r ORDER BY offset").fetchall()
     conn.close()
