@@ -24,7 +24,7 @@ def _peak_mib() -> float:
 
     Not `ru_maxrss`: Linux carries the parent's peak across fork and exec
     into it, so a job started by a large benchmark process reported that
-    process's size (the 204 MiB "import and audit" peaks at a million were
+    process's size (the 205 MiB "import and audit" peaks at a million were
     the runner's). `VmHWM` is this process's own address space.
     """
     with contextlib.suppress(OSError), Path("/proc/self/status").open() as status:

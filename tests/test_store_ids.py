@@ -86,3 +86,13 @@ def test_a_prefix_finds_what_a_walk_of_every_id_finds(ids: list[str], prefix: st
         assert caught.value.candidates == tuple(matches[:3])
     else:
         assert resolve_id(store, prefix) == matches[0]
+
+
+def test_a_prefix_is_looked_up_through_the_id_keys() -> None:
+    store = FakeStore(IDS)
+    statements: list[str] = []
+    store.index.set_trace_callback(statements.append)  # the SQL run, its values filled in
+    resolve_id(store, "ab12cd35")
+    (lookup,) = statements
+    plan = " ".join(row[-1] for row in store.index.execute(f"EXPLAIN QUERY PLAN {lookup}"))
+    assert "USING INDEX records_id (id_key>? AND id_key<?)" in plan, plan

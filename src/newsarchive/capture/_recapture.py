@@ -27,7 +27,7 @@ import attrs
 
 from newsarchive.capture._options import CaptureError
 from newsarchive.errors import NewsArchiveError
-from newsarchive.store._keys import BY_URL, by_url
+from newsarchive.store._keys import BY_URL, by_hash
 from newsarchive.timestamps import Timestamp
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def tracked(store: StoreCore) -> list[Tracked]:
     for canonical, _ in urls:
         ids = store.index.execute(
             f"SELECT id FROM records WHERE {BY_URL} ORDER BY retrieved_key, id",  # noqa: S608
-            by_url(canonical),
+            by_hash(canonical),
         ).fetchall()
         first_record, latest = store.get(ids[0][0]), store.get(ids[-1][0])
         first = _instant(first_record.get("retrieved_at"))

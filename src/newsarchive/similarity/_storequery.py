@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from newsarchive.errors import NewsArchiveError
 from newsarchive.similarity._cluster import Article, clusters
 from newsarchive.similarity._lsh import check_threshold
 from newsarchive.similarity._similar import similar_result
 from newsarchive.store._ids import resolve_id
-from newsarchive.store._keys import id_key
+from newsarchive.store._keys import rows_by_id
 from newsarchive.urls import canonicalize_url
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
     from newsarchive.similarity._cluster import Cluster
     from newsarchive.similarity._index import SimilarityIndex
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["looks_like_id", "record_text", "similar", "store_clusters"]
 
 _ID_LIKE: Final = re.compile(r"\s*[0-9a-fA-F]{8,64}\s*")
-_CHUNK: Final = 500
 
 
 def looks_like_id(query: str) -> bool:
@@ -90,18 +89,8 @@ def similar(
     )
 
 
-def _by_ids(conn: sqlite3.Connection, columns: str, keys: list[str]) -> Iterator[Any]:
-    """The rows (`id`, then `columns`) of the records with these ids, through their id keys."""
-    wanted = set(keys)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = list({id_key(key) for key in keys[start : start + _CHUNK]})
-        marks = ",".join("?" * len(chunk))
-        sql = f"SELECT id, {columns} FROM records WHERE id_key IN ({marks})"  # noqa: S608
-        yield from (row for row in conn.execute(sql, chunk) if row[0] in wanted)
-
-
 def _urls(conn: sqlite3.Connection, keys: list[str]) -> dict[str, str]:
-    return {key: url or "" for key, url in _by_ids(conn, "canonical_url", keys)}
+    return {key: url or "" for key, url in rows_by_id(conn, "canonical_url", keys)}
 
 
 def store_clusters(
@@ -132,7 +121,7 @@ def store_clusters(
 
 
 def _articles(conn: sqlite3.Connection, keys: list[str]) -> Iterable[Article]:
-    rows = _by_ids(conn, "canonical_url, retrieved_key, published_key", keys)
+    rows = rows_by_id(conn, "canonical_url, retrieved_key, published_key", keys)
     for key, url, retrieved, published in rows:
         retrieved_at = time_of_key(retrieved)
         if retrieved_at is not None:

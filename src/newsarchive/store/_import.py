@@ -28,8 +28,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
+from newsarchive.store import _importer
 from newsarchive.store._importer import (
-    BATCH_RECORDS,
     Built,
     Importer,
     ImportOptions,
@@ -122,8 +122,8 @@ def import_paths(
         # While this process writes a batch, the workers go on building: with
         # room for only 2 * jobs chunks (fewer records than a batch) they sat
         # idle through every batch, and then the writer waited for them (1.6 s of
-        # 9.5 at 100k; 10.7k -> 12.3-12.8k records/s with this room, measured).
-        in_flight = 2 * jobs + BATCH_RECORDS // _CHUNK_FILES
+        # 9.5 at 100k; 10.3-10.7k -> 11.2-12.8k records/s with this room, measured).
+        room = 2 * jobs + _importer.BATCH_RECORDS // _CHUNK_FILES
         chunk: list[str] = []
 
         def consume(results: list[Built]) -> None:
@@ -165,7 +165,7 @@ def import_paths(
                     if name != "-" and not _is_json(name, b"") and not _is_warc(name):
                         chunk.append(name)
                         if len(chunk) >= _CHUNK_FILES:
-                            send(in_flight)
+                            send(room)
                         continue
                     send(0)  # keep input order: earlier files go in first
                     _read_in_main(importer, name, stdin)

@@ -194,7 +194,7 @@ class StoreReader:
         params: list[Any] = []
         if url is not None:
             clauses.append(_keys.BY_URL)
-            params.extend(_keys.by_url(canonicalize_url(url)))
+            params.extend(_keys.by_hash(canonicalize_url(url)))
         if tag is not None:
             clauses.append("(segment, offset) IN (SELECT segment, offset FROM tags WHERE tag=?)")
             params.append(tag.strip().casefold())
@@ -212,7 +212,7 @@ class StoreReader:
                 params.append(key)
         if content_digest is not None:
             clauses.append(_keys.BY_DIGEST)
-            params.extend(_keys.by_digest(content_digest))
+            params.extend(_keys.by_hash(content_digest))
         matched = None if text is None else set(self.search(text, ranked=False))
         sql = "SELECT id FROM records"
         if clauses:

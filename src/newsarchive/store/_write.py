@@ -112,25 +112,15 @@ def prepare_line(record: dict[str, Any]) -> Prepared | None:
 # -- planning: what of the records is new -------------------------------------------
 
 
-def _select_in(conn: sqlite3.Connection, sql: str, values: list[Any]) -> Any:
-    # SQLite limits the number of parameters per statement (999 in old builds).
-    for k in range(0, len(values), 500):
-        part = values[k : k + 500]
-        yield from conn.execute(sql.format(",".join("?" * len(part))), part)
-
-
 def _stored_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
-    sql = "SELECT id FROM records WHERE id_key IN ({})"
-    wanted = set(ids)
-    keys = list({_keys.id_key(i) for i in wanted})
-    return {row[0] for row in _select_in(conn, sql, keys) if row[0] in wanted}
+    return {row[0] for row in _keys.rows_by_id(conn, "", ids)}
 
 
 def _stored_captures(conn: sqlite3.Connection, digests: list[str]) -> set[tuple[str, str]]:
+    # Captures of other digests with the same keys come too: harmless, a capture
+    # is compared whole.
     sql = "SELECT canonical_url, content_digest FROM records WHERE digest_key IN ({})"
-    wanted = set(digests)
-    keys = list({_keys.hash_key(d) for d in wanted})
-    return {(row[0], row[1]) for row in _select_in(conn, sql, keys) if row[1] in wanted}
+    return set(_keys.select_in(conn, sql, {_keys.hash_key(d) for d in digests}))
 
 
 def _has_blob(conn: sqlite3.Connection, digest: str) -> bool:
