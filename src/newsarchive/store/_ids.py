@@ -1,7 +1,7 @@
 """Record ids by a short prefix, as git takes commits: at least 8 hex digits, unambiguous.
 
 Ids are 64 lowercase hex digits; people copy the first few. A prefix is looked
-up by the id key it starts with (its first 8 digits, an index lookup, no table walk). A prefix that
+up through the index's id keys (an index range, no table walk). A prefix that
 starts several ids is refused with the candidates named, never guessed.
 """
 
