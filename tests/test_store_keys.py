@@ -89,3 +89,16 @@ def test_time_keys_of_what_is_not_an_instant() -> None:
     assert [_keys.time_key(v) for v in (None, 7, "", "yesterday", "2026-01-01")] == [None] * 5
     # Other digits than ASCII take the parse (which reads them); the key is ASCII.
     assert _keys.time_key("٢٠٢٦-01-01T00:00:00Z") == "2026-01-01T00:00:00.000000000Z"
+    assert _keys.time_key("٢٠٢٦-01-01T00:00:00.5Z") == "2026-01-01T00:00:00.500000000Z"
+
+
+def test_lookups_by_many_ids_take_each_row_once() -> None:
+    # More ids than one statement takes: each record comes back once, with its columns.
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE records (id TEXT, id_key TEXT, canonical_url TEXT)")
+    ids = [f"{n:08x}" + "0" * 56 for n in range(1_201)]  # 1,201 keys: three statements
+    rows = [(i, _keys.id_key(i), f"https://e.example/{n}") for n, i in enumerate(ids)]
+    conn.executemany("INSERT INTO records VALUES (?, ?, ?)", rows)
+    found = list(_keys.rows_by_id(conn, "canonical_url", [*ids[:1_100], "f" * 64]))
+    assert sorted(found) == sorted((i, url) for i, _, url in rows[:1_100])
+    assert [row[0] for row in _keys.rows_by_id(conn, "", ids[5:6])] == [ids[5]]
